@@ -1,0 +1,47 @@
+// ESLint flat config. Layers (STYLE.md): shared/ is "common" (no electron, no node:*, no DOM);
+// the core under electron/ never imports electron — only the Electron shell (main, preload) may.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const noElectron = {
+  paths: [{ name: 'electron', message: 'The core and shared/ run in plain Node and the browser: only electron/main and electron/preload may import electron.' }],
+  patterns: [{ group: ['electron/*'], message: 'Only electron/main and electron/preload may import electron.' }],
+};
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-imports': ['error', noElectron],
+    },
+  },
+  {
+    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { ...noElectron, patterns: [...noElectron.patterns, { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'react', 'react-dom'], message: 'shared/ is the common layer: no Node, no DOM, no React.' }] },
+      ],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { ...noElectron, patterns: [...noElectron.patterns, { group: ['node:*', '**/electron/core/**', '**/electron/serve/**'], message: 'The renderer talks to the host only through the contract.' }] },
+      ],
+    },
+  },
+);
