@@ -1,0 +1,87 @@
+/**
+ * The command contract between the renderer and the host (Electron main or serve mode).
+ * Every command's input is parsed with its schema at the boundary; results never throw across it.
+ */
+import { z } from 'zod';
+import type { AllocationView, InstanceView, RebalancePlan, Snapshot, StrategyView, StreamMessage } from './model.ts';
+
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'ids use letters, digits, dot, dash and underscore');
+const reason = z.string().max(500).optional();
+
+export const commandSchemas = {
+  'portfolio/get': z.object({}).strict(),
+  'portfolio/allocation': z.object({}).strict(),
+  'portfolio/rebalance': z
+    .object({ dryRun: z.boolean(), policy: z.enum(['target_weights', 'equal']).optional() })
+    .strict(),
+  'strategy/pause': z.object({ id, reason }).strict(),
+  'strategy/resume': z.object({ id, reason }).strict(),
+  'instance/start': z.object({ id, reason }).strict(),
+  'instance/stop': z.object({ id, reason }).strict(),
+} as const;
+
+export type CommandName = keyof typeof commandSchemas;
+export const COMMAND_NAMES = Object.keys(commandSchemas) as CommandName[];
+
+export type CommandInput<N extends CommandName> = z.infer<(typeof commandSchemas)[N]>;
+
+export interface CommandOutputs {
+  'portfolio/get': Snapshot;
+  'portfolio/allocation': AllocationView;
+  'portfolio/rebalance': RebalancePlan;
+  'strategy/pause': StrategyView;
+  'strategy/resume': StrategyView;
+  'instance/start': InstanceView;
+  'instance/stop': InstanceView;
+}
+
+/** Error codes a command can answer with; serve mode maps them to HTTP statuses. */
+export type ErrorCode = 'bad_request' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'internal';
+
+export interface CommandError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: CommandError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
+  return { ok: false, error: { code, message } };
+}
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(commandSchemas, name);
+}
+
+/** Parses an untrusted command; the message names the first bad field, never echoes secrets. */
+export function parseCommand<N extends CommandName>(name: N, input: unknown): Result<CommandInput<N>> {
+  const parsed = commandSchemas[name].safeParse(input ?? {});
+  if (parsed.success) return ok(parsed.data as CommandInput<N>);
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return fail('bad_request', `invalid input for ${name}: ${where}${issue?.message ?? 'invalid'}`);
+}
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  internal: 500,
+};
+
+/** What preload exposes as `window.stratdesk`: named functions only, no raw ipcRenderer. */
+export interface StratdeskBridge {
+  command<N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutputs[N]>>;
+  /** Called with the full snapshot first, then with deltas. Returns an unsubscribe function. */
+  onStream(listener: (message: StreamMessage) => void): () => void;
+}

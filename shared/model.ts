@@ -1,0 +1,175 @@
+/**
+ * The snapshot model both sides of Stratdesk share ("common" layer: no electron, no node:*, no DOM).
+ *
+ * Units and signs (DESIGN.md, "Money"): every money figure is in the instance's quote currency
+ * (`quoteCurrency`; USD-stable coins count as USD). Timestamps are ISO-8601 strings in UTC.
+ */
+
+export type InstanceType = 'fixed_spread' | 'funding_rate';
+export const INSTANCE_TYPES: readonly InstanceType[] = ['fixed_spread', 'funding_rate'];
+
+/** live places real orders, paper simulates fills on live public data, observe never trades. */
+export type InstanceMode = 'live' | 'paper' | 'observe';
+export const INSTANCE_MODES: readonly InstanceMode[] = ['live', 'paper', 'observe'];
+
+/** Kept by the portfolio manager; `paused` is only ever set by a command and survives restarts. */
+export type StrategyStatus = 'live' | 'paused' | 'stopped';
+
+/** ok, stale (no good sync for 3 intervals), error (last error kept). Separate from status. */
+export type HealthState = 'ok' | 'stale' | 'error';
+
+/** Why a sync failed, by what the trader should do about it. */
+export type ErrorKind = 'network' | 'timeout' | 'rate_limit' | 'auth' | 'bad_payload' | 'exchange' | 'internal';
+
+/** Where an instance's figures came from on its last sync (DESIGN.md, "Sync"). */
+export type MetricsSource = 'exchange' | 'journal' | 'snapshot';
+
+export interface SyncError {
+  /** ISO time the error happened. */
+  at: string;
+  kind: ErrorKind;
+  /** Human-readable; never contains a secret. */
+  message: string;
+}
+
+export interface Health {
+  state: HealthState;
+  /** ISO time of the last sync that succeeded, null before the first. */
+  lastGoodSyncAt: string | null;
+  /** The last error, kept after recovery so the trader can see what happened. */
+  lastError: SyncError | null;
+  /** Consecutive failed syncs since the last good one. */
+  failures: number;
+  source: MetricsSource;
+}
+
+export interface Metrics {
+  /** Quote currency of every money figure below (e.g. "USDT"). */
+  quoteCurrency: string;
+  /** Average-cost realized PnL on the signed position; excludes fees and funding. */
+  realizedPnl: number;
+  /** Fees in quote; + = paid, rebates negative. */
+  fees: number;
+  /** Funding in quote; + = received. */
+  funding: number;
+  /** Open inventory marked to market, in quote. */
+  unrealizedPnl: number;
+  /** realizedPnl + unrealizedPnl + funding − fees. */
+  totalPnl: number;
+  /** Unique fills attributed to the instance. */
+  tradeCount: number;
+  /** Σ |cost| of those fills, in quote. */
+  volume: number;
+  /** Signed base position per symbol (+ long, − short). */
+  positions: Record<string, number>;
+  /** True when figures come from the engine's journal rather than the exchange. */
+  isEstimated: boolean;
+}
+
+export interface StrategyView {
+  /** The instance id: one strategy per instance, so two of one type never collide. */
+  id: string;
+  type: InstanceType;
+  account: string;
+  mode: InstanceMode;
+  status: StrategyStatus;
+  health: Health;
+  metrics: Metrics;
+  /** Target weight in [0, 1] from the portfolio policy; null when the policy names none. */
+  targetWeight: number | null;
+  /** Capital budget currently assigned to the instance, in its quote currency. */
+  allocation: number;
+}
+
+export interface InstanceView {
+  id: string;
+  type: InstanceType;
+  account: string;
+  mode: InstanceMode;
+  running: boolean;
+  health: Health;
+  symbols: string[];
+  /** ISO time from which the instance owns its symbols' fills. */
+  startTime: string;
+}
+
+export interface Totals {
+  /** Sums over strategies, in USD (quote currencies here are all USD-stable). */
+  realizedPnl: number;
+  fees: number;
+  funding: number;
+  unrealizedPnl: number;
+  totalPnl: number;
+  tradeCount: number;
+  volume: number;
+  allocation: number;
+  live: number;
+  paused: number;
+  stopped: number;
+  /** Instances whose health is `error`. */
+  inError: number;
+}
+
+export interface Snapshot {
+  /** ISO time the snapshot was taken. */
+  asOf: string;
+  /** Increases by one with every snapshot or delta the host publishes. */
+  seq: number;
+  totals: Totals;
+  strategies: StrategyView[];
+  instances: InstanceView[];
+}
+
+/** What the stream carries: one full snapshot, then deltas holding only what changed. */
+export type StreamMessage =
+  | { type: 'snapshot'; snapshot: Snapshot }
+  | {
+      type: 'delta';
+      seq: number;
+      asOf: string;
+      totals: Totals;
+      strategies: StrategyView[];
+      instances: InstanceView[];
+    };
+
+export type RebalancePolicy = 'target_weights' | 'equal';
+
+export interface RebalanceMove {
+  id: string;
+  status: StrategyStatus;
+  targetWeight: number | null;
+  /** Capital budget before, in quote. */
+  before: number;
+  /** Capital budget after, in quote. */
+  after: number;
+  /** after − before. */
+  move: number;
+}
+
+export interface RebalancePlan {
+  policy: RebalancePolicy;
+  asOf: string;
+  dryRun: boolean;
+  /** True once the plan has been written to the instances' budgets. */
+  applied: boolean;
+  totalCapital: number;
+  moves: RebalanceMove[];
+}
+
+export interface AllocationRow {
+  id: string;
+  status: StrategyStatus;
+  /** Capital budget now, in quote. */
+  current: number;
+  currentWeight: number;
+  targetWeight: number | null;
+  /** Capital the policy would give it, in quote. */
+  target: number;
+}
+
+export interface AllocationView {
+  asOf: string;
+  policy: RebalancePolicy;
+  totalCapital: number;
+  strategies: AllocationRow[];
+}
