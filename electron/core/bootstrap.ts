@@ -1,0 +1,68 @@
+/**
+ * What both shells do at start-up: pick the data folder, load the workspace (or start the demo),
+ * build the host and start it. Electron main and serve mode call this and add only their transport.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { startDemo, type Demo } from './demo.ts';
+import { Host, type HostOptions } from './host.ts';
+import type { Logger } from './log.ts';
+import { loadWorkspaceFile } from './workspace/workspace.ts';
+
+export interface BootOptions {
+  workspacePath?: string | undefined;
+  isDemo?: boolean | undefined;
+  dataDir?: string | undefined;
+  seed?: number | undefined;
+  log?: Logger | undefined;
+  hostOptions?: Partial<HostOptions>;
+}
+
+export interface Booted {
+  host: Host;
+  demo: Demo | null;
+  dataDir: string;
+  /** Human-readable: "demo" or the workspace path. */
+  source: string;
+  close(): Promise<void>;
+}
+
+/** The same folder Electron's `app.getPath('userData')` gives for the product name "Stratdesk". */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env['STRATDESK_DATA_DIR']) return env['STRATDESK_DATA_DIR'];
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Stratdesk');
+  if (platform === 'win32') return join(env['APPDATA'] ?? join(homedir(), 'AppData', 'Roaming'), 'Stratdesk');
+  return join(env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'Stratdesk');
+}
+
+export async function boot(options: BootOptions): Promise<Booted> {
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const workspacePath = options.workspacePath ?? (options.isDemo === true ? undefined : existingWorkspace(dataDir));
+  let demo: Demo | null = null;
+  let host: Host;
+  if (workspacePath === undefined) {
+    demo = await startDemo({ dataDir, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    host = new Host({ ...options.hostOptions, workspace: demo.workspace, dataDir: demo.dataDir, ...(options.log ? { log: options.log } : {}) });
+  } else {
+    const workspace = await loadWorkspaceFile(workspacePath);
+    host = new Host({ ...options.hostOptions, workspace, dataDir, ...(options.log ? { log: options.log } : {}) });
+  }
+  host.start();
+  const running = demo;
+  return {
+    host,
+    demo,
+    dataDir,
+    source: workspacePath ?? 'demo',
+    async close() {
+      await host.close();
+      await running?.simulator.close();
+    },
+  };
+}
+
+function existingWorkspace(dataDir: string): string | undefined {
+  const path = join(dataDir, 'workspace.json');
+  return existsSync(path) ? path : undefined;
+}

@@ -1,0 +1,177 @@
+/**
+ * The bot engine: one StrategyInstance per configured instance, each with its own exchange session
+ * and its own loop. Paused means: no new orders, open orders cancelled, positions kept, still syncing.
+ */
+import type { InstanceConfig } from '../workspace/workspace.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { ExchangeSession, OpenOrder, OrderRequest } from '../exchange/types.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { Logger } from '../log.ts';
+import { createStrategy, type Strategy, type StrategyContext } from './strategies.ts';
+
+export interface EngineDeps {
+  clock: Clock;
+  ledger: Ledger;
+  log: Logger;
+  /** Capital budget of an instance, in quote (set by rebalance). */
+  budget: (id: string) => number;
+  isPaused: (id: string) => boolean;
+  /** The journal just claimed fills that synced before it knew their order: their owner must refold. */
+  onFillsClaimed: (id: string) => void;
+}
+
+export class StrategyInstance {
+  readonly config: InstanceConfig;
+  readonly session: ExchangeSession | null;
+  /** Why the instance has no session (e.g. its key is in a locked vault); shown as its health error. */
+  readonly sessionError: string | null;
+  #deps: EngineDeps;
+  #strategy: Strategy;
+  #isRunning = false;
+  #timer: TimerHandle | null = null;
+  #tickInFlight: Promise<void> | null = null;
+  #failures = 0;
+  #needsCancel = false;
+
+  constructor(config: InstanceConfig, session: ExchangeSession | null, sessionError: string | null, deps: EngineDeps) {
+    this.config = config;
+    this.session = session;
+    this.sessionError = sessionError;
+    this.#deps = deps;
+    this.#strategy = createStrategy(config);
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get isRunning(): boolean {
+    return this.#isRunning;
+  }
+
+  /** Whether this instance places orders at all (observe never does; paper comes with its own fills). */
+  get isTrading(): boolean {
+    return this.config.mode === 'live' && this.session !== null;
+  }
+
+  start(): void {
+    if (this.#isRunning) return;
+    this.#isRunning = true;
+    this.#failures = 0;
+    this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#isRunning = false;
+    this.#timer?.cancel();
+    this.#timer = null;
+    await this.#tickInFlight?.catch(() => undefined);
+    await this.cancelOpenOrders();
+  }
+
+  /** Cancels every open order this instance placed on its symbols. */
+  async cancelOpenOrders(): Promise<number> {
+    if (!this.isTrading) return 0;
+    await this.#tickInFlight?.catch(() => undefined);
+    const ctx = this.#context();
+    let cancelled = 0;
+    for (const symbol of this.config.symbols) {
+      for (const order of await ctx.openOrders(symbol)) {
+        await ctx.cancel(order);
+        cancelled++;
+      }
+    }
+    return cancelled;
+  }
+
+  /** Asks the loop to retry cancelling open orders (a cancel on pause that failed). */
+  requestCancel(): void {
+    this.#needsCancel = true;
+  }
+
+  /** Runs one strategy step now (tests and the loop). */
+  async step(): Promise<void> {
+    if (!this.#isRunning || !this.isTrading) return;
+    if (this.#deps.isPaused(this.id)) {
+      if (this.#needsCancel) {
+        await this.cancelOpenOrders();
+        this.#needsCancel = false;
+      }
+      return;
+    }
+    const run = this.#strategy.tick(this.#context());
+    this.#tickInFlight = run;
+    try {
+      await run;
+    } finally {
+      this.#tickInFlight = null;
+    }
+  }
+
+  #schedule(ms: number): void {
+    if (!this.#isRunning) return;
+    this.#timer = this.#deps.clock.after(ms, () => {
+      this.step().then(
+        () => {
+          this.#failures = 0;
+          this.#schedule(this.#strategy.intervalMs);
+        },
+        (error: unknown) => {
+          this.#failures++;
+          this.#deps.log.warn('strategy step failed', { instance: this.id, error: (error as Error).message });
+          // Back off on repeated failures so a broken account is not hammered.
+          this.#schedule(Math.min(this.#strategy.intervalMs * 2 ** this.#failures, 60_000));
+        },
+      );
+    });
+  }
+
+  #context(): StrategyContext {
+    const session = this.session;
+    if (!session) throw new Error(`instance ${this.id} has no exchange session`);
+    const { ledger, clock, onFillsClaimed } = this.#deps;
+    const id = this.id;
+    return {
+      config: this.config,
+      session,
+      budget: () => this.#deps.budget(id),
+      async openOrders(symbol: string): Promise<OpenOrder[]> {
+        const orders = await session.fetchOpenOrders(symbol);
+        // Only orders this instance placed: another instance or a human may share the account.
+        return orders.filter((o) => ledger.orderOwner(session.exchangeId, session.accountId, o.symbol, o.id) === id);
+      },
+      async place(request: OrderRequest): Promise<OpenOrder> {
+        const order = await session.createOrder(request);
+        const claimed = ledger.journalOrder(
+          { exchange: session.exchangeId, account: session.accountId, orderId: order.id, instanceId: id, symbol: request.symbol },
+          clock.now(),
+        );
+        if (claimed > 0) onFillsClaimed(id);
+        return order;
+      },
+      async cancel(order: OpenOrder): Promise<void> {
+        await session.cancelOrder(order.id, order.symbol);
+      },
+    };
+  }
+}
+
+export class BotEngine {
+  #instances = new Map<string, StrategyInstance>();
+
+  add(instance: StrategyInstance): void {
+    this.#instances.set(instance.id, instance);
+  }
+
+  get(id: string): StrategyInstance | undefined {
+    return this.#instances.get(id);
+  }
+
+  all(): StrategyInstance[] {
+    return [...this.#instances.values()];
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.allSettled(this.all().map((i) => i.stop()));
+  }
+}

@@ -1,0 +1,126 @@
+/** Strategy types and their step logic. A step reads the market and moves the instance's orders. */
+import type { ExchangeSession, MarketRules, OpenOrder, OrderRequest, Side } from '../exchange/types.ts';
+import type { InstanceConfig } from '../workspace/workspace.ts';
+
+export interface StrategyContext {
+  config: InstanceConfig;
+  session: ExchangeSession;
+  /** Capital budget in quote. */
+  budget(): number;
+  openOrders(symbol: string): Promise<OpenOrder[]>;
+  place(request: OrderRequest): Promise<OpenOrder>;
+  cancel(order: OpenOrder): Promise<void>;
+}
+
+export interface Strategy {
+  /** Time between steps, ms. */
+  readonly intervalMs: number;
+  tick(ctx: StrategyContext): Promise<void>;
+}
+
+export interface FixedSpreadParams {
+  /** Full bid–ask spread around mid, in basis points. */
+  spreadBps: number;
+  /** Re-quote when a quote is this far (bps of mid) from where it should be. */
+  requoteBps: number;
+  /** Each quote's value as a fraction of the capital budget. */
+  orderFraction: number;
+  intervalMs: number;
+}
+
+export function fixedSpreadParams(params: Record<string, unknown>): FixedSpreadParams {
+  return {
+    spreadBps: positive(params['spreadBps'], 20),
+    requoteBps: positive(params['requoteBps'], 5),
+    orderFraction: Math.min(positive(params['orderFraction'], 0.02), 0.5),
+    intervalMs: Math.max(positive(params['intervalMs'], 1000), 100),
+  };
+}
+
+/** Where the quotes should sit: bid and ask at half the spread either side of mid, on the tick grid, never crossing. */
+export function quotePrices(mid: number, spreadBps: number, tickSize: number): { bid: number; ask: number } {
+  const half = (mid * spreadBps) / 20_000;
+  const bid = Math.floor((mid - half) / tickSize + 1e-9) * tickSize;
+  let ask = Math.ceil((mid + half) / tickSize - 1e-9) * tickSize;
+  if (ask <= bid) ask = bid + tickSize;
+  return { bid: roundTo(bid, tickSize), ask: roundTo(ask, tickSize) };
+}
+
+/** Order size in base from the budget, on the step grid and above the exchange's minimums; 0 when it cannot be met. */
+export function quoteSize(budget: number, fraction: number, price: number, rules: MarketRules): number {
+  if (!(price > 0) || !(budget > 0)) return 0;
+  const raw = (budget * fraction) / price;
+  const size = roundTo(Math.floor(raw / rules.stepSize + 1e-9) * rules.stepSize, rules.stepSize);
+  if (size < rules.minAmount || size * price < rules.minNotional) return 0;
+  return size;
+}
+
+export class FixedSpread implements Strategy {
+  readonly intervalMs: number;
+  #params: FixedSpreadParams;
+
+  constructor(params: FixedSpreadParams) {
+    this.#params = params;
+    this.intervalMs = params.intervalMs;
+  }
+
+  async tick(ctx: StrategyContext): Promise<void> {
+    await ctx.session.loadMarkets();
+    for (const symbol of ctx.config.symbols) {
+      const rules = ctx.session.market(symbol);
+      const quote = await ctx.session.fetchQuote(symbol);
+      const mid = (quote.bid + quote.ask) / 2;
+      const target = quotePrices(mid, this.#params.spreadBps, rules.tickSize);
+      const open = await ctx.openOrders(symbol);
+      for (const side of ['buy', 'sell'] as const satisfies readonly Side[]) {
+        const price = side === 'buy' ? target.bid : target.ask;
+        const mine = open.filter((o) => o.side === side).sort((a, b) => b.timestamp - a.timestamp);
+        const [keep, ...extra] = mine;
+        // Never more than one live quote per side.
+        for (const order of extra) await ctx.cancel(order);
+        const tolerance = (mid * this.#params.requoteBps) / 10_000;
+        if (keep && Math.abs(keep.price - price) <= Math.max(tolerance, rules.tickSize / 2)) continue;
+        if (keep) await ctx.cancel(keep);
+        const amount = quoteSize(ctx.budget(), this.#params.orderFraction, price, rules);
+        if (amount <= 0) continue;
+        try {
+          await ctx.place({ symbol, side, amount, price, isPostOnly: true });
+        } catch (error) {
+          // The market moved through our price since the quote was read: post-only refused it, as intended.
+          if (!isPostOnlyRejection(error)) throw error;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Funding-rate arbitrage, v0: syncs and reports like any instance but does not open hedges yet;
+ * entering and exiting on funding thresholds arrives with perpetual support in the simulator.
+ */
+export class FundingRateV0 implements Strategy {
+  readonly intervalMs = 5000;
+  async tick(): Promise<void> {}
+}
+
+export function createStrategy(config: InstanceConfig): Strategy {
+  switch (config.type) {
+    case 'fixed_spread':
+      return new FixedSpread(fixedSpreadParams(config.params));
+    case 'funding_rate':
+      return new FundingRateV0();
+  }
+}
+
+export function isPostOnlyRejection(error: unknown): boolean {
+  return error instanceof Error && /OrderImmediatelyFillable|would immediately match/i.test(error.message);
+}
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function roundTo(value: number, step: number): number {
+  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+  return Number(value.toFixed(Math.min(decimals, 12)));
+}

@@ -1,0 +1,93 @@
+/** What the core needs from an exchange account, independent of ccxt. */
+import type { ErrorKind } from '../../../shared/model.ts';
+
+export type Side = 'buy' | 'sell';
+
+/** One fee line of a fill, in the currency the exchange charged it in; + = paid, − = rebate. */
+export interface FeeLine {
+  currency: string;
+  amount: number;
+}
+
+/** A fill as the ledger stores it. Amount is in base, price and cost in quote. */
+export interface Fill {
+  id: string;
+  orderId: string | null;
+  symbol: string;
+  side: Side;
+  price: number;
+  amount: number;
+  cost: number;
+  fees: FeeLine[];
+  /** Milliseconds since epoch, exchange time. */
+  timestamp: number;
+  isMaker: boolean | null;
+}
+
+export interface MarketRules {
+  symbol: string;
+  base: string;
+  quote: string;
+  /** Price increment. */
+  tickSize: number;
+  /** Amount increment, in base. */
+  stepSize: number;
+  minAmount: number;
+  /** Minimum order value, in quote. */
+  minNotional: number;
+}
+
+export interface Quote {
+  symbol: string;
+  bid: number;
+  ask: number;
+  last: number;
+  timestamp: number;
+}
+
+export interface OpenOrder {
+  id: string;
+  symbol: string;
+  side: Side;
+  price: number;
+  amount: number;
+  filled: number;
+  timestamp: number;
+}
+
+export interface OrderRequest {
+  symbol: string;
+  side: Side;
+  amount: number;
+  price: number;
+  /** Rejected by the exchange rather than taking liquidity. */
+  isPostOnly: boolean;
+}
+
+export interface ExchangeSession {
+  readonly exchangeId: string;
+  readonly accountId: string;
+  loadMarkets(): Promise<void>;
+  market(symbol: string): MarketRules;
+  /** Fills on `symbol` from `since` (inclusive) to `until` (inclusive, null = now), ascending, at most `limit`. */
+  fetchFills(symbol: string, since: number, limit: number, until: number | null): Promise<Fill[]>;
+  /** The longest time range one fills request may cover on this exchange, or null for no limit. */
+  fillWindowMs(symbol: string): number | null;
+  fetchQuote(symbol: string): Promise<Quote>;
+  fetchOpenOrders(symbol: string): Promise<OpenOrder[]>;
+  createOrder(request: OrderRequest): Promise<OpenOrder>;
+  cancelOrder(id: string, symbol: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** An error with the kind that decides what sync does next. The message never carries a secret. */
+export class ExchangeError extends Error {
+  override name = 'ExchangeError';
+  readonly kind: ErrorKind;
+  readonly retryAfterMs: number | null;
+  constructor(kind: ErrorKind, message: string, retryAfterMs: number | null = null) {
+    super(message);
+    this.kind = kind;
+    this.retryAfterMs = retryAfterMs;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The host against real parts: ccxt `binance` talking to the simulator on loopback, a real SQLite
+ * ledger in a temp folder, a real hanging TCP server for the timeout case.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StreamMessage } from '../../shared/model.ts';
+import { startSimulator, type Simulator } from '../sim/simulator.ts';
+import { ManualClock } from './clock.ts';
+import { createCcxtSession } from './exchange/ccxtSession.ts';
+import { Host } from './host.ts';
+import { silentLogger } from './log.ts';
+import { parseWorkspace } from './workspace/workspace.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+async function hangingServer(): Promise<string> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => sockets.push(socket)); // accepts, never answers
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+async function sim(): Promise<Simulator> {
+  const s = await startSimulator({
+    port: 0,
+    seed: 7,
+    tickMs: 50,
+    accounts: [{ apiKey: 'good-key', secret: 'good-secret', balances: { USDT: 100_000, BTC: 2, ETH: 30, SOL: 500 } }],
+  });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function host(workspace: unknown, options: { timeoutMs?: number; clock?: ManualClock } = {}): Host {
+  const h = new Host({
+    ...(options.clock ? { clock: options.clock } : {}),
+    workspace: parseWorkspace(workspace),
+    dataDir: mkdtempSync(join(tmpdir(), 'host-')),
+    log: silentLogger,
+    sessionFactory: (account, credentials, instance) =>
+      createCcxtSession({ account, credentials, symbols: instance.symbols, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+  });
+  cleanups.push(() => h.close());
+  return h;
+}
+
+const recent = () => new Date(Date.now() - 60_000).toISOString();
+const mm = (id: string, account: string, symbol: string, mode = 'live') => ({
+  id,
+  type: 'fixed_spread',
+  account,
+  mode,
+  symbols: [symbol],
+  startTime: recent(),
+  params: { spreadBps: 10, orderFraction: 0.05, intervalMs: 200 },
+});
+
+async function until<T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('host with real ccxt against the simulator', () => {
+  it('one instance timing out and one getting 401 leave the healthy one updating, each with its own health', async () => {
+    const s = await sim();
+    const hang = await hangingServer();
+    const h = host(
+      {
+        version: 2,
+        syncIntervalMs: 400,
+        accounts: [
+          { id: 'good', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'good-key', secret: 'good-secret' } },
+          { id: 'badkey', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'revoked-key', secret: 'wrong-secret' } },
+          { id: 'slow', exchange: 'binance', apiBaseUrl: hang, credentials: { apiKey: 'x-key', secret: 'x-secret' } },
+        ],
+        instances: [mm('mm-good', 'good', 'BTC/USDT'), mm('mm-401', 'badkey', 'ETH/USDT'), mm('mm-hang', 'slow', 'SOL/USDT', 'observe')],
+      },
+      { timeoutMs: 1500 },
+    );
+    h.start();
+    const byId = (id: string) => h.snapshot().strategies.find((x) => x.id === id);
+    await until(() => (byId('mm-good')?.metrics.tradeCount ?? 0) > 0, 30_000, 'the healthy instance to record fills');
+    await until(() => byId('mm-401')?.health.state === 'error' && byId('mm-hang')?.health.state === 'error', 20_000, 'both broken instances in error');
+
+    expect(byId('mm-401')?.health.lastError?.kind).toBe('auth');
+    expect(byId('mm-401')?.health.lastError?.message).toMatch(/-2015|API-key/);
+    expect(byId('mm-hang')?.health.lastError?.kind).toMatch(/timeout|network/);
+    // No secret in anything the host publishes.
+    expect(JSON.stringify(h.snapshot())).not.toContain('wrong-secret');
+    expect(JSON.stringify(h.snapshot())).not.toContain('good-secret');
+
+    // The healthy instance keeps syncing on its own schedule while the other two fail.
+    const t0 = Date.parse(byId('mm-good')?.health.lastGoodSyncAt ?? '');
+    const n0 = byId('mm-good')?.metrics.tradeCount ?? 0;
+    await until(() => Date.parse(byId('mm-good')?.health.lastGoodSyncAt ?? '') > t0 + 800, 10_000, 'two more good syncs');
+    await until(() => (byId('mm-good')?.metrics.tradeCount ?? 0) > n0, 30_000, 'more fills');
+    expect(byId('mm-good')?.health.state).toBe('ok');
+    expect(byId('mm-good')?.status).toBe('live');
+    // Status is separate from health: the failing instances are still live.
+    expect(byId('mm-401')?.status).toBe('live');
+  }, 90_000);
+
+  it('records every fill the simulator made for the instance, once, and pause leaves no open orders', async () => {
+    const s = await sim();
+    const h = host({
+      version: 2,
+      syncIntervalMs: 300,
+      accounts: [{ id: 'good', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'good-key', secret: 'good-secret' } }],
+      instances: [mm('mm-a', 'good', 'BTC/USDT'), mm('mm-b', 'good', 'ETH/USDT')],
+    });
+    h.start();
+    await until(() => h.snapshot().strategies.every((x) => x.metrics.tradeCount >= 3), 30_000, 'fills on both');
+    const paused = await h.execute('strategy/pause', { id: 'mm-a', reason: 'test' }, 'api');
+    expect(paused).toMatchObject({ ok: true, value: { id: 'mm-a', status: 'paused' } });
+
+    // After the pause, mm-a has no open order on the exchange and gets no new fills.
+    const client = createCcxtSession({ account: { id: 'good', exchange: 'binance', apiBaseUrl: s.url }, credentials: { apiKey: 'good-key', secret: 'good-secret' }, symbols: ['BTC/USDT'] });
+    cleanups.push(() => client.close());
+    expect(await client.fetchOpenOrders('BTC/USDT')).toEqual([]);
+    await h.execute('portfolio/get', {}, 'api');
+    const countAtPause = h.snapshot().strategies.find((x) => x.id === 'mm-a')?.metrics.tradeCount;
+    const ethBefore = h.snapshot().strategies.find((x) => x.id === 'mm-b')?.metrics.tradeCount ?? 0;
+    await until(() => (h.snapshot().strategies.find((x) => x.id === 'mm-b')?.metrics.tradeCount ?? 0) > ethBefore + 2, 30_000, 'mm-b to keep trading');
+    await h.execute('portfolio/get', {}, 'api');
+    const a = h.snapshot().strategies.find((x) => x.id === 'mm-a');
+    expect(a?.status).toBe('paused');
+    expect(a?.metrics.tradeCount).toBe(countAtPause);
+    expect(await client.fetchOpenOrders('BTC/USDT')).toEqual([]);
+
+    // Ledger vs the simulator's own record: same fills, none twice.
+    for (const [id, symbol] of [['mm-a', 'BTC/USDT'], ['mm-b', 'ETH/USDT']] as const) {
+      const simIds = s.trades('good-key', symbol).map((t) => String(t.id)).sort();
+      const ledgerIds = h.ledger.fillsFor(id).map((f) => f.id).sort();
+      expect(new Set(ledgerIds).size).toBe(ledgerIds.length);
+      expect(simIds.slice(0, ledgerIds.length)).toEqual(ledgerIds.slice(0, simIds.length));
+      expect(ledgerIds.length).toBeGreaterThan(0);
+    }
+    const audit = h.ledger.auditLog();
+    expect(audit[0]).toMatchObject({ action: 'strategy/pause', target: 'mm-a', source: 'api', reason: 'test' });
+  }, 90_000);
+
+  it('streams a full snapshot, then deltas that carry only what changed', async () => {
+    const s = await sim();
+    // A clock that never moves by itself: only commands publish here.
+    const h = host(
+      {
+        version: 2,
+        syncIntervalMs: 300,
+        accounts: [{ id: 'good', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'good-key', secret: 'good-secret' } }],
+        instances: [mm('mm-a', 'good', 'BTC/USDT'), { ...mm('mm-idle', 'good', 'ETH/USDT', 'observe'), autoStart: false }],
+      },
+      { clock: new ManualClock(Date.now()) },
+    );
+    const messages: StreamMessage[] = [];
+    h.start();
+    h.subscribe((m) => messages.push(m));
+    expect(messages[0]?.type).toBe('snapshot');
+    await h.execute('strategy/pause', { id: 'mm-a' }, 'window');
+    const delta = messages.at(-1);
+    expect(delta?.type).toBe('delta');
+    if (delta?.type === 'delta') {
+      expect(delta.strategies.map((x) => x.id)).toContain('mm-a');
+      expect(delta.strategies.find((x) => x.id === 'mm-a')?.status).toBe('paused');
+      expect(delta.totals.paused).toBe(1);
+    }
+    const before = messages.length;
+    await h.execute('strategy/pause', { id: 'mm-a' }, 'window');
+    const again = messages.at(-1);
+    // Nothing changed the second time: the delta names no strategy and no instance.
+    expect(messages.length).toBe(before + 1);
+    expect(again).toMatchObject({ type: 'delta', strategies: [], instances: [] });
+    await h.execute('instance/start', { id: 'mm-idle' }, 'window');
+    const started = messages.at(-1);
+    expect(started?.type === 'delta' && started.instances.map((i) => [i.id, i.running])).toEqual([['mm-idle', true]]);
+    expect(await h.execute('strategy/pause', { id: 'nope' }, 'window')).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await h.execute('strategy/explode', {}, 'window')).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  }, 60_000);
+});

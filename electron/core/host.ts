@@ -1,0 +1,325 @@
+/**
+ * The host: builds the core from a workspace (ledger, sessions, engine, portfolio, sync), answers the
+ * command contract, and publishes the snapshot stream. Electron main and serve mode are thin shells
+ * around one Host; neither adds behaviour of its own.
+ */
+import { join } from 'node:path';
+import {
+  fail,
+  ok,
+  parseCommand,
+  isCommandName,
+  type CommandName,
+  type CommandOutputs,
+  type Result,
+} from '../../shared/contract.ts';
+import type { InstanceView, Snapshot, StrategyView, StreamMessage, Totals } from '../../shared/model.ts';
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { BotEngine, StrategyInstance } from './engine/botEngine.ts';
+import { createCcxtSession, type Credentials } from './exchange/ccxtSession.ts';
+import type { ExchangeSession } from './exchange/types.ts';
+import { Ledger } from './ledger/ledger.ts';
+import { createLogger, type Logger } from './log.ts';
+import { PortfolioManager } from './portfolio/portfolioManager.ts';
+import { PortfolioSync } from './sync/portfolioSync.ts';
+import type { AccountConfig, InstanceConfig, Workspace } from './workspace/workspace.ts';
+
+/** Where the trader asked for a control action from; kept in the audit log. */
+export type CommandSource = 'window' | 'api' | 'cli' | 'system';
+
+export type SessionFactory = (account: AccountConfig, credentials: Credentials | null, instance: InstanceConfig) => ExchangeSession;
+
+/** Resolves an account's keys; returns an error string when they cannot be had (e.g. a locked vault). */
+export type CredentialResolver = (account: AccountConfig) => Credentials | null | { error: string };
+
+export interface HostOptions {
+  workspace: Workspace;
+  dataDir: string;
+  clock?: Clock;
+  log?: Logger;
+  sessionFactory?: SessionFactory;
+  credentials?: CredentialResolver;
+  /** Default capital budget for a strategy the ledger does not know yet, in quote. */
+  defaultAllocation?: number;
+}
+
+const DEFAULT_ALLOCATION = 10_000;
+const PUBLISH_COALESCE_MS = 50;
+
+export function inlineCredentials(account: AccountConfig): Credentials | null | { error: string } {
+  const c = account.credentials;
+  if (!c) return null;
+  if ('vault' in c) return { error: `account "${account.id}" keeps its keys in the vault entry "${c.vault}", and the vault is locked` };
+  return { apiKey: c.apiKey, secret: c.secret, ...(c.password !== undefined ? { password: c.password } : {}) };
+}
+
+export class Host {
+  readonly workspace: Workspace;
+  readonly ledger: Ledger;
+  readonly engine = new BotEngine();
+  readonly portfolio: PortfolioManager;
+  readonly sync: PortfolioSync;
+  readonly log: Logger;
+  #clock: Clock;
+  #listeners = new Set<(message: StreamMessage) => void>();
+  #published = new Map<string, string>();
+  #seq = 0;
+  #secrets: string[] = [];
+  #isClosed = false;
+  #publishTimer: TimerHandle | null = null;
+
+  constructor(options: HostOptions) {
+    this.workspace = options.workspace;
+    this.#clock = options.clock ?? systemClock;
+    this.log = options.log ?? createLogger({ secrets: () => this.#secrets });
+    this.ledger = new Ledger(join(options.dataDir, 'ledger.sqlite'));
+    this.portfolio = new PortfolioManager({
+      policy: this.workspace.portfolio.policy,
+      targets: this.workspace.portfolio.targets,
+      ledger: this.ledger,
+      now: () => this.#clock.now(),
+    });
+    this.sync = new PortfolioSync({
+      clock: this.#clock,
+      ledger: this.ledger,
+      log: this.log,
+      intervalMs: this.workspace.syncIntervalMs,
+      instances: () => this.engine.all(),
+      onSynced: (changed) => this.#afterSync(changed),
+    });
+    const factory = options.sessionFactory ?? ((account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }));
+    const resolve = options.credentials ?? inlineCredentials;
+    const accounts = new Map(this.workspace.accounts.map((a) => [a.id, a]));
+    for (const config of this.workspace.instances) {
+      const account = accounts.get(config.account);
+      let session: ExchangeSession | null = null;
+      let sessionError: string | null = null;
+      const creds = account ? resolve(account) : { error: `unknown account "${config.account}"` };
+      if (creds !== null && 'error' in creds) {
+        sessionError = creds.error;
+      } else if (account) {
+        if (creds) this.#secrets.push(creds.apiKey, creds.secret, ...(creds.password ? [creds.password] : []));
+        try {
+          session = factory(account, creds, config);
+        } catch (error) {
+          sessionError = (error as Error).message;
+        }
+      }
+      const instance = new StrategyInstance(config, session, sessionError, {
+        clock: this.#clock,
+        ledger: this.ledger,
+        log: this.log,
+        budget: (id) => this.portfolio.get(id)?.allocation ?? 0,
+        isPaused: (id) => this.portfolio.get(id)?.status === 'paused',
+        onFillsClaimed: (id) => this.sync.markForRecompute(id),
+      });
+      this.engine.add(instance);
+    }
+    this.#defaultAllocation = options.defaultAllocation ?? DEFAULT_ALLOCATION;
+  }
+
+  #defaultAllocation: number;
+
+  /** Restores each instance as it was left (running or not, paused or not) and starts the sync timer. */
+  start(): void {
+    for (const instance of this.engine.all()) {
+      const stored = this.ledger.strategyState(instance.id);
+      const shouldRun = stored?.isRunning ?? instance.config.autoStart;
+      const allocation = numberParam(instance.config.params['capital']) ?? this.#defaultAllocation;
+      this.portfolio.add(instance.id, shouldRun, allocation);
+      this.sync.restore(instance);
+      if (shouldRun) instance.start();
+    }
+    this.sync.start();
+    this.log.info('host started', { instances: this.engine.all().length, interval: this.workspace.syncIntervalMs });
+  }
+
+  async close(): Promise<void> {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#listeners.clear();
+    this.#publishTimer?.cancel();
+    await this.sync.stop();
+    await this.engine.stopAll();
+    await Promise.allSettled(this.engine.all().map((i) => i.session?.close()));
+    this.ledger.close();
+  }
+
+  /** Every secret the host holds, for loggers and crash reporters to mask. */
+  secrets(): readonly string[] {
+    return this.#secrets;
+  }
+
+  /** Runs a command from an untrusted caller: parses its input, never throws. */
+  async execute(name: unknown, input: unknown, source: CommandSource): Promise<Result<unknown>> {
+    if (!isCommandName(name)) return fail('not_found', `unknown command ${JSON.stringify(String(name)).slice(0, 80)}`);
+    const parsed = parseCommand(name, input);
+    if (!parsed.ok) return parsed;
+    try {
+      return await this.#dispatch(name, parsed.value as Record<string, unknown>, source);
+    } catch (error) {
+      this.log.error('command failed', { command: name, error: (error as Error).message });
+      return fail('internal', `${name} failed: ${(error as Error).message}`);
+    }
+  }
+
+  async #dispatch(name: CommandName, input: Record<string, unknown>, source: CommandSource): Promise<Result<CommandOutputs[CommandName]>> {
+    const reason = typeof input['reason'] === 'string' ? input['reason'] : null;
+    switch (name) {
+      case 'portfolio/get':
+        await this.sync.syncNow();
+        return ok(this.snapshot());
+      case 'portfolio/allocation':
+        await this.sync.syncNow();
+        return ok(this.portfolio.allocation());
+      case 'portfolio/rebalance': {
+        await this.sync.syncNow();
+        const isDryRun = input['dryRun'] === true;
+        const policy = input['policy'] === 'equal' || input['policy'] === 'target_weights' ? input['policy'] : this.portfolio.policy;
+        let plan = this.portfolio.plan(policy, isDryRun);
+        if (!isDryRun) {
+          plan = this.portfolio.apply(plan, (id) => this.engine.get(id)?.isRunning ?? false);
+          this.#audit('portfolio/rebalance', 'portfolio', source, reason, { policy, moves: plan.moves.map((m) => [m.id, m.move]) });
+          this.publish();
+        }
+        return ok(plan);
+      }
+      case 'strategy/pause':
+      case 'strategy/resume': {
+        const instance = this.engine.get(String(input['id']));
+        if (!instance) return fail('not_found', `no strategy "${String(input['id'])}"`);
+        if (name === 'strategy/pause') {
+          this.portfolio.pause(instance.id, instance.isRunning);
+          await instance.cancelOpenOrders().catch((error: unknown) => {
+            // Still paused: the engine places nothing while paused; the orders are retried on the next step.
+            instance.requestCancel();
+            this.log.warn('cancel on pause failed', { instance: instance.id, error: (error as Error).message });
+          });
+        } else {
+          this.portfolio.resume(instance.id, instance.isRunning);
+        }
+        this.#audit(name, instance.id, source, reason, null);
+        this.publish();
+        return ok(this.#strategyView(instance));
+      }
+      case 'instance/start':
+      case 'instance/stop': {
+        const instance = this.engine.get(String(input['id']));
+        if (!instance) return fail('not_found', `no instance "${String(input['id'])}"`);
+        if (name === 'instance/start') instance.start();
+        else await instance.stop();
+        this.portfolio.applyRules(instance.id, instance.isRunning);
+        this.#audit(name, instance.id, source, reason, null);
+        this.publish();
+        return ok(this.#instanceView(instance));
+      }
+    }
+  }
+
+  #audit(action: string, target: string, source: CommandSource, reason: string | null, detail: unknown): void {
+    this.ledger.audit({ at: this.#clock.now(), action, target, source, reason, detail: detail === null ? null : JSON.stringify(detail) });
+    this.log.info('control', { action, target, source });
+  }
+
+  #afterSync(changed: string[]): void {
+    for (const id of changed) {
+      const instance = this.engine.get(id);
+      if (instance) this.portfolio.applyRules(id, instance.isRunning);
+    }
+    // Instances sync on their own timers; coalesce their results into one delta.
+    if (changed.length > 0 && this.#publishTimer === null && !this.#isClosed) {
+      this.#publishTimer = this.#clock.after(PUBLISH_COALESCE_MS, () => {
+        this.#publishTimer = null;
+        if (!this.#isClosed) this.publish();
+      });
+    }
+  }
+
+  snapshot(): Snapshot {
+    const strategies = this.engine.all().map((i) => this.#strategyView(i));
+    return {
+      asOf: new Date(this.#clock.now()).toISOString(),
+      seq: this.#seq,
+      totals: totalsOf(strategies),
+      strategies,
+      instances: this.engine.all().map((i) => this.#instanceView(i)),
+    };
+  }
+
+  /** Sends every subscriber what changed since the last publish (health ages count as change). */
+  publish(): void {
+    const snap = this.snapshot();
+    this.#seq++;
+    const strategies = snap.strategies.filter((s) => this.#changed(`s:${s.id}`, s));
+    const instances = snap.instances.filter((i) => this.#changed(`i:${i.id}`, i));
+    const message: StreamMessage = { type: 'delta', seq: this.#seq, asOf: snap.asOf, totals: snap.totals, strategies, instances };
+    for (const listener of this.#listeners) listener(message);
+  }
+
+  #changed(key: string, value: unknown): boolean {
+    const json = JSON.stringify(value);
+    if (this.#published.get(key) === json) return false;
+    this.#published.set(key, json);
+    return true;
+  }
+
+  /** Subscribes to the stream: the full snapshot now, then deltas. */
+  subscribe(listener: (message: StreamMessage) => void): () => void {
+    const snap = this.snapshot();
+    listener({ type: 'snapshot', snapshot: { ...snap, seq: this.#seq } });
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #strategyView(instance: StrategyInstance): StrategyView {
+    const entry = this.portfolio.get(instance.id);
+    return {
+      id: instance.id,
+      type: instance.config.type,
+      account: instance.config.account,
+      mode: instance.config.mode,
+      status: entry?.status ?? (instance.isRunning ? 'live' : 'stopped'),
+      health: this.sync.health(instance),
+      metrics: this.sync.metrics(instance.id),
+      targetWeight: this.portfolio.targetWeight(instance.id),
+      allocation: entry?.allocation ?? 0,
+    };
+  }
+
+  #instanceView(instance: StrategyInstance): InstanceView {
+    return {
+      id: instance.id,
+      type: instance.config.type,
+      account: instance.config.account,
+      mode: instance.config.mode,
+      running: instance.isRunning,
+      health: this.sync.health(instance),
+      symbols: [...instance.config.symbols],
+      startTime: new Date(Date.parse(instance.config.startTime)).toISOString(),
+    };
+  }
+}
+
+export function totalsOf(strategies: StrategyView[]): Totals {
+  const t: Totals = { realizedPnl: 0, fees: 0, funding: 0, unrealizedPnl: 0, totalPnl: 0, tradeCount: 0, volume: 0, allocation: 0, live: 0, paused: 0, stopped: 0, inError: 0 };
+  for (const s of strategies) {
+    t.realizedPnl += s.metrics.realizedPnl;
+    t.fees += s.metrics.fees;
+    t.funding += s.metrics.funding;
+    t.unrealizedPnl += s.metrics.unrealizedPnl;
+    t.totalPnl += s.metrics.totalPnl;
+    t.tradeCount += s.metrics.tradeCount;
+    t.volume += s.metrics.volume;
+    t.allocation += s.allocation;
+    t[s.status] += 1;
+    if (s.health.state === 'error') t.inError += 1;
+  }
+  for (const key of ['realizedPnl', 'fees', 'funding', 'unrealizedPnl', 'totalPnl', 'volume', 'allocation'] as const) {
+    t[key] = Math.round(t[key] * 1e8) / 1e8;
+  }
+  return t;
+}
+
+function numberParam(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
+}

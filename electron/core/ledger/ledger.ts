@@ -1,0 +1,273 @@
+/**
+ * The ledger: one SQLite file (node:sqlite, built into Node 24 and Electron 45) in the data folder.
+ * Holds fills, per-endpoint cursors, the order-id journal, strategy state and the control audit log.
+ * WAL with synchronous=FULL: a write that returned survives a kill -9 or a power cut.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { StrategyStatus } from '../../../shared/model.ts';
+import type { FeeLine, Fill, Side } from '../exchange/types.ts';
+
+export const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE fills (
+      exchange TEXT NOT NULL, account TEXT NOT NULL, symbol TEXT NOT NULL, id TEXT NOT NULL,
+      instance_id TEXT, order_id TEXT, side TEXT NOT NULL CHECK (side IN ('buy','sell')),
+      price REAL NOT NULL, amount REAL NOT NULL, cost REAL NOT NULL, fees TEXT NOT NULL,
+      ts INTEGER NOT NULL, is_maker INTEGER, inserted_at INTEGER NOT NULL,
+      PRIMARY KEY (exchange, account, symbol, id)
+    );
+    CREATE INDEX fills_by_instance ON fills (instance_id, ts, id);
+    CREATE INDEX fills_by_order ON fills (exchange, account, symbol, order_id);
+    CREATE TABLE cursors (
+      instance_id TEXT NOT NULL, endpoint TEXT NOT NULL, symbol TEXT NOT NULL,
+      since INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+      PRIMARY KEY (instance_id, endpoint, symbol)
+    );
+    CREATE TABLE orders (
+      exchange TEXT NOT NULL, account TEXT NOT NULL, order_id TEXT NOT NULL,
+      instance_id TEXT NOT NULL, symbol TEXT NOT NULL, created_at INTEGER NOT NULL,
+      -- Order ids are unique per symbol only (Binance numbers each symbol's orders from 1).
+      PRIMARY KEY (exchange, account, symbol, order_id)
+    );
+    CREATE TABLE strategy_state (
+      id TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('live','paused','stopped')),
+      allocation REAL, running INTEGER, updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE audit (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, action TEXT NOT NULL,
+      target TEXT NOT NULL, source TEXT NOT NULL, reason TEXT, detail TEXT
+    );
+  `,
+};
+
+export interface StoredFill extends Fill {
+  instanceId: string | null;
+}
+
+export interface StrategyState {
+  id: string;
+  status: StrategyStatus;
+  allocation: number | null;
+  isRunning: boolean | null;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  action: string;
+  target: string;
+  source: string;
+  reason: string | null;
+  detail: string | null;
+}
+
+export interface FillBatch {
+  exchange: string;
+  account: string;
+  /** Fills to insert with the instance each belongs to (null when not attributable yet). */
+  fills: { fill: Fill; instanceId: string | null }[];
+  /** Cursor to write in the same transaction: the fills are on disk before the cursor moves. */
+  cursor: { instanceId: string; endpoint: string; symbol: string; since: number } | null;
+}
+
+export class LedgerError extends Error {
+  override name = 'LedgerError';
+}
+
+export class Ledger {
+  readonly path: string;
+  #db: DatabaseSync;
+  #stmts: Map<string, StatementSync> = new Map();
+
+  constructor(path: string) {
+    this.path = path;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    try {
+      this.#db = new DatabaseSync(path);
+      this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+      this.#migrate();
+    } catch (error) {
+      throw new LedgerError(`cannot open the ledger at ${path}: ${(error as Error).message}`);
+    }
+  }
+
+  #migrate(): void {
+    const row = this.#db.prepare('PRAGMA user_version').get() as { user_version: number };
+    const from = row.user_version;
+    if (from > SCHEMA_VERSION) {
+      throw new LedgerError(`ledger schema ${from} is newer than this app (${SCHEMA_VERSION}); update Stratdesk`);
+    }
+    for (let v = from + 1; v <= SCHEMA_VERSION; v++) {
+      this.transaction(() => {
+        this.#db.exec(MIGRATIONS[v] ?? '');
+        this.#db.exec(`PRAGMA user_version = ${v}`);
+      });
+    }
+  }
+
+  #stmt(sql: string): StatementSync {
+    let s = this.#stmts.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Inserts new fills (duplicates by exchange, account, symbol, id are ignored) and moves the cursor; returns the inserted ones. */
+  appendFills(batch: FillBatch, now: number): StoredFill[] {
+    return this.transaction(() => {
+      const inserted: StoredFill[] = [];
+      const insert = this.#stmt(
+        `INSERT OR IGNORE INTO fills (exchange, account, symbol, id, instance_id, order_id, side, price, amount, cost, fees, ts, is_maker, inserted_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const { fill, instanceId } of batch.fills) {
+        const result = insert.run(
+          batch.exchange, batch.account, fill.symbol, fill.id, instanceId, fill.orderId, fill.side,
+          fill.price, fill.amount, fill.cost, JSON.stringify(fill.fees), fill.timestamp,
+          fill.isMaker === null ? null : fill.isMaker ? 1 : 0, now,
+        );
+        if (Number(result.changes) > 0) inserted.push({ ...fill, instanceId });
+      }
+      if (batch.cursor) {
+        const c = batch.cursor;
+        this.#stmt(
+          `INSERT INTO cursors (instance_id, endpoint, symbol, since, updated_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (instance_id, endpoint, symbol) DO UPDATE SET since = MAX(since, excluded.since), updated_at = excluded.updated_at`,
+        ).run(c.instanceId, c.endpoint, c.symbol, c.since, now);
+      }
+      return inserted;
+    });
+  }
+
+  cursor(instanceId: string, endpoint: string, symbol: string): number | null {
+    const row = this.#stmt('SELECT since FROM cursors WHERE instance_id = ? AND endpoint = ? AND symbol = ?').get(instanceId, endpoint, symbol) as
+      | { since: number }
+      | undefined;
+    return row ? Number(row.since) : null;
+  }
+
+  /** The instance's fills in fold order (time, then id). */
+  fillsFor(instanceId: string): StoredFill[] {
+    const rows = this.#stmt('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id').all(instanceId) as unknown as FillRow[];
+    return rows.map(rowToFill);
+  }
+
+  /** Fills attributed to the instance and written after ledger row `rowid`, in fold order. */
+  fillsAfter(instanceId: string, rowid: number): (StoredFill & { rowid: number })[] {
+    const rows = this.#stmt('SELECT rowid, * FROM fills WHERE instance_id = ? AND rowid > ? ORDER BY ts, CAST(id AS INTEGER), id').all(instanceId, rowid) as unknown as (FillRow & {
+      rowid: number;
+    })[];
+    return rows.map((r) => ({ ...rowToFill(r), rowid: Number(r.rowid) }));
+  }
+
+  maxRowid(): number {
+    const row = this.#stmt('SELECT COALESCE(MAX(rowid), 0) AS m FROM fills').get() as { m: number };
+    return Number(row.m);
+  }
+
+  countFills(instanceId?: string): number {
+    const row = (instanceId === undefined
+      ? this.#stmt('SELECT COUNT(*) AS n FROM fills').get()
+      : this.#stmt('SELECT COUNT(*) AS n FROM fills WHERE instance_id = ?').get(instanceId)) as { n: number };
+    return Number(row.n);
+  }
+
+  /** Records that `instanceId` placed `orderId`, and claims fills of that order that arrived before the journal knew it. */
+  journalOrder(entry: { exchange: string; account: string; orderId: string; instanceId: string; symbol: string }, now: number): number {
+    return this.transaction(() => {
+      this.#stmt('INSERT OR IGNORE INTO orders (exchange, account, order_id, instance_id, symbol, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        entry.exchange, entry.account, entry.orderId, entry.instanceId, entry.symbol, now,
+      );
+      const claimed = this.#stmt(
+        'UPDATE fills SET instance_id = ? WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ? AND instance_id IS NULL',
+      ).run(entry.instanceId, entry.exchange, entry.account, entry.symbol, entry.orderId);
+      return Number(claimed.changes);
+    });
+  }
+
+  orderOwner(exchange: string, account: string, symbol: string, orderId: string): string | null {
+    const row = this.#stmt('SELECT instance_id FROM orders WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ?').get(exchange, account, symbol, orderId) as
+      | { instance_id: string }
+      | undefined;
+    return row?.instance_id ?? null;
+  }
+
+  strategyState(id: string): StrategyState | null {
+    const row = this.#stmt('SELECT id, status, allocation, running FROM strategy_state WHERE id = ?').get(id) as
+      | { id: string; status: StrategyStatus; allocation: number | null; running: number | null }
+      | undefined;
+    if (!row) return null;
+    return { id: row.id, status: row.status, allocation: row.allocation, isRunning: row.running === null ? null : row.running === 1 };
+  }
+
+  saveStrategyState(state: StrategyState, now: number): void {
+    this.#stmt(
+      `INSERT INTO strategy_state (id, status, allocation, running, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, allocation = excluded.allocation, running = excluded.running, updated_at = excluded.updated_at`,
+    ).run(state.id, state.status, state.allocation, state.isRunning === null ? null : state.isRunning ? 1 : 0, now);
+  }
+
+  audit(entry: Omit<AuditEntry, 'seq'>): void {
+    this.#stmt('INSERT INTO audit (at, action, target, source, reason, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
+      entry.at, entry.action, entry.target, entry.source, entry.reason, entry.detail,
+    );
+  }
+
+  auditLog(limit = 200): AuditEntry[] {
+    return this.#stmt('SELECT * FROM audit ORDER BY seq DESC LIMIT ?').all(limit) as unknown as AuditEntry[];
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+interface FillRow {
+  exchange: string;
+  account: string;
+  symbol: string;
+  id: string;
+  instance_id: string | null;
+  order_id: string | null;
+  side: Side;
+  price: number;
+  amount: number;
+  cost: number;
+  fees: string;
+  ts: number;
+  is_maker: number | null;
+}
+
+function rowToFill(r: FillRow): StoredFill {
+  return {
+    id: r.id,
+    orderId: r.order_id,
+    symbol: r.symbol,
+    side: r.side,
+    price: r.price,
+    amount: r.amount,
+    cost: r.cost,
+    fees: JSON.parse(r.fees) as FeeLine[],
+    timestamp: Number(r.ts),
+    isMaker: r.is_maker === null ? null : r.is_maker === 1,
+    instanceId: r.instance_id,
+  };
+}

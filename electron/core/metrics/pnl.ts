@@ -1,0 +1,142 @@
+/**
+ * Per-instance PnL fold (DESIGN.md, "Money"): average cost per symbol on a signed position, shorts
+ * and flips through zero included. Fees are converted to quote at the fill: quote as is, base as a
+ * disposal of base at the fill price. Realized excludes fees and funding.
+ */
+import type { Metrics } from '../../../shared/model.ts';
+import type { Fill } from '../exchange/types.ts';
+
+export interface PositionState {
+  /** Signed base amount: + long, − short. */
+  qty: number;
+  /** Average entry price of the open position, in quote; 0 when flat. */
+  avgPrice: number;
+}
+
+export interface FoldState {
+  quoteCurrency: string;
+  realizedPnl: number;
+  fees: number;
+  funding: number;
+  tradeCount: number;
+  volume: number;
+  positions: Map<string, PositionState>;
+  /** Fees in a third asset that could not be priced at the fill, by currency; shown, never guessed. */
+  unpricedFees: Map<string, number>;
+  /** (timestamp, id) of the last fill folded, to detect late fills that need a recompute. */
+  lastTs: number;
+  lastId: string;
+}
+
+export function emptyFold(quoteCurrency: string): FoldState {
+  return {
+    quoteCurrency,
+    realizedPnl: 0,
+    fees: 0,
+    funding: 0,
+    tradeCount: 0,
+    volume: 0,
+    positions: new Map(),
+    unpricedFees: new Map(),
+    lastTs: 0,
+    lastId: '',
+  };
+}
+
+/** Base and quote of a ccxt symbol ("BTC/USDT" or "BTC/USDT:USDT"). */
+export function splitSymbol(symbol: string): { base: string; quote: string } {
+  const [pair = symbol] = symbol.split(':');
+  const [base = pair, quote = ''] = pair.split('/');
+  return { base, quote };
+}
+
+/** True when `fill` sorts before what the fold has already seen: the fold must restart from the ledger. */
+export function isLateFill(state: FoldState, fill: Fill): boolean {
+  if (fill.timestamp !== state.lastTs) return fill.timestamp < state.lastTs;
+  return compareId(fill.id, state.lastId) < 0;
+}
+
+export function foldFill(state: FoldState, fill: Fill): void {
+  const { base, quote } = splitSymbol(fill.symbol);
+  const pos = state.positions.get(fill.symbol) ?? { qty: 0, avgPrice: 0 };
+  state.realizedPnl += trade(pos, fill.side === 'buy' ? fill.amount : -fill.amount, fill.price);
+  for (const fee of fill.fees) {
+    if (fee.currency === quote) {
+      state.fees += fee.amount;
+    } else if (fee.currency === base) {
+      // Paying a fee in base gives that base away at the fill price: a disposal, with its own realized PnL.
+      state.fees += fee.amount * fill.price;
+      state.realizedPnl += trade(pos, -fee.amount, fill.price);
+    } else {
+      state.unpricedFees.set(fee.currency, (state.unpricedFees.get(fee.currency) ?? 0) + fee.amount);
+    }
+  }
+  state.positions.set(fill.symbol, pos);
+  state.tradeCount += 1;
+  state.volume += Math.abs(fill.cost);
+  state.lastTs = fill.timestamp;
+  state.lastId = fill.id;
+}
+
+/** Applies a signed trade to a position; returns the realized PnL of the part that reduced it. */
+export function trade(pos: PositionState, signedQty: number, price: number): number {
+  if (signedQty === 0) return 0;
+  const isSameSide = pos.qty === 0 || Math.sign(pos.qty) === Math.sign(signedQty);
+  if (isSameSide) {
+    const newQty = pos.qty + signedQty;
+    pos.avgPrice = (Math.abs(pos.qty) * pos.avgPrice + Math.abs(signedQty) * price) / Math.abs(newQty);
+    pos.qty = newQty;
+    return 0;
+  }
+  const closing = Math.min(Math.abs(signedQty), Math.abs(pos.qty));
+  const realized = closing * (price - pos.avgPrice) * Math.sign(pos.qty);
+  const remainder = Math.abs(signedQty) - closing;
+  if (remainder > 0) {
+    // Flip through zero: the rest opens a new position at this price.
+    pos.qty = Math.sign(signedQty) * remainder;
+    pos.avgPrice = price;
+  } else {
+    pos.qty += signedQty;
+    if (Math.abs(pos.qty) < 1e-12) {
+      pos.qty = 0;
+      pos.avgPrice = 0;
+    }
+  }
+  return realized;
+}
+
+/** Marks open positions to `marks` (symbol → price); a symbol without a mark contributes 0 and is reported. */
+export function toMetrics(state: FoldState, marks: ReadonlyMap<string, number>, isEstimated: boolean): Metrics {
+  let unrealizedPnl = 0;
+  const positions: Record<string, number> = {};
+  for (const [symbol, pos] of state.positions) {
+    positions[symbol] = round(pos.qty, 10);
+    const mark = marks.get(symbol);
+    if (pos.qty !== 0 && mark !== undefined) unrealizedPnl += pos.qty * (mark - pos.avgPrice);
+  }
+  const totalPnl = state.realizedPnl + unrealizedPnl + state.funding - state.fees;
+  return {
+    quoteCurrency: state.quoteCurrency,
+    realizedPnl: round(state.realizedPnl, 8),
+    fees: round(state.fees, 8),
+    funding: round(state.funding, 8),
+    unrealizedPnl: round(unrealizedPnl, 8),
+    totalPnl: round(totalPnl, 8),
+    tradeCount: state.tradeCount,
+    volume: round(state.volume, 8),
+    positions,
+    isEstimated,
+  };
+}
+
+function compareId(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,156 @@
+/**
+ * The portfolio: one strategy per instance (keyed by the instance id), each with its status,
+ * target weight and capital allocation. Status rules (DESIGN.md, "Words"):
+ *   running and not paused → live; not running and live → stopped; paused only by command, and kept.
+ */
+import type { AllocationView, RebalanceMove, RebalancePlan, RebalancePolicy, StrategyStatus } from '../../../shared/model.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+
+export interface StrategyEntry {
+  id: string;
+  status: StrategyStatus;
+  /** Capital budget in quote. */
+  allocation: number;
+}
+
+export interface PortfolioOptions {
+  policy: RebalancePolicy;
+  targets: Record<string, number>;
+  ledger: Ledger;
+  now: () => number;
+}
+
+export class PortfolioManager {
+  readonly policy: RebalancePolicy;
+  #targets: Record<string, number>;
+  #ledger: Ledger;
+  #now: () => number;
+  #entries = new Map<string, StrategyEntry>();
+
+  constructor(options: PortfolioOptions) {
+    this.policy = options.policy;
+    this.#targets = options.targets;
+    this.#ledger = options.ledger;
+    this.#now = options.now;
+  }
+
+  /** Registers an instance's strategy, restoring its status and allocation from the ledger. */
+  add(id: string, isRunning: boolean, defaultAllocation: number): StrategyEntry {
+    const stored = this.#ledger.strategyState(id);
+    const entry: StrategyEntry = {
+      id,
+      status: stored?.status ?? (isRunning ? 'live' : 'stopped'),
+      allocation: stored?.allocation ?? defaultAllocation,
+    };
+    this.#entries.set(id, entry);
+    this.applyRules(id, isRunning);
+    return entry;
+  }
+
+  get(id: string): StrategyEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  ids(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  targetWeight(id: string): number | null {
+    const t = this.#targets[id];
+    return t === undefined ? null : t;
+  }
+
+  /** The status rules, run after every sync and every start/stop. Returns true when the status changed. */
+  applyRules(id: string, isRunning: boolean): boolean {
+    const entry = this.#require(id);
+    const before = entry.status;
+    if (entry.status !== 'paused') entry.status = isRunning ? 'live' : 'stopped';
+    this.#persist(entry, isRunning);
+    return entry.status !== before;
+  }
+
+  pause(id: string, isRunning: boolean): StrategyEntry {
+    const entry = this.#require(id);
+    entry.status = 'paused';
+    this.#persist(entry, isRunning);
+    return entry;
+  }
+
+  resume(id: string, isRunning: boolean): StrategyEntry {
+    const entry = this.#require(id);
+    entry.status = isRunning ? 'live' : 'stopped';
+    this.#persist(entry, isRunning);
+    return entry;
+  }
+
+  allocation(policy: RebalancePolicy = this.policy): AllocationView {
+    const plan = this.plan(policy, true);
+    const total = plan.totalCapital;
+    return {
+      asOf: plan.asOf,
+      policy,
+      totalCapital: total,
+      strategies: plan.moves.map((m) => ({
+        id: m.id,
+        status: m.status,
+        current: m.before,
+        currentWeight: total > 0 ? round(m.before / total, 6) : 0,
+        targetWeight: m.targetWeight,
+        target: m.after,
+      })),
+    };
+  }
+
+  /**
+   * Target capital per strategy. Paused and stopped strategies keep their capital; the rest of the
+   * total is shared among live ones by target weight (`equal`: evenly). Live strategies without a
+   * target get nothing moved to them only when some live strategy has a target.
+   */
+  plan(policy: RebalancePolicy, isDryRun: boolean): RebalancePlan {
+    const entries = [...this.#entries.values()];
+    const totalCapital = round(entries.reduce((sum, e) => sum + e.allocation, 0), 2);
+    const live = entries.filter((e) => e.status === 'live');
+    const fixed = entries.filter((e) => e.status !== 'live').reduce((sum, e) => sum + e.allocation, 0);
+    const movable = totalCapital - fixed;
+    const weights = new Map<string, number>();
+    const targeted = live.filter((e) => (this.#targets[e.id] ?? 0) > 0);
+    if (policy === 'equal' || targeted.length === 0) {
+      for (const e of live) weights.set(e.id, 1);
+    } else {
+      for (const e of live) weights.set(e.id, this.#targets[e.id] ?? 0);
+    }
+    const weightSum = [...weights.values()].reduce((a, b) => a + b, 0);
+    const moves: RebalanceMove[] = entries.map((e) => {
+      const w = weights.get(e.id);
+      const after = w === undefined ? e.allocation : weightSum > 0 ? round((movable * w) / weightSum, 2) : e.allocation;
+      return { id: e.id, status: e.status, targetWeight: this.targetWeight(e.id), before: round(e.allocation, 2), after, move: round(after - e.allocation, 2) };
+    });
+    return { policy, asOf: new Date(this.#now()).toISOString(), dryRun: isDryRun, applied: false, totalCapital, moves };
+  }
+
+  /** Writes a plan's budgets; the caller logs it. */
+  apply(plan: RebalancePlan, isRunning: (id: string) => boolean): RebalancePlan {
+    for (const move of plan.moves) {
+      const entry = this.#entries.get(move.id);
+      if (!entry) continue;
+      entry.allocation = move.after;
+      this.#persist(entry, isRunning(move.id));
+    }
+    return { ...plan, applied: true };
+  }
+
+  #persist(entry: StrategyEntry, isRunning: boolean): void {
+    this.#ledger.saveStrategyState({ id: entry.id, status: entry.status, allocation: entry.allocation, isRunning }, this.#now());
+  }
+
+  #require(id: string): StrategyEntry {
+    const entry = this.#entries.get(id);
+    if (!entry) throw new Error(`no strategy "${id}"`);
+    return entry;
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
