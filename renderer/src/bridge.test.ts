@@ -1,0 +1,236 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { StratdeskBridge } from '../../shared/contract.ts';
+import type { StreamMessage } from '../../shared/model.ts';
+import { applyFetchedSnapshot, applyStrategyResult, applyStreamMessage, connectStream } from './bridge.ts';
+import { createStratdeskStore, type StratdeskStore } from './store/index.ts';
+import { makeDelta, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from './testFixtures.ts';
+import type { Transport } from './transport.ts';
+
+let store: StratdeskStore;
+
+beforeEach(() => {
+  store = createStratdeskStore();
+});
+
+function seedThree(): void {
+  applyStreamMessage(store, {
+    type: 'snapshot',
+    snapshot: makeSnapshot(10, [makeStrategy('a'), makeStrategy('b'), makeStrategy('c')]),
+  });
+}
+
+describe('snapshot', () => {
+  it('normalises strategies and instances by id, in the host order', () => {
+    seedThree();
+    const state = store.getState();
+    expect(state.seq).toBe(10);
+    expect(state.strategyIds).toEqual(['a', 'b', 'c']);
+    expect(state.strategiesById['b']?.id).toBe('b');
+    expect(state.instanceIds).toEqual(['a', 'b', 'c']);
+    expect(state.totals?.live).toBe(2);
+  });
+
+  it('keeps identity of strategies that a reconnect snapshot repeats unchanged', () => {
+    seedThree();
+    const before = store.getState();
+    const changedB = makeStrategy('b', { metrics: makeMetrics({ tradeCount: 5 }) });
+    applyStreamMessage(store, {
+      type: 'snapshot',
+      snapshot: makeSnapshot(11, [makeStrategy('a'), changedB, makeStrategy('c')]),
+    });
+    const after = store.getState();
+    expect(after.strategiesById['a']).toBe(before.strategiesById['a']);
+    expect(after.strategiesById['c']).toBe(before.strategiesById['c']);
+    expect(after.strategiesById['b']).toBe(changedB);
+    expect(after.strategyIds).toBe(before.strategyIds);
+    expect(after.totals).toBe(before.totals);
+  });
+
+  it('drops strategies a new snapshot no longer has', () => {
+    seedThree();
+    applyStreamMessage(store, { type: 'snapshot', snapshot: makeSnapshot(11, [makeStrategy('c'), makeStrategy('a')]) });
+    const state = store.getState();
+    expect(state.strategyIds).toEqual(['c', 'a']);
+    expect(state.strategiesById['b']).toBeUndefined();
+  });
+
+  it('always applies a stream snapshot, even with a lower seq (the host restarted)', () => {
+    seedThree();
+    const outcome = applyStreamMessage(store, { type: 'snapshot', snapshot: makeSnapshot(1, [makeStrategy('z')]) });
+    expect(outcome).toBe('applied');
+    expect(store.getState().seq).toBe(1);
+    expect(store.getState().strategyIds).toEqual(['z']);
+  });
+});
+
+describe('delta', () => {
+  it('replaces only the changed strategies and keeps the others by identity', () => {
+    seedThree();
+    const before = store.getState();
+    const changedB = makeStrategy('b', { metrics: makeMetrics({ realizedPnl: 99, totalPnl: 100 }) });
+    const totals = makeTotals({ realizedPnl: 109, totalPnl: 111 });
+    const outcome = applyStreamMessage(store, makeDelta(11, [changedB], { totals }));
+    const after = store.getState();
+
+    expect(outcome).toBe('applied');
+    expect(after.seq).toBe(11);
+    expect(after.strategiesById['b']).toBe(changedB);
+    expect(after.strategiesById['a']).toBe(before.strategiesById['a']);
+    expect(after.strategiesById['c']).toBe(before.strategiesById['c']);
+    expect(after.strategyIds).toBe(before.strategyIds);
+    expect(after.instancesById).toBe(before.instancesById);
+    expect(after.totals).toEqual(totals);
+    expect(after.asOf).toBe(makeDelta(11, []).asOf);
+  });
+
+  it('keeps the old object when a delta repeats a strategy unchanged', () => {
+    seedThree();
+    const before = store.getState();
+    applyStreamMessage(store, makeDelta(11, [makeStrategy('a')]));
+    expect(store.getState().strategiesById).toBe(before.strategiesById);
+    expect(store.getState().totals).toBe(before.totals);
+  });
+
+  it('appends a strategy first seen in a delta', () => {
+    seedThree();
+    applyStreamMessage(store, makeDelta(11, [makeStrategy('d')]));
+    expect(store.getState().strategyIds).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('ignores a stale delta whose seq is not newer', () => {
+    seedThree();
+    applyStreamMessage(store, makeDelta(12, [makeStrategy('a', { status: 'paused' })]));
+    const before = store.getState();
+    const stale = applyStreamMessage(store, makeDelta(11, [makeStrategy('a', { status: 'live' })]));
+    const repeated = applyStreamMessage(store, makeDelta(12, [makeStrategy('a', { status: 'stopped' })]));
+    expect(stale).toBe('stale');
+    expect(repeated).toBe('stale');
+    expect(store.getState()).toBe(before);
+    expect(store.getState().strategiesById['a']?.status).toBe('paused');
+  });
+
+  it('ignores a delta before any snapshot', () => {
+    expect(applyStreamMessage(store, makeDelta(5, [makeStrategy('a')]))).toBe('no_snapshot');
+    expect(store.getState().strategyIds).toEqual([]);
+    expect(store.getState().seq).toBeNull();
+  });
+
+  it('applies a delta that skipped seqs but reports the gap', () => {
+    seedThree();
+    expect(applyStreamMessage(store, makeDelta(14, [makeStrategy('a', { status: 'paused' })]))).toBe('gap');
+    expect(store.getState().seq).toBe(14);
+    expect(store.getState().strategiesById['a']?.status).toBe('paused');
+  });
+
+  it('notifies subscribers once per applied message and not for dropped ones', () => {
+    seedThree();
+    let notifications = 0;
+    store.subscribe(() => notifications++);
+    applyStreamMessage(store, makeDelta(11, [makeStrategy('a', { status: 'paused' })]));
+    applyStreamMessage(store, makeDelta(9, [makeStrategy('a')]));
+    expect(notifications).toBe(1);
+  });
+});
+
+describe('command results', () => {
+  it('shows a paused strategy at once and moves the header counts with it', () => {
+    seedThree();
+    const before = store.getState();
+    applyStrategyResult(store, makeStrategy('b', { status: 'paused' }));
+    const after = store.getState();
+    expect(after.strategiesById['b']?.status).toBe('paused');
+    expect(after.strategiesById['a']).toBe(before.strategiesById['a']);
+    expect(after.totals?.live).toBe(1);
+    expect(after.totals?.paused).toBe(1);
+  });
+
+  it('leaves the store alone when the result changes nothing', () => {
+    seedThree();
+    const before = store.getState();
+    applyStrategyResult(store, makeStrategy('b'));
+    expect(store.getState()).toBe(before);
+  });
+
+  it('applies a fetched snapshot only if it is not behind the stream', () => {
+    seedThree();
+    expect(applyFetchedSnapshot(store, makeSnapshot(9, [makeStrategy('old')]))).toBe(false);
+    expect(store.getState().strategyIds).toEqual(['a', 'b', 'c']);
+    expect(applyFetchedSnapshot(store, makeSnapshot(12, [makeStrategy('a')]))).toBe(true);
+    expect(store.getState().strategyIds).toEqual(['a']);
+  });
+});
+
+/** An in-process transport: the test pushes stream messages and answers commands. */
+function fakeTransport(options: { hasConnectionState: boolean }) {
+  let streamListener: ((message: StreamMessage) => void) | null = null;
+  let connectionListener: ((state: 'connected' | 'reconnecting') => void) | null = null;
+  const calls: string[] = [];
+  const snapshotForResync = makeSnapshot(20, [makeStrategy('a'), makeStrategy('b', { status: 'stopped' })]);
+  const command: StratdeskBridge['command'] = async (name) => {
+    calls.push(name);
+    if (name === 'portfolio/get') return { ok: true, value: snapshotForResync } as never;
+    return { ok: false, error: { code: 'internal', message: 'not in this test' } };
+  };
+  const transport: Transport = {
+    command,
+    onStream: (listener) => {
+      streamListener = listener;
+      return () => {
+        streamListener = null;
+      };
+    },
+  };
+  if (options.hasConnectionState) {
+    transport.onConnectionChange = (listener) => {
+      connectionListener = listener;
+      return () => {
+        connectionListener = null;
+      };
+    };
+  }
+  return {
+    transport,
+    calls,
+    push: (message: StreamMessage) => streamListener?.(message),
+    setConnection: (state: 'connected' | 'reconnecting') => connectionListener?.(state),
+    isSubscribed: () => streamListener !== null,
+  };
+}
+
+describe('connectStream', () => {
+  it('writes the stream into the store and follows the socket state', () => {
+    const fake = fakeTransport({ hasConnectionState: true });
+    const disconnect = connectStream(fake.transport, store);
+    expect(store.getState().connection).toBe('reconnecting');
+    fake.setConnection('connected');
+    fake.push({ type: 'snapshot', snapshot: makeSnapshot(1, [makeStrategy('a')]) });
+    expect(store.getState().connection).toBe('connected');
+    expect(store.getState().hasEverConnected).toBe(true);
+    expect(store.getState().strategyIds).toEqual(['a']);
+    fake.setConnection('reconnecting');
+    expect(store.getState().connection).toBe('reconnecting');
+    disconnect();
+    expect(fake.isSubscribed()).toBe(false);
+  });
+
+  it('treats the first message as "connected" when the transport has no socket state (Electron)', () => {
+    const fake = fakeTransport({ hasConnectionState: false });
+    connectStream(fake.transport, store);
+    expect(store.getState().connection).toBe('reconnecting');
+    fake.push({ type: 'snapshot', snapshot: makeSnapshot(1, [makeStrategy('a')]) });
+    expect(store.getState().connection).toBe('connected');
+  });
+
+  it('resyncs with portfolio/get after a gap', async () => {
+    const fake = fakeTransport({ hasConnectionState: true });
+    connectStream(fake.transport, store);
+    fake.push({ type: 'snapshot', snapshot: makeSnapshot(10, [makeStrategy('a'), makeStrategy('b')]) });
+    fake.push(makeDelta(11, [makeStrategy('a', { status: 'paused' })]));
+    expect(fake.calls).toEqual([]);
+    fake.push(makeDelta(15, [makeStrategy('a', { status: 'live' })]));
+    expect(fake.calls).toEqual(['portfolio/get']);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(store.getState().seq).toBe(20);
+    expect(store.getState().strategiesById['b']?.status).toBe('stopped');
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * THE one place that writes host data into the store: the stream (full snapshot, then deltas) and
+ * the strategies that pause/resume answer with.
+ *
+ * Two rules live here so no component has to care:
+ * - Ordering: a delta whose seq is not newer than what we hold is dropped; a delta that skips seqs
+ *   is applied (it is the newest truth we have) and triggers a resync, since deltas carry only what
+ *   changed and the skipped ones may have touched other rows. A stream snapshot always wins: after a
+ *   reconnect to a restarted host its seq may start over.
+ * - Identity: a strategy, instance or totals object that did not change keeps its identity, so rows
+ *   selecting it by id do not re-render.
+ */
+import type { InstanceView, Snapshot, StrategyStatus, StrategyView, StreamMessage, Totals } from '../../shared/model.ts';
+import { isSameList, isSameValue } from './sameValue.ts';
+import type { SnapshotSlice, StratdeskStore } from './store/index.ts';
+import type { Transport } from './transport.ts';
+
+export type DeltaMessage = Extract<StreamMessage, { type: 'delta' }>;
+
+/**
+ * applied — written; stale — older than what we hold, dropped; no_snapshot — a delta with nothing to
+ * apply it to, dropped; gap — written, but seqs were skipped.
+ */
+export type ApplyOutcome = 'applied' | 'stale' | 'no_snapshot' | 'gap';
+
+interface Keyed {
+  id: string;
+}
+
+/** Rebuilds an id map from a full list, reusing every entry that is structurally unchanged. */
+function mergeAll<T extends Keyed>(
+  previous: Readonly<Record<string, T>>,
+  previousIds: readonly string[],
+  incoming: readonly T[],
+): { byId: Readonly<Record<string, T>>; ids: readonly string[] } {
+  const byId: Record<string, T> = {};
+  const ids: string[] = [];
+  for (const item of incoming) {
+    if (!Object.hasOwn(byId, item.id)) ids.push(item.id);
+    const old = previous[item.id];
+    byId[item.id] = old !== undefined && isSameValue(old, item) ? old : item;
+  }
+  // Same ids in the same order (so no entry was dropped either) and every entry reused: nothing moved.
+  if (isSameList(previousIds, ids)) {
+    return ids.every((id) => byId[id] === previous[id]) ? { byId: previous, ids: previousIds } : { byId, ids: previousIds };
+  }
+  return { byId, ids };
+}
+
+/** Applies the changed entries of a delta; the map is copied only if something really changed. */
+function mergeSome<T extends Keyed>(
+  previous: Readonly<Record<string, T>>,
+  previousIds: readonly string[],
+  changed: readonly T[],
+): { byId: Readonly<Record<string, T>>; ids: readonly string[] } {
+  let byId = previous;
+  let ids = previousIds;
+  for (const item of changed) {
+    const old = byId[item.id];
+    if (old !== undefined && isSameValue(old, item)) continue;
+    if (byId === previous) byId = { ...previous };
+    (byId as Record<string, T>)[item.id] = item;
+    if (old === undefined) ids = [...ids, item.id];
+  }
+  return { byId, ids };
+}
+
+function keepIfSame(previous: Totals | null, next: Totals): Totals {
+  return previous !== null && isSameValue(previous, next) ? previous : next;
+}
+
+export function mergeSnapshot(state: SnapshotSlice, snapshot: Snapshot): SnapshotSlice {
+  const strategies = mergeAll(state.strategiesById, state.strategyIds, snapshot.strategies);
+  const instances = mergeAll(state.instancesById, state.instanceIds, snapshot.instances);
+  return {
+    seq: snapshot.seq,
+    asOf: snapshot.asOf,
+    totals: keepIfSame(state.totals, snapshot.totals),
+    strategyIds: strategies.ids,
+    strategiesById: strategies.byId,
+    instanceIds: instances.ids,
+    instancesById: instances.byId,
+  };
+}
+
+export function mergeDelta(state: SnapshotSlice, delta: DeltaMessage): { slice: SnapshotSlice; outcome: ApplyOutcome } {
+  if (state.seq === null) return { slice: state, outcome: 'no_snapshot' };
+  if (delta.seq <= state.seq) return { slice: state, outcome: 'stale' };
+  const strategies = mergeSome(state.strategiesById, state.strategyIds, delta.strategies);
+  const instances = mergeSome(state.instancesById, state.instanceIds, delta.instances);
+  return {
+    slice: {
+      seq: delta.seq,
+      asOf: delta.asOf,
+      totals: keepIfSame(state.totals, delta.totals),
+      strategyIds: strategies.ids,
+      strategiesById: strategies.byId,
+      instanceIds: instances.ids,
+      instancesById: instances.byId,
+    },
+    outcome: delta.seq === state.seq + 1 ? 'applied' : 'gap',
+  };
+}
+
+function snapshotSliceOf(state: SnapshotSlice): SnapshotSlice {
+  const { seq, asOf, totals, strategyIds, strategiesById, instanceIds, instancesById } = state;
+  return { seq, asOf, totals, strategyIds, strategiesById, instanceIds, instancesById };
+}
+
+/** Writes one stream message into the store and says what happened to it. */
+export function applyStreamMessage(store: StratdeskStore, message: StreamMessage): ApplyOutcome {
+  const current = snapshotSliceOf(store.getState());
+  if (message.type === 'snapshot') {
+    store.setState(mergeSnapshot(current, message.snapshot));
+    return 'applied';
+  }
+  const { slice, outcome } = mergeDelta(current, message);
+  if (outcome === 'applied' || outcome === 'gap') store.setState(slice);
+  return outcome;
+}
+
+/**
+ * A snapshot fetched with `portfolio/get` (a resync). Unlike a stream snapshot it may be older than a
+ * delta that overtook it while the host was syncing, so it only applies if it is not behind.
+ */
+export function applyFetchedSnapshot(store: StratdeskStore, snapshot: Snapshot): boolean {
+  const current = snapshotSliceOf(store.getState());
+  if (current.seq !== null && snapshot.seq < current.seq) return false;
+  store.setState(mergeSnapshot(current, snapshot));
+  return true;
+}
+
+const STATUS_COUNT_KEY: Record<StrategyStatus, 'live' | 'paused' | 'stopped'> = {
+  live: 'live',
+  paused: 'paused',
+  stopped: 'stopped',
+};
+
+/**
+ * The strategy a pause/resume answered with, shown at once instead of waiting for the next delta
+ * (the host may only publish on its next sync). The header's status counts move with it; the next
+ * delta or snapshot overwrites both with the host's own figures.
+ */
+export function applyStrategyResult(store: StratdeskStore, strategy: StrategyView): void {
+  const state = store.getState();
+  const old = state.strategiesById[strategy.id];
+  if (old !== undefined && isSameValue(old, strategy)) return;
+  let totals = state.totals;
+  if (totals !== null && old !== undefined && old.status !== strategy.status) {
+    const from = STATUS_COUNT_KEY[old.status];
+    const to = STATUS_COUNT_KEY[strategy.status];
+    totals = { ...totals, [from]: Math.max(0, totals[from] - 1), [to]: totals[to] + 1 };
+  }
+  store.setState({
+    strategiesById: { ...state.strategiesById, [strategy.id]: strategy },
+    strategyIds: old === undefined ? [...state.strategyIds, strategy.id] : state.strategyIds,
+    totals,
+  });
+}
+
+/** Same for an instance that start/stop answered with. */
+export function applyInstanceResult(store: StratdeskStore, instance: InstanceView): void {
+  const state = store.getState();
+  const old = state.instancesById[instance.id];
+  if (old !== undefined && isSameValue(old, instance)) return;
+  store.setState({
+    instancesById: { ...state.instancesById, [instance.id]: instance },
+    instanceIds: old === undefined ? [...state.instanceIds, instance.id] : state.instanceIds,
+  });
+}
+
+/**
+ * Subscribes the store to the transport's stream and connection state. Returns the unsubscribe.
+ */
+export function connectStream(transport: Transport, store: StratdeskStore): () => void {
+  let isResyncing = false;
+
+  async function resync(): Promise<void> {
+    if (isResyncing) return;
+    isResyncing = true;
+    try {
+      const result = await transport.command('portfolio/get', {});
+      if (result.ok) applyFetchedSnapshot(store, result.value);
+      else store.getState().pushError('portfolio/get', result.error);
+    } finally {
+      isResyncing = false;
+    }
+  }
+
+  const hasConnectionState = transport.onConnectionChange !== undefined;
+  const offConnection = transport.onConnectionChange?.((state) => store.getState().setConnection(state));
+  const offStream = transport.onStream((message) => {
+    // Electron's IPC has no socket to watch: a message arriving is the proof of connection.
+    if (!hasConnectionState && store.getState().connection !== 'connected') {
+      store.getState().setConnection('connected');
+    }
+    const outcome = applyStreamMessage(store, message);
+    if (outcome === 'gap' || outcome === 'no_snapshot') void resync();
+  });
+
+  return () => {
+    offStream();
+    offConnection?.();
+  };
+}

@@ -1,0 +1,165 @@
+import type { RebalanceMove, RebalancePlan, RebalancePolicy } from '../../../shared/model.ts';
+import { formatMoney, formatTimestamp, formatWeight, moneyTone } from '../format.ts';
+import { useCommands, useStratdesk } from '../store/hooks.ts';
+import { StatusBadge } from './Badges.tsx';
+import { Money } from './Money.tsx';
+
+/** Plans mix strategies; totals are in USD like the header's. */
+const PLAN_CURRENCY = 'USD';
+
+const POLICY_LABEL: Record<RebalancePolicy, string> = {
+  target_weights: 'Target weights',
+  equal: 'Equal weights',
+};
+
+function PlanRow({ move }: { move: RebalanceMove }) {
+  // Moves carry no currency of their own; the strategy's quote currency is the unit of its budget.
+  const currency = useStratdesk((state) => state.strategiesById[move.id]?.metrics.quoteCurrency ?? PLAN_CURRENCY);
+  return (
+    <tr data-testid={`plan-row-${move.id}`} data-move={move.move}>
+      <td className="cell-id">{move.id}</td>
+      <td>
+        <StatusBadge status={move.status} />
+      </td>
+      <td className="num">{formatWeight(move.targetWeight)}</td>
+      <td className="num">
+        <Money value={move.before} currency={currency} isSigned={false} />
+      </td>
+      <td className="num">
+        <Money value={move.after} currency={currency} isSigned={false} />
+      </td>
+      <td className="num">
+        <Money value={move.move} currency={currency} />
+      </td>
+    </tr>
+  );
+}
+
+function PlanTable({ plan }: { plan: RebalancePlan }) {
+  return (
+    <div className="table-scroll">
+      <table className="grid plan" data-testid="rebalance-plan">
+        <thead>
+          <tr>
+            <th scope="col">Strategy</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">
+              Target weight
+            </th>
+            <th scope="col" className="num">
+              Before
+            </th>
+            <th scope="col" className="num">
+              After
+            </th>
+            <th scope="col" className="num">
+              Move
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {plan.moves.map((move) => (
+            <PlanRow key={move.id} move={move} />
+          ))}
+        </tbody>
+      </table>
+      {plan.moves.length === 0 && <p className="empty">No strategies to rebalance.</p>}
+    </div>
+  );
+}
+
+function capitalMoved(plan: RebalancePlan): number {
+  // Every unit moved leaves one budget and joins another: half the absolute moves.
+  return plan.moves.reduce((sum, move) => sum + Math.abs(move.move), 0) / 2;
+}
+
+function changedBudgets(plan: RebalancePlan): number {
+  return plan.moves.filter((move) => moneyTone(move.move) !== 'zero').length;
+}
+
+export function RebalancePanel() {
+  const rebalance = useStratdesk((state) => state.rebalance);
+  const commands = useCommands();
+  if (rebalance.phase === 'closed') return null;
+
+  const isApplying = rebalance.phase === 'applying';
+  const policyValue = rebalance.policy ?? '';
+
+  return (
+    <section className="panel rebalance" aria-labelledby="rebalance-heading" data-testid="rebalance-panel">
+      <div className="panel-head">
+        <h2 id="rebalance-heading" className="panel-title">
+          Rebalance
+        </h2>
+        <label className="field">
+          Policy
+          <select
+            value={policyValue}
+            disabled={isApplying || rebalance.phase === 'applied'}
+            onChange={(event) => {
+              const value = event.target.value;
+              void commands.planRebalance(value === 'target_weights' || value === 'equal' ? value : null);
+            }}
+          >
+            <option value="">Workspace policy</option>
+            <option value="target_weights">{POLICY_LABEL.target_weights}</option>
+            <option value="equal">{POLICY_LABEL.equal}</option>
+          </select>
+        </label>
+      </div>
+
+      {rebalance.phase === 'loading' && (
+        <p className="empty" aria-busy="true">
+          Syncing every instance and computing the plan…
+        </p>
+      )}
+
+      {rebalance.phase === 'applied' && (
+        <p className="notice notice--ok" data-testid="rebalance-applied" role="status">
+          Applied at {formatTimestamp(rebalance.plan.asOf)} ({POLICY_LABEL[rebalance.plan.policy]}):{' '}
+          {formatMoney(capitalMoved(rebalance.plan), PLAN_CURRENCY)} moved, {changedBudgets(rebalance.plan)} of{' '}
+          {rebalance.plan.moves.length} budgets changed. The budgets below are now in force.
+        </p>
+      )}
+
+      {(rebalance.phase === 'plan' || rebalance.phase === 'applying') && (
+        <p className="notice">
+          Dry run ({POLICY_LABEL[rebalance.plan.policy]}, as of {formatTimestamp(rebalance.plan.asOf)}): nothing has moved yet. Total
+          capital {formatMoney(rebalance.plan.totalCapital, PLAN_CURRENCY)}, {formatMoney(capitalMoved(rebalance.plan), PLAN_CURRENCY)}{' '}
+          would move.
+        </p>
+      )}
+
+      {rebalance.phase !== 'loading' && <PlanTable plan={rebalance.plan} />}
+
+      <div className="panel-actions">
+        {(rebalance.phase === 'plan' || rebalance.phase === 'applying') && (
+          <>
+            <button
+              type="button"
+              className="button button--primary"
+              disabled={isApplying}
+              aria-busy={isApplying}
+              onClick={() => void commands.applyRebalance()}
+            >
+              Apply
+            </button>
+            <button type="button" className="button" disabled={isApplying} onClick={commands.closeRebalance}>
+              Cancel
+            </button>
+          </>
+        )}
+        {rebalance.phase === 'loading' && (
+          <button type="button" className="button" onClick={commands.closeRebalance}>
+            Cancel
+          </button>
+        )}
+        {rebalance.phase === 'applied' && (
+          <button type="button" className="button" onClick={commands.closeRebalance}>
+            Close
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

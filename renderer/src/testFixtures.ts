@@ -1,0 +1,100 @@
+/** Builders for unit tests: a valid model object with only the fields a test cares about changed. */
+import type { Health, InstanceView, Metrics, Snapshot, StrategyView, Totals } from '../../shared/model.ts';
+import type { DeltaMessage } from './bridge.ts';
+
+export function makeHealth(overrides: Partial<Health> = {}): Health {
+  return {
+    state: 'ok',
+    lastGoodSyncAt: '2026-11-20T10:00:00.000Z',
+    lastError: null,
+    failures: 0,
+    source: 'exchange',
+    ...overrides,
+  };
+}
+
+export function makeMetrics(overrides: Partial<Metrics> = {}): Metrics {
+  return {
+    quoteCurrency: 'USDT',
+    realizedPnl: 10,
+    fees: 1,
+    funding: 0,
+    unrealizedPnl: 2,
+    totalPnl: 11,
+    tradeCount: 4,
+    volume: 1000,
+    positions: { 'BTC/USDT': 0.01 },
+    isEstimated: false,
+    ...overrides,
+  };
+}
+
+export function makeStrategy(id: string, overrides: Partial<StrategyView> = {}): StrategyView {
+  return {
+    id,
+    type: 'fixed_spread',
+    account: 'sim',
+    mode: 'live',
+    status: 'live',
+    health: makeHealth(),
+    metrics: makeMetrics(),
+    targetWeight: 0.5,
+    allocation: 1000,
+    ...overrides,
+  };
+}
+
+export function makeInstance(id: string, overrides: Partial<InstanceView> = {}): InstanceView {
+  return {
+    id,
+    type: 'fixed_spread',
+    account: 'sim',
+    mode: 'live',
+    running: true,
+    health: makeHealth(),
+    symbols: ['BTC/USDT'],
+    startTime: '2026-11-20T00:00:00Z',
+    ...overrides,
+  };
+}
+
+export function makeTotals(overrides: Partial<Totals> = {}): Totals {
+  return {
+    realizedPnl: 20,
+    fees: 2,
+    funding: 0,
+    unrealizedPnl: 4,
+    totalPnl: 22,
+    tradeCount: 8,
+    volume: 2000,
+    allocation: 2000,
+    live: 2,
+    paused: 0,
+    stopped: 0,
+    inError: 0,
+    ...overrides,
+  };
+}
+
+export function makeSnapshot(seq: number, strategies: StrategyView[], overrides: Partial<Snapshot> = {}): Snapshot {
+  return {
+    asOf: `2026-11-20T10:00:${String(seq % 60).padStart(2, '0')}.000Z`,
+    seq,
+    totals: makeTotals(),
+    strategies,
+    instances: strategies.map((s) => makeInstance(s.id)),
+    ...overrides,
+  };
+}
+
+export function makeDelta(seq: number, strategies: StrategyView[], overrides: Partial<DeltaMessage> = {}): DeltaMessage {
+  return {
+    type: 'delta',
+    seq,
+    asOf: `2026-11-20T10:01:${String(seq % 60).padStart(2, '0')}.000Z`,
+    totals: makeTotals(),
+    strategies,
+    instances: [],
+    ...overrides,
+  };
+}

@@ -1,0 +1,334 @@
+/**
+ * How the renderer talks to the host. Two implementations behind one interface (the shape of
+ * `StratdeskBridge`): Electron's preload bridge, or same-origin HTTP + WebSocket in serve mode.
+ *
+ * Only `import type` from shared/contract.ts here: a value import would drag zod and every command
+ * schema into the renderer bundle, and the host validates every command anyway.
+ */
+import type { CommandError, CommandInput, CommandName, CommandOutputs, ErrorCode, Result, StratdeskBridge } from '../../shared/contract.ts';
+import type { StreamMessage } from '../../shared/model.ts';
+import type { ConnectionState } from './store/index.ts';
+
+declare global {
+  interface Window {
+    /** Set by Electron's preload; absent in a plain browser (serve mode). */
+    stratdesk?: StratdeskBridge;
+  }
+}
+
+export interface Transport extends StratdeskBridge {
+  /**
+   * Serve mode reports its socket going up and down. Electron's IPC has no such state, so it leaves
+   * this out and the bridge treats the first stream message as "connected".
+   */
+  onConnectionChange?: (listener: (state: ConnectionState) => void) => () => void;
+}
+
+type CommandFn = StratdeskBridge['command'];
+
+function failure(code: ErrorCode, message: string): { ok: false; error: CommandError } {
+  return { ok: false, error: { code, message } };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Electron
+
+/** Uses the preload bridge as is; only guards against a rejected IPC promise crossing into the UI. */
+export function createElectronTransport(bridge: StratdeskBridge): Transport {
+  const command: CommandFn = async (name, input) => {
+    try {
+      return await bridge.command(name, input);
+    } catch (error) {
+      return failure('internal', `${name}: ${describe(error)}`);
+    }
+  };
+  return { command, onStream: (listener) => bridge.onStream(listener) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serve mode
+
+/** A socket reduced to what the stream needs, so tests can drive reconnects without a server. */
+export interface SocketHandlers {
+  onOpen: () => void;
+  onMessage: (data: string) => void;
+  onClose: () => void;
+}
+export type OpenSocket = (url: string, handlers: SocketHandlers) => { close: () => void };
+
+export interface ServeTransportDeps {
+  /** The page's address; API routes and the stream URL are resolved against its origin. */
+  pageUrl: string;
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
+  openSocket: OpenSocket;
+  /** Runs `fn` after `ms`; returns a cancel function. Injected so tests use a fake clock. */
+  schedule: (fn: () => void, ms: number) => () => void;
+  /** In [0, 1); spreads reconnects so many tabs do not hammer a restarted host in lockstep. */
+  random: () => number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 10_000 } as const;
+
+interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+}
+
+/** The HTTP route serve mode exposes for each command (DESIGN.md, "Outside interfaces"). */
+export function routeFor(name: CommandName, input: unknown): Route {
+  const fields = (typeof input === 'object' && input !== null ? input : {}) as {
+    id?: string;
+    reason?: string;
+    dryRun?: boolean;
+    policy?: string;
+  };
+  const id = encodeURIComponent(fields.id ?? '');
+  // Only send `reason` when there is one: the host's schemas are strict about unknown/undefined keys.
+  const reasonBody = fields.reason === undefined ? {} : { reason: fields.reason };
+  switch (name) {
+    case 'portfolio/get':
+      return { method: 'GET', path: '/api/portfolio' };
+    case 'portfolio/allocation':
+      return { method: 'GET', path: '/api/portfolio/allocation' };
+    case 'portfolio/rebalance':
+      return {
+        method: 'POST',
+        path: '/api/portfolio/rebalance',
+        body: fields.policy === undefined ? { dryRun: fields.dryRun } : { dryRun: fields.dryRun, policy: fields.policy },
+      };
+    case 'strategy/pause':
+      return { method: 'POST', path: `/api/strategies/${id}/pause`, body: reasonBody };
+    case 'strategy/resume':
+      return { method: 'POST', path: `/api/strategies/${id}/resume`, body: reasonBody };
+    case 'instance/start':
+      return { method: 'POST', path: `/api/instances/${id}/start`, body: reasonBody };
+    case 'instance/stop':
+      return { method: 'POST', path: `/api/instances/${id}/stop`, body: reasonBody };
+  }
+}
+
+const ERROR_CODES: readonly ErrorCode[] = ['bad_request', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'internal'];
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Inverse of the contract's HTTP_STATUS, for error bodies that lack a usable code (e.g. a proxy's 502). */
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return 'bad_request';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 409:
+      return 'conflict';
+    default:
+      return status >= 400 && status < 500 ? 'bad_request' : 'internal';
+  }
+}
+
+/** Reads `{ error: { code, message } }`; anything else still becomes a typed error, never a throw. */
+export function errorFromResponse(status: number, statusText: string, body: unknown): CommandError {
+  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  const fields = typeof error === 'object' && error !== null ? (error as { code?: unknown; message?: unknown }) : {};
+  const code = isErrorCode(fields.code) ? fields.code : codeForStatus(status);
+  const message =
+    typeof fields.message === 'string' && fields.message !== ''
+      ? fields.message
+      : `HTTP ${status}${statusText === '' ? '' : ` ${statusText}`}`;
+  return { code, message };
+}
+
+/** Cheap shape check of a stream frame; the host is trusted, but a proxy or a bug is not. */
+export function parseStreamMessage(data: string): StreamMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const message = value as Record<string, unknown>;
+  if (message['type'] === 'snapshot') {
+    const snapshot = message['snapshot'];
+    if (typeof snapshot !== 'object' || snapshot === null) return null;
+    const s = snapshot as Record<string, unknown>;
+    const isValid =
+      typeof s['seq'] === 'number' &&
+      typeof s['asOf'] === 'string' &&
+      typeof s['totals'] === 'object' &&
+      s['totals'] !== null &&
+      Array.isArray(s['strategies']) &&
+      Array.isArray(s['instances']);
+    return isValid ? (value as StreamMessage) : null;
+  }
+  if (message['type'] === 'delta') {
+    const isValid =
+      typeof message['seq'] === 'number' &&
+      typeof message['asOf'] === 'string' &&
+      typeof message['totals'] === 'object' &&
+      message['totals'] !== null &&
+      Array.isArray(message['strategies']) &&
+      Array.isArray(message['instances']);
+    return isValid ? (value as StreamMessage) : null;
+  }
+  return null;
+}
+
+export function createServeTransport(deps: ServeTransportDeps): Transport {
+  const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  const streamUrl = new URL('/api/stream', deps.pageUrl);
+  streamUrl.protocol = streamUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+
+  const command: CommandFn = async <N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutputs[N]>> => {
+    const route = routeFor(name, input);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    const init: RequestInit = { method: route.method, credentials: 'same-origin', headers };
+    if (route.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(route.body);
+    }
+    let response: Response;
+    try {
+      response = await deps.fetch(new URL(route.path, deps.pageUrl).href, init);
+    } catch (error) {
+      return failure('internal', `${name}: host unreachable (${describe(error)})`);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) return { ok: false, error: errorFromResponse(response.status, response.statusText, body) };
+    if (body === undefined) return failure('internal', `${name}: the host answered without a JSON body`);
+    return { ok: true, value: body as CommandOutputs[N] };
+  };
+
+  const streamListeners = new Set<(message: StreamMessage) => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  let connection: ConnectionState = 'reconnecting';
+  let socket: { close: () => void } | null = null;
+  // Identifies the live socket: events from a socket we already dropped must not touch state.
+  let socketToken: object | null = null;
+  let cancelReconnect: (() => void) | null = null;
+  let attempt = 0;
+
+  function setConnection(next: ConnectionState): void {
+    if (next === connection) return;
+    connection = next;
+    for (const listener of connectionListeners) listener(next);
+  }
+
+  function open(): void {
+    const token = {};
+    socketToken = token;
+    let hasReceived = false;
+    socket = deps.openSocket(streamUrl.href, {
+      onOpen: () => {
+        if (socketToken === token) setConnection('connected');
+      },
+      onMessage: (data) => {
+        if (socketToken !== token) return;
+        // Reset the backoff only once data flows: a host that accepts and immediately drops the
+        // socket (e.g. a rejected session) must not be retried in a tight loop.
+        if (!hasReceived) {
+          hasReceived = true;
+          attempt = 0;
+        }
+        const message = parseStreamMessage(data);
+        if (message === null) {
+          console.warn('stratdesk: dropped a malformed stream frame');
+          return;
+        }
+        for (const listener of streamListeners) listener(message);
+      },
+      onClose: () => {
+        if (socketToken !== token) return;
+        socket = null;
+        socketToken = null;
+        setConnection('reconnecting');
+        scheduleReconnect();
+      },
+    });
+  }
+
+  function scheduleReconnect(): void {
+    if (streamListeners.size === 0 || cancelReconnect !== null) return;
+    const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
+    attempt += 1;
+    const delay = Math.round(ceiling * (0.5 + deps.random() * 0.5));
+    cancelReconnect = deps.schedule(() => {
+      cancelReconnect = null;
+      if (streamListeners.size > 0) open();
+    }, delay);
+  }
+
+  function stop(): void {
+    cancelReconnect?.();
+    cancelReconnect = null;
+    socketToken = null;
+    const current = socket;
+    socket = null;
+    current?.close();
+    attempt = 0;
+    setConnection('reconnecting');
+  }
+
+  return {
+    command,
+    onStream: (listener) => {
+      streamListeners.add(listener);
+      if (socket === null && cancelReconnect === null) open();
+      return () => {
+        streamListeners.delete(listener);
+        if (streamListeners.size === 0) stop();
+      };
+    },
+    onConnectionChange: (listener) => {
+      connectionListeners.add(listener);
+      listener(connection);
+      return () => {
+        connectionListeners.delete(listener);
+      };
+    },
+  };
+}
+
+/** The browser's WebSocket behind `OpenSocket`. Cookies ride along: the stream is same-origin. */
+export const openBrowserSocket: OpenSocket = (url, handlers) => {
+  const ws = new WebSocket(url);
+  ws.addEventListener('open', () => handlers.onOpen());
+  ws.addEventListener('message', (event: MessageEvent<unknown>) => {
+    if (typeof event.data === 'string') handlers.onMessage(event.data);
+  });
+  // `error` is always followed by `close`; reconnecting from both would double the attempts.
+  ws.addEventListener('close', () => handlers.onClose());
+  return { close: () => ws.close() };
+};
+
+/** Electron when the preload bridge is there, serve mode otherwise. */
+export function selectTransport(win: Window): Transport {
+  if (win.stratdesk !== undefined) return createElectronTransport(win.stratdesk);
+  return createServeTransport({
+    pageUrl: win.location.href,
+    // Wrapped: an unbound `fetch` called as a method of another object throws "Illegal invocation".
+    fetch: (url, init) => win.fetch(url, init),
+    openSocket: openBrowserSocket,
+    schedule: (fn, ms) => {
+      const timer = win.setTimeout(fn, ms);
+      return () => win.clearTimeout(timer);
+    },
+    random: Math.random,
+  });
+}
