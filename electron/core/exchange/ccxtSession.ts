@@ -12,6 +12,8 @@ import {
   type ExchangeSession,
   type FeeLine,
   type Fill,
+  type FundingEvent,
+  type PositionReport,
   type MarketRules,
   type OpenOrder,
   type OrderRequest,
@@ -143,6 +145,32 @@ class CcxtSession implements ExchangeSession {
     return { symbol, bid, ask, last, timestamp: t.timestamp ?? this.#client.milliseconds() };
   }
 
+  async fetchFunding(symbol: string, since: number, limit: number, until: number | null): Promise<FundingEvent[]> {
+    await this.loadMarkets();
+    const params: Record<string, unknown> = until === null ? {} : { endTime: until };
+    const rows = await this.#call(() => this.#client.fetchFundingHistory(symbol, since, limit, params));
+    if (!Array.isArray(rows)) throw new ExchangeError('bad_payload', `${this.exchangeId} returned no funding list`);
+    return rows.map((r) => normalizeFunding(this.exchangeId, r, symbol)).sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  async fetchPositions(symbols: string[]): Promise<PositionReport[]> {
+    await this.loadMarkets();
+    const rows = await this.#call(() => this.#client.fetchPositions(symbols));
+    return rows
+      .filter((p) => p.symbol !== undefined && symbols.includes(p.symbol))
+      .map((p) => {
+        const contracts = num(p.contracts ?? 0) * finite(p.contractSize, 1);
+        return {
+          symbol: p.symbol ?? '',
+          qty: p.side === 'short' ? -Math.abs(contracts) : Math.abs(contracts),
+          entryPrice: num(p.entryPrice ?? 0),
+          markPrice: num(p.markPrice ?? 0),
+          unrealizedPnl: num(p.unrealizedPnl ?? 0),
+          timestamp: p.timestamp ?? this.#client.milliseconds(),
+        };
+      });
+  }
+
   async fetchOpenOrders(symbol: string): Promise<OpenOrder[]> {
     await this.loadMarkets();
     const orders = await this.#call(() => this.#client.fetchOpenOrders(symbol));
@@ -258,6 +286,22 @@ export function normalizeTrade(t: Trade, symbol: string): Fill {
     timestamp,
     isMaker: t.takerOrMaker === 'maker' ? true : t.takerOrMaker === 'taker' ? false : null,
   };
+}
+
+/**
+ * Exchanges disagree on the sign of a funding amount in ccxt's output: Binance's income `amount` and
+ * OKX's `balChg` are + = received, Bybit's execution `execFee` is + = paid. Normalise to + = received.
+ */
+export const FUNDING_SIGN: Record<string, 1 | -1> = { binance: 1, binanceusdm: 1, okx: 1, bybit: -1 };
+
+export function normalizeFunding(exchangeId: string, row: { id?: unknown; symbol?: unknown; amount?: unknown; code?: unknown; timestamp?: unknown }, symbol: string): FundingEvent {
+  const sign = FUNDING_SIGN[exchangeId];
+  if (sign === undefined) throw new ExchangeError('internal', `the funding sign of ${exchangeId} is not known yet; refusing to guess it`);
+  const amount = num(row.amount);
+  const timestamp = num(row.timestamp);
+  if (!Number.isFinite(amount) || !(timestamp > 0)) throw new ExchangeError('bad_payload', `funding row on ${symbol} has no amount or time`);
+  const id = row.id !== undefined && row.id !== null && String(row.id) !== '' ? String(row.id) : `${timestamp}:${amount}`;
+  return { id, symbol: typeof row.symbol === 'string' ? row.symbol : symbol, amount: sign * amount, currency: typeof row.code === 'string' ? row.code : 'USDT', timestamp };
 }
 
 function compareIds(a: string, b: string): number {

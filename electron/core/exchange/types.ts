@@ -24,6 +24,30 @@ export interface Fill {
   isMaker: boolean | null;
 }
 
+/** A funding payment on a perpetual, normalised so that + = received, whatever the exchange's sign. */
+export interface FundingEvent {
+  /** Unique per (exchange, account, symbol); exchanges without an id get one derived from time and amount. */
+  id: string;
+  symbol: string;
+  /** In `currency`; + = received, − = paid. */
+  amount: number;
+  currency: string;
+  /** Milliseconds since epoch, exchange time. */
+  timestamp: number;
+}
+
+/** An open perpetual (or margin) position as the exchange reports it. */
+export interface PositionReport {
+  symbol: string;
+  /** Signed base amount: + long, − short. */
+  qty: number;
+  entryPrice: number;
+  markPrice: number;
+  /** The exchange's own unrealized PnL, in quote, for cross-checking ours. */
+  unrealizedPnl: number;
+  timestamp: number;
+}
+
 export interface MarketRules {
   symbol: string;
   base: string;
@@ -74,6 +98,10 @@ export interface ExchangeSession {
   /** The longest time range one fills request may cover on this exchange, or null for no limit. */
   fillWindowMs(symbol: string): number | null;
   fetchQuote(symbol: string): Promise<Quote>;
+  /** Funding on a perpetual `symbol` from `since` (inclusive), ascending, + = received. */
+  fetchFunding(symbol: string, since: number, limit: number, until: number | null): Promise<FundingEvent[]>;
+  /** Open positions on the given perpetual symbols. */
+  fetchPositions(symbols: string[]): Promise<PositionReport[]>;
   fetchOpenOrders(symbol: string): Promise<OpenOrder[]>;
   createOrder(request: OrderRequest): Promise<OpenOrder>;
   cancelOrder(id: string, symbol: string): Promise<void>;
