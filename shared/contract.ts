@@ -3,7 +3,18 @@
  * Every command's input is parsed with its schema at the boundary; results never throw across it.
  */
 import { z } from 'zod';
-import type { AllocationView, InstanceView, RebalancePlan, Snapshot, StrategyView, StreamMessage } from './model.ts';
+import type {
+  AllocationView,
+  AuditView,
+  CsvExport,
+  InstanceDetail,
+  InstanceView,
+  PortfolioHistory,
+  RebalancePlan,
+  Snapshot,
+  StrategyView,
+  StreamMessage,
+} from './model.ts';
 
 const id = z
   .string()
@@ -22,6 +33,10 @@ export const commandSchemas = {
   'strategy/resume': z.object({ id, reason }).strict(),
   'instance/start': z.object({ id, reason }).strict(),
   'instance/stop': z.object({ id, reason }).strict(),
+  'instance/detail': z.object({ id, fills: z.number().int().min(1).max(5000).optional() }).strict(),
+  'instance/export': z.object({ id, kind: z.enum(['fills', 'funding', 'metrics']) }).strict(),
+  'portfolio/history': z.object({ points: z.number().int().min(2).max(2000).optional() }).strict(),
+  'audit/list': z.object({ limit: z.number().int().min(1).max(1000).optional(), target: id.optional() }).strict(),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -37,6 +52,10 @@ export interface CommandOutputs {
   'strategy/resume': StrategyView;
   'instance/start': InstanceView;
   'instance/stop': InstanceView;
+  'instance/detail': InstanceDetail;
+  'instance/export': CsvExport;
+  'portfolio/history': PortfolioHistory;
+  'audit/list': AuditView[];
 }
 
 /** Error codes a command can answer with; serve mode maps them to HTTP statuses. */

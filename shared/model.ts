@@ -62,6 +62,18 @@ export interface Metrics {
   volume: number;
   /** Signed base position per symbol (+ long, − short). */
   positions: Record<string, number>;
+  /** Reducing fills whose realized PnL after that fill's fee was positive, over all reducing fills; null before the first. */
+  winRate: number | null;
+  /** Largest fall of totalPnl from a previous peak, in quote (≥ 0). */
+  maxDrawdown: number;
+  /** That fall as a fraction of the equity (capital + PnL) at the peak; null without capital. */
+  maxDrawdownPct: number | null;
+  /** Daily Sharpe ratio of time-weighted returns, annualised with √365; null under 2 days of history. */
+  sharpe: number | null;
+  /** Time-weighted return since start, as a ratio (0.05 = +5 %); capital moved in or out does not count. */
+  timeWeightedReturn: number | null;
+  /** Fees charged in a third asset that could not be priced yet, by currency (amounts in that currency). */
+  unpricedFees: Record<string, number>;
   /** True when figures come from the engine's journal rather than the exchange. */
   isEstimated: boolean;
 }
@@ -133,6 +145,78 @@ export type StreamMessage =
     };
 
 export type RebalancePolicy = 'target_weights' | 'equal';
+
+/** One point of an instance's PnL history. */
+export interface EquityPoint {
+  /** Milliseconds since epoch. */
+  t: number;
+  /** totalPnl at t, in quote. */
+  totalPnl: number;
+  /** Capital budget + totalPnl at t, in quote. */
+  equity: number;
+}
+
+/** A fill as the detail view lists it. */
+export interface FillView {
+  id: string;
+  orderId: string | null;
+  symbol: string;
+  side: 'buy' | 'sell';
+  /** Quote per base. */
+  price: number;
+  /** Base. */
+  amount: number;
+  /** Quote. */
+  cost: number;
+  /** Fee in quote, + = paid (third-asset fees excluded until priced). */
+  fee: number;
+  /** Milliseconds since epoch. */
+  timestamp: number;
+  isMaker: boolean | null;
+}
+
+/** A funding payment; amount + = received. */
+export interface FundingView {
+  id: string;
+  symbol: string;
+  amount: number;
+  currency: string;
+  timestamp: number;
+}
+
+export interface AuditView {
+  seq: number;
+  /** ISO time. */
+  at: string;
+  /** Command name, e.g. strategy/pause. */
+  action: string;
+  /** Strategy or instance id, or "portfolio". */
+  target: string;
+  /** Where it came from: window, api, cli, system. */
+  source: string;
+  reason: string | null;
+}
+
+export interface InstanceDetail {
+  strategy: StrategyView;
+  instance: InstanceView;
+  /** Newest first, at most the requested number. */
+  fills: FillView[];
+  funding: FundingView[];
+  equity: EquityPoint[];
+  audit: AuditView[];
+}
+
+export interface PortfolioHistory {
+  asOf: string;
+  /** Per strategy id, oldest first, downsampled to at most the requested number of points. */
+  series: Record<string, EquityPoint[]>;
+}
+
+export interface CsvExport {
+  filename: string;
+  csv: string;
+}
 
 export interface RebalanceMove {
   id: string;

@@ -43,7 +43,8 @@ export async function boot(options: BootOptions): Promise<Booted> {
   let host: Host;
   if (workspacePath === undefined) {
     demo = await startDemo({ dataDir, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
-    host = new Host({ ...options.hostOptions, workspace: demo.workspace, dataDir: demo.dataDir, ...(options.log ? { log: options.log } : {}) });
+    // The demo samples equity often so its curves move within a minute of starting.
+    host = new Host({ equitySampleMs: 5000, ...options.hostOptions, workspace: demo.workspace, dataDir: demo.dataDir, ...(options.log ? { log: options.log } : {}) });
   } else {
     const workspace = await loadWorkspaceFile(workspacePath);
     host = new Host({ ...options.hostOptions, workspace, dataDir, ...(options.log ? { log: options.log } : {}) });

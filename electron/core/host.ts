@@ -13,7 +13,8 @@ import {
   type CommandOutputs,
   type Result,
 } from '../../shared/contract.ts';
-import type { InstanceView, Snapshot, StrategyView, StreamMessage, Totals } from '../../shared/model.ts';
+import type { EquityPoint, InstanceView, Snapshot, StrategyView, StreamMessage, Totals } from '../../shared/model.ts';
+import { auditView, downsample, equityPoint, fillView, fillsCsv, fundingCsv, fundingView, metricsCsv } from './reports.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { BotEngine, StrategyInstance } from './engine/botEngine.ts';
 import { createCcxtSession, type Credentials } from './exchange/ccxtSession.ts';
@@ -41,6 +42,8 @@ export interface HostOptions {
   credentials?: CredentialResolver;
   /** Default capital budget for a strategy the ledger does not know yet, in quote. */
   defaultAllocation?: number;
+  /** How often each instance's equity is sampled into the ledger, ms (default 60 s). */
+  equitySampleMs?: number;
 }
 
 const DEFAULT_ALLOCATION = 10_000;
@@ -85,6 +88,8 @@ export class Host {
       log: this.log,
       intervalMs: this.workspace.syncIntervalMs,
       instances: () => this.engine.all(),
+      capital: (id) => this.portfolio.get(id)?.allocation ?? 0,
+      ...(options.equitySampleMs !== undefined ? { sampleMs: options.equitySampleMs } : {}),
       onSynced: (changed) => this.#afterSync(changed),
     });
     const factory = options.sessionFactory ?? ((account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }));
@@ -201,6 +206,45 @@ export class Host {
         this.#audit(name, instance.id, source, reason, null);
         this.publish();
         return ok(this.#strategyView(instance));
+      }
+      case 'instance/detail': {
+        const instance = this.engine.get(String(input['id']));
+        if (!instance) return fail('not_found', `no instance "${String(input['id'])}"`);
+        const limit = typeof input['fills'] === 'number' ? input['fills'] : 500;
+        const equity = this.ledger.equitySamples(instance.id).map(equityPoint);
+        const strategy = this.#strategyView(instance);
+        equity.push({ t: this.#clock.now(), totalPnl: strategy.metrics.totalPnl, equity: strategy.allocation + strategy.metrics.totalPnl });
+        return ok({
+          strategy,
+          instance: this.#instanceView(instance),
+          fills: this.ledger.recentFills(instance.id, limit).map(fillView),
+          funding: this.ledger.fundingFor(instance.id, limit).map(fundingView),
+          equity: downsample(equity, 1000),
+          audit: this.ledger.auditFor(instance.id, 200).map(auditView),
+        });
+      }
+      case 'instance/export': {
+        const instance = this.engine.get(String(input['id']));
+        if (!instance) return fail('not_found', `no instance "${String(input['id'])}"`);
+        const kind = String(input['kind']);
+        const csv =
+          kind === 'fills'
+            ? fillsCsv(this.ledger.fillsFor(instance.id))
+            : kind === 'funding'
+              ? fundingCsv(this.ledger.fundingFor(instance.id))
+              : metricsCsv(this.ledger.equitySamples(instance.id));
+        return ok({ filename: `stratdesk-${instance.id}-${kind}.csv`, csv });
+      }
+      case 'portfolio/history': {
+        const points = typeof input['points'] === 'number' ? input['points'] : 120;
+        const series: Record<string, EquityPoint[]> = {};
+        for (const instance of this.engine.all()) series[instance.id] = downsample(this.ledger.equitySamples(instance.id).map(equityPoint), points);
+        return ok({ asOf: new Date(this.#clock.now()).toISOString(), series });
+      }
+      case 'audit/list': {
+        const limit = typeof input['limit'] === 'number' ? input['limit'] : 200;
+        const target = typeof input['target'] === 'string' ? input['target'] : undefined;
+        return ok(this.ledger.auditFor(target, limit).map(auditView));
       }
       case 'instance/start':
       case 'instance/stop': {

@@ -54,8 +54,15 @@ interface Route {
   method: 'GET' | 'POST';
   pattern: RegExp;
   command: CommandName;
-  /** Builds the command input from the path match and the JSON body. */
-  input: (match: RegExpMatchArray, body: Record<string, unknown>) => unknown;
+  /** Builds the command input from the path match, the JSON body and the query. */
+  input: (match: RegExpMatchArray, body: Record<string, unknown>, query: URLSearchParams) => unknown;
+}
+
+/** A query parameter as a whole number, or undefined (the schema rejects anything else). */
+function intParam(query: URLSearchParams, name: string): number | string | undefined {
+  const v = query.get(name);
+  if (v === null) return undefined;
+  return /^\d+$/.test(v) ? Number(v) : v;
 }
 
 const ROUTES: Route[] = [
@@ -66,7 +73,30 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: /^\/api\/strategies\/([^/]+)\/resume$/, command: 'strategy/resume', input: (m, body) => ({ ...body, id: decode(m[1]) }) },
   { method: 'POST', pattern: /^\/api\/instances\/([^/]+)\/start$/, command: 'instance/start', input: (m, body) => ({ ...body, id: decode(m[1]) }) },
   { method: 'POST', pattern: /^\/api\/instances\/([^/]+)\/stop$/, command: 'instance/stop', input: (m, body) => ({ ...body, id: decode(m[1]) }) },
+  {
+    method: 'GET',
+    pattern: /^\/api\/instances\/([^/]+)$/,
+    command: 'instance/detail',
+    input: (m, _b, q) => withDefined({ id: decode(m[1]), fills: intParam(q, 'fills') }),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/instances\/([^/]+)\/export$/,
+    command: 'instance/export',
+    input: (m, _b, q) => ({ id: decode(m[1]), kind: q.get('kind') ?? 'fills' }),
+  },
+  { method: 'GET', pattern: /^\/api\/portfolio\/history$/, command: 'portfolio/history', input: (_m, _b, q) => withDefined({ points: intParam(q, 'points') }) },
+  {
+    method: 'GET',
+    pattern: /^\/api\/audit$/,
+    command: 'audit/list',
+    input: (_m, _b, q) => withDefined({ limit: intParam(q, 'limit'), target: q.get('target') ?? undefined }),
+  },
 ];
+
+function withDefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
 
 export function generateToken(): string {
   return randomBytes(24).toString('base64url');
@@ -131,8 +161,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const found = matching.find((r) => r.route.method === req.method);
     if (!found || !found.match) throw new HttpError('bad_request', `${req.method ?? ''} is not allowed on ${url.pathname}`, 405);
     const body = req.method === 'POST' ? await readJsonBody(req) : {};
-    const result: Result<unknown> = await host.execute(found.route.command, found.route.input(found.match, body), 'api');
-    if (result.ok) sendJson(res, 200, result.value);
+    const result: Result<unknown> = await host.execute(found.route.command, found.route.input(found.match, body, url.searchParams), 'api');
+    if (result.ok && found.route.command === 'instance/export') {
+      const file = result.value as { filename: string; csv: string };
+      res.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${file.filename}"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      res.end(file.csv);
+    } else if (result.ok) sendJson(res, 200, result.value);
     else sendJson(res, HTTP_STATUS[result.error.code], { error: result.error });
   }
 

@@ -7,9 +7,21 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { StrategyStatus } from '../../../shared/model.ts';
-import type { FeeLine, Fill, Side } from '../exchange/types.ts';
+import type { FeeLine, Fill, FundingEvent, PositionReport, Side } from '../exchange/types.ts';
 
-export const SCHEMA_VERSION = 1;
+export interface EquitySample {
+  instanceId: string;
+  ts: number;
+  /** All in quote. */
+  totalPnl: number;
+  capital: number;
+  realized: number;
+  unrealized: number;
+  funding: number;
+  fees: number;
+}
+
+export const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -40,6 +52,27 @@ const MIGRATIONS: Record<number, string> = {
     CREATE TABLE audit (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, action TEXT NOT NULL,
       target TEXT NOT NULL, source TEXT NOT NULL, reason TEXT, detail TEXT
+    );
+  `,
+  2: `
+    CREATE TABLE funding (
+      exchange TEXT NOT NULL, account TEXT NOT NULL, symbol TEXT NOT NULL, id TEXT NOT NULL,
+      instance_id TEXT, amount REAL NOT NULL, currency TEXT NOT NULL, ts INTEGER NOT NULL, inserted_at INTEGER NOT NULL,
+      PRIMARY KEY (exchange, account, symbol, id)
+    );
+    CREATE INDEX funding_by_instance ON funding (instance_id, ts);
+    CREATE TABLE equity_samples (
+      instance_id TEXT NOT NULL, ts INTEGER NOT NULL, total_pnl REAL NOT NULL, capital REAL NOT NULL,
+      realized REAL NOT NULL, unrealized REAL NOT NULL, funding REAL NOT NULL, fees REAL NOT NULL,
+      PRIMARY KEY (instance_id, ts)
+    );
+    CREATE TABLE position_snapshots (
+      instance_id TEXT NOT NULL, symbol TEXT NOT NULL, ts INTEGER NOT NULL, qty REAL NOT NULL,
+      entry_price REAL NOT NULL, mark_price REAL NOT NULL, exchange_unrealized REAL NOT NULL,
+      PRIMARY KEY (instance_id, symbol, ts)
+    );
+    CREATE TABLE transfers (
+      instance_id TEXT NOT NULL, ts INTEGER NOT NULL, amount REAL NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL, note TEXT
     );
   `,
 };
@@ -135,8 +168,9 @@ export class Ledger {
     return this.transaction(() => {
       const inserted: StoredFill[] = [];
       const insert = this.#stmt(
-        `INSERT OR IGNORE INTO fills (exchange, account, symbol, id, instance_id, order_id, side, price, amount, cost, fees, ts, is_maker, inserted_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        // ON CONFLICT, not OR IGNORE: only a duplicate is skipped; a fill that breaks a constraint fails the batch.
+        `INSERT INTO fills (exchange, account, symbol, id, instance_id, order_id, side, price, amount, cost, fees, ts, is_maker, inserted_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exchange, account, symbol, id) DO NOTHING`,
       );
       for (const { fill, instanceId } of batch.fills) {
         const result = insert.run(
@@ -146,15 +180,98 @@ export class Ledger {
         );
         if (Number(result.changes) > 0) inserted.push({ ...fill, instanceId });
       }
-      if (batch.cursor) {
-        const c = batch.cursor;
-        this.#stmt(
-          `INSERT INTO cursors (instance_id, endpoint, symbol, since, updated_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (instance_id, endpoint, symbol) DO UPDATE SET since = MAX(since, excluded.since), updated_at = excluded.updated_at`,
-        ).run(c.instanceId, c.endpoint, c.symbol, c.since, now);
-      }
+      if (batch.cursor) this.#writeCursor(batch.cursor, now);
       return inserted;
     });
+  }
+
+  #writeCursor(c: NonNullable<FillBatch['cursor']>, now: number): void {
+    this.#stmt(
+      `INSERT INTO cursors (instance_id, endpoint, symbol, since, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (instance_id, endpoint, symbol) DO UPDATE SET since = MAX(since, excluded.since), updated_at = excluded.updated_at`,
+    ).run(c.instanceId, c.endpoint, c.symbol, c.since, now);
+  }
+
+  /** Inserts new funding payments (deduplicated like fills) and moves the cursor in the same transaction. */
+  appendFunding(batch: { exchange: string; account: string; events: { event: FundingEvent; instanceId: string }[]; cursor: FillBatch['cursor'] }, now: number): number {
+    return this.transaction(() => {
+      let inserted = 0;
+      const insert = this.#stmt(
+        'INSERT INTO funding (exchange, account, symbol, id, instance_id, amount, currency, ts, inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exchange, account, symbol, id) DO NOTHING',
+      );
+      for (const { event, instanceId } of batch.events) {
+        const r = insert.run(batch.exchange, batch.account, event.symbol, event.id, instanceId, event.amount, event.currency, event.timestamp, now);
+        inserted += Number(r.changes);
+      }
+      if (batch.cursor) this.#writeCursor(batch.cursor, now);
+      return inserted;
+    });
+  }
+
+  fundingFor(instanceId: string, limit?: number): FundingEvent[] {
+    const sql = limit === undefined
+      ? 'SELECT id, symbol, amount, currency, ts FROM funding WHERE instance_id = ? ORDER BY ts, id'
+      : 'SELECT id, symbol, amount, currency, ts FROM funding WHERE instance_id = ? ORDER BY ts DESC, id DESC LIMIT ?';
+    const rows = (limit === undefined ? this.#stmt(sql).all(instanceId) : this.#stmt(sql).all(instanceId, limit)) as unknown as {
+      id: string;
+      symbol: string;
+      amount: number;
+      currency: string;
+      ts: number;
+    }[];
+    return rows.map((r) => ({ id: r.id, symbol: r.symbol, amount: r.amount, currency: r.currency, timestamp: Number(r.ts) }));
+  }
+
+  fundingTotal(instanceId: string): number {
+    const row = this.#stmt('SELECT COALESCE(SUM(amount), 0) AS s FROM funding WHERE instance_id = ?').get(instanceId) as { s: number };
+    return Number(row.s);
+  }
+
+  /** The newest fills first, for the detail view. */
+  recentFills(instanceId: string, limit: number): StoredFill[] {
+    const rows = this.#stmt('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts DESC, CAST(id AS INTEGER) DESC LIMIT ?').all(instanceId, limit) as unknown as FillRow[];
+    return rows.map(rowToFill);
+  }
+
+  addEquitySample(sample: EquitySample): void {
+    this.#stmt(
+      `INSERT OR REPLACE INTO equity_samples (instance_id, ts, total_pnl, capital, realized, unrealized, funding, fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(sample.instanceId, sample.ts, sample.totalPnl, sample.capital, sample.realized, sample.unrealized, sample.funding, sample.fees);
+  }
+
+  equitySamples(instanceId: string, since = 0): EquitySample[] {
+    const rows = this.#stmt('SELECT * FROM equity_samples WHERE instance_id = ? AND ts >= ? ORDER BY ts').all(instanceId, since) as unknown as {
+      instance_id: string;
+      ts: number;
+      total_pnl: number;
+      capital: number;
+      realized: number;
+      unrealized: number;
+      funding: number;
+      fees: number;
+    }[];
+    return rows.map((r) => ({
+      instanceId: r.instance_id,
+      ts: Number(r.ts),
+      totalPnl: r.total_pnl,
+      capital: r.capital,
+      realized: r.realized,
+      unrealized: r.unrealized,
+      funding: r.funding,
+      fees: r.fees,
+    }));
+  }
+
+  addPositionSnapshot(instanceId: string, p: PositionReport): void {
+    this.#stmt(
+      'INSERT OR REPLACE INTO position_snapshots (instance_id, symbol, ts, qty, entry_price, mark_price, exchange_unrealized) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(instanceId, p.symbol, p.timestamp, p.qty, p.entryPrice, p.markPrice, p.unrealizedPnl);
+  }
+
+  auditFor(target: string | undefined, limit: number): AuditEntry[] {
+    return (target === undefined
+      ? this.#stmt('SELECT * FROM audit ORDER BY seq DESC LIMIT ?').all(limit)
+      : this.#stmt('SELECT * FROM audit WHERE target = ? ORDER BY seq DESC LIMIT ?').all(target, limit)) as unknown as AuditEntry[];
   }
 
   cursor(instanceId: string, endpoint: string, symbol: string): number | null {
@@ -232,7 +349,7 @@ export class Ledger {
   }
 
   auditLog(limit = 200): AuditEntry[] {
-    return this.#stmt('SELECT * FROM audit ORDER BY seq DESC LIMIT ?').all(limit) as unknown as AuditEntry[];
+    return this.auditFor(undefined, limit);
   }
 
   close(): void {

@@ -4,6 +4,7 @@
  * disposal of base at the fill price. Realized excludes fees and funding.
  */
 import type { Metrics } from '../../../shared/model.ts';
+import { NO_RISK, type RiskFigures } from './risk.ts';
 import type { Fill } from '../exchange/types.ts';
 
 export interface PositionState {
@@ -21,6 +22,9 @@ export interface FoldState {
   tradeCount: number;
   volume: number;
   positions: Map<string, PositionState>;
+  /** Fills that reduced a position, and those of them whose realized PnL after the fill's fee was positive. */
+  reducingFills: number;
+  winningFills: number;
   /** Fees in a third asset that could not be priced at the fill, by currency; shown, never guessed. */
   unpricedFees: Map<string, number>;
   /** (timestamp, id) of the last fill folded, to detect late fills that need a recompute. */
@@ -36,6 +40,8 @@ export function emptyFold(quoteCurrency: string): FoldState {
     funding: 0,
     tradeCount: 0,
     volume: 0,
+    reducingFills: 0,
+    winningFills: 0,
     positions: new Map(),
     unpricedFees: new Map(),
     lastTs: 0,
@@ -59,23 +65,37 @@ export function isLateFill(state: FoldState, fill: Fill): boolean {
 export function foldFill(state: FoldState, fill: Fill): void {
   const { base, quote } = splitSymbol(fill.symbol);
   const pos = state.positions.get(fill.symbol) ?? { qty: 0, avgPrice: 0 };
-  state.realizedPnl += trade(pos, fill.side === 'buy' ? fill.amount : -fill.amount, fill.price);
-  for (const fee of fill.fees) {
-    if (fee.currency === quote) {
-      state.fees += fee.amount;
-    } else if (fee.currency === base) {
+  const signed = fill.side === 'buy' ? fill.amount : -fill.amount;
+  const isReducing = pos.qty !== 0 && Math.sign(pos.qty) !== Math.sign(signed);
+  let realized = trade(pos, signed, fill.price);
+  let fee = 0;
+  for (const line of fill.fees) {
+    if (line.currency === quote) {
+      fee += line.amount;
+    } else if (line.currency === base) {
       // Paying a fee in base gives that base away at the fill price: a disposal, with its own realized PnL.
-      state.fees += fee.amount * fill.price;
-      state.realizedPnl += trade(pos, -fee.amount, fill.price);
+      fee += line.amount * fill.price;
+      realized += trade(pos, -line.amount, fill.price);
     } else {
-      state.unpricedFees.set(fee.currency, (state.unpricedFees.get(fee.currency) ?? 0) + fee.amount);
+      state.unpricedFees.set(line.currency, (state.unpricedFees.get(line.currency) ?? 0) + line.amount);
     }
+  }
+  state.realizedPnl += realized;
+  state.fees += fee;
+  if (isReducing) {
+    state.reducingFills += 1;
+    if (realized - fee > 0) state.winningFills += 1;
   }
   state.positions.set(fill.symbol, pos);
   state.tradeCount += 1;
   state.volume += Math.abs(fill.cost);
   state.lastTs = fill.timestamp;
   state.lastId = fill.id;
+}
+
+/** Adds a funding payment (+ = received) in quote. */
+export function foldFunding(state: FoldState, amount: number): void {
+  state.funding += amount;
 }
 
 /** Applies a signed trade to a position; returns the realized PnL of the part that reduced it. */
@@ -106,7 +126,7 @@ export function trade(pos: PositionState, signedQty: number, price: number): num
 }
 
 /** Marks open positions to `marks` (symbol → price); a symbol without a mark contributes 0 and is reported. */
-export function toMetrics(state: FoldState, marks: ReadonlyMap<string, number>, isEstimated: boolean): Metrics {
+export function toMetrics(state: FoldState, marks: ReadonlyMap<string, number>, isEstimated: boolean, risk: RiskFigures = NO_RISK): Metrics {
   let unrealizedPnl = 0;
   const positions: Record<string, number> = {};
   for (const [symbol, pos] of state.positions) {
@@ -125,6 +145,9 @@ export function toMetrics(state: FoldState, marks: ReadonlyMap<string, number>, 
     tradeCount: state.tradeCount,
     volume: round(state.volume, 8),
     positions,
+    winRate: state.reducingFills > 0 ? round(state.winningFills / state.reducingFills, 6) : null,
+    ...risk,
+    unpricedFees: Object.fromEntries(state.unpricedFees),
     isEstimated,
   };
 }

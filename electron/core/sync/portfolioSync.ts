@@ -10,8 +10,15 @@ import { ExchangeError, type Fill } from '../exchange/types.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../log.ts';
 import { emptyFold, foldFill, isLateFill, splitSymbol, toMetrics, type FoldState } from '../metrics/pnl.ts';
+import { emptyRisk, foldRiskPoint, riskFigures, type RiskState } from '../metrics/risk.ts';
+
+/** ccxt writes perpetuals as BASE/QUOTE:SETTLE. */
+export function isPerpetual(symbol: string): boolean {
+  return symbol.includes(':');
+}
 
 export const FILLS_ENDPOINT = 'myTrades';
+export const FUNDING_ENDPOINT = 'funding';
 /** Re-read this much before the cursor: exchanges index fills late, and several fills share a millisecond. */
 export const OVERLAP_MS = 5_000;
 export const PAGE_LIMIT = 1000;
@@ -34,6 +41,9 @@ interface InstanceSyncState {
   shared: Promise<boolean> | null;
   /** Set when fills were re-attributed to the instance out of order: recompute from the ledger. */
   needsRecompute: boolean;
+  needsFundingRefresh: boolean;
+  risk: RiskState;
+  lastSampleAt: number;
 }
 
 export interface SyncOptions {
@@ -44,6 +54,10 @@ export interface SyncOptions {
   /** Longest one instance's sync may take before it counts as a timeout. */
   instanceTimeoutMs?: number;
   instances: () => StrategyInstance[];
+  /** Capital budget of an instance, in quote: equity = capital + totalPnl. */
+  capital?: (id: string) => number;
+  /** How often an equity sample is stored per instance, ms (default 60 s). */
+  sampleMs?: number;
   /** Called after every sync round with the ids whose figures or health changed. */
   onSynced?: (changed: string[]) => void;
 }
@@ -126,6 +140,9 @@ export class PortfolioSync {
         inFlight: null,
         shared: null,
         needsRecompute: true,
+        needsFundingRefresh: false,
+        risk: emptyRisk(),
+        lastSampleAt: 0,
       };
       this.#states.set(id, s);
     }
@@ -136,7 +153,11 @@ export class PortfolioSync {
   restore(instance: StrategyInstance): void {
     const s = this.state(instance.id);
     this.#recompute(instance, s);
-    s.metrics = toMetrics(s.fold, s.marks, false);
+    for (const sample of this.#o.ledger.equitySamples(instance.id)) {
+      foldRiskPoint(s.risk, { ts: sample.ts, totalPnl: sample.totalPnl, capital: sample.capital });
+      s.lastSampleAt = sample.ts;
+    }
+    s.metrics = toMetrics(s.fold, s.marks, false, riskFigures(s.risk, null));
     s.source = 'snapshot';
   }
 
@@ -214,57 +235,114 @@ export class PortfolioSync {
   async #syncOne(instance: StrategyInstance, s: InstanceSyncState): Promise<void> {
     const session = instance.session;
     if (!session) return;
-    const { ledger, clock } = this.#o;
+    const { ledger } = this.#o;
     await session.loadMarkets();
-    const startTime = Date.parse(instance.config.startTime);
     for (const symbol of instance.config.symbols) {
-      const window = session.fillWindowMs(symbol);
       const shared = this.#sharesSymbol(instance, symbol);
-      let cursor = ledger.cursor(instance.id, FILLS_ENDPOINT, symbol);
-      let since = Math.max(startTime, (cursor ?? startTime) - OVERLAP_MS);
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const now = clock.now();
-        const until = window !== null && now - since > window ? since + window - 1 : null;
-        const fills = await session.fetchFills(symbol, since, PAGE_LIMIT, until);
-        const owned = fills.filter((f) => f.timestamp >= startTime && (until === null || f.timestamp <= until));
-        const maxTs = owned.reduce((m, f) => Math.max(m, f.timestamp), cursor ?? startTime);
-        const isFull = fills.length >= PAGE_LIMIT;
-        const next = isFull ? maxTs : until !== null ? Math.max(until, maxTs) : maxTs;
+      await this.#pull(instance, FILLS_ENDPOINT, symbol, (since, until) => session.fetchFills(symbol, since, PAGE_LIMIT, until), (rows, cursor, now) =>
         ledger.appendFills(
-          {
-            exchange: session.exchangeId,
-            account: session.accountId,
-            fills: owned.map((fill) => ({ fill, instanceId: this.#owner(instance, fill, shared) })),
-            cursor: { instanceId: instance.id, endpoint: FILLS_ENDPOINT, symbol, since: next },
-          },
+          { exchange: session.exchangeId, account: session.accountId, fills: rows.map((fill) => ({ fill, instanceId: this.#owner(instance, fill, shared) })), cursor },
           now,
-        );
-        cursor = next;
-        if (isFull) {
-          if (maxTs <= since) break; // A page of one millisecond: continue next sync rather than loop.
-          since = maxTs;
-        } else if (until !== null) {
-          since = until + 1;
-        } else {
-          break;
-        }
+        ),
+      );
+      if (isPerpetual(symbol)) {
+        await this.#pull(instance, FUNDING_ENDPOINT, symbol, (since, until) => session.fetchFunding(symbol, since, PAGE_LIMIT, until), (rows, cursor, now) => {
+          const inserted = ledger.appendFunding(
+            { exchange: session.exchangeId, account: session.accountId, events: rows.map((event) => ({ event, instanceId: instance.id })), cursor },
+            now,
+          );
+          if (inserted > 0) s.needsFundingRefresh = true;
+        });
       }
     }
     this.#foldNew(instance, s);
-    // Marks only for open positions: a flat symbol needs no request.
-    for (const [symbol, pos] of s.fold.positions) {
-      if (pos.qty !== 0) {
-        const q = await session.fetchQuote(symbol);
-        s.marks.set(symbol, (q.bid + q.ask) / 2);
-      }
-    }
-    const nowDone = clock.now();
-    s.metrics = toMetrics(s.fold, s.marks, false);
+    await this.#mark(instance, s);
+    const now = this.#o.clock.now();
+    this.#publishMetrics(instance, s, now);
     s.source = 'exchange';
-    s.lastGoodSyncAt = nowDone;
+    s.lastGoodSyncAt = now;
     s.isLastAttemptFailed = false;
     s.failures = 0;
     s.notBefore = 0;
+  }
+
+  /**
+   * Reads one endpoint of one symbol from its cursor: inclusive `since` with overlap, in pages and in
+   * the exchange's window, each page written together with its cursor so the cursor never passes what is on disk.
+   */
+  async #pull<T extends { timestamp: number }>(
+    instance: StrategyInstance,
+    endpoint: string,
+    symbol: string,
+    fetch: (since: number, until: number | null) => Promise<T[]>,
+    write: (rows: T[], cursor: { instanceId: string; endpoint: string; symbol: string; since: number }, now: number) => void,
+  ): Promise<void> {
+    const session = instance.session;
+    if (!session) return;
+    const { ledger, clock } = this.#o;
+    const startTime = Date.parse(instance.config.startTime);
+    const window = session.fillWindowMs(symbol);
+    let cursor = ledger.cursor(instance.id, endpoint, symbol);
+    let since = Math.max(startTime, (cursor ?? startTime) - OVERLAP_MS);
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const now = clock.now();
+      const until = window !== null && now - since > window ? since + window - 1 : null;
+      const rows = await fetch(since, until);
+      const owned = rows.filter((r) => r.timestamp >= startTime && (until === null || r.timestamp <= until));
+      const maxTs = owned.reduce((m, r) => Math.max(m, r.timestamp), cursor ?? startTime);
+      const isFull = rows.length >= PAGE_LIMIT;
+      const next = isFull ? maxTs : until !== null ? Math.max(until, maxTs) : maxTs;
+      write(owned, { instanceId: instance.id, endpoint, symbol, since: next }, now);
+      cursor = next;
+      if (isFull) {
+        if (maxTs <= since) break; // A page of one millisecond: continue next sync rather than loop.
+        since = maxTs;
+      } else if (until !== null) {
+        since = until + 1;
+      } else {
+        break;
+      }
+    }
+  }
+
+  /** Marks open positions: perpetuals at the exchange's mark price (and its own unrealized kept to cross-check), spot at mid. */
+  async #mark(instance: StrategyInstance, s: InstanceSyncState): Promise<void> {
+    const session = instance.session;
+    if (!session) return;
+    const open = [...s.fold.positions].filter(([, pos]) => pos.qty !== 0).map(([symbol]) => symbol);
+    const perps = open.filter(isPerpetual);
+    if (perps.length > 0) {
+      for (const report of await session.fetchPositions(perps)) {
+        if (report.markPrice > 0) s.marks.set(report.symbol, report.markPrice);
+        this.#o.ledger.addPositionSnapshot(instance.id, report);
+      }
+    }
+    for (const symbol of open) {
+      if (isPerpetual(symbol) && s.marks.has(symbol)) continue;
+      const q = await session.fetchQuote(symbol);
+      s.marks.set(symbol, (q.bid + q.ask) / 2);
+    }
+  }
+
+  #publishMetrics(instance: StrategyInstance, s: InstanceSyncState, now: number): void {
+    const base = toMetrics(s.fold, s.marks, false);
+    const capital = this.#o.capital?.(instance.id) ?? 0;
+    const point = { ts: now, totalPnl: base.totalPnl, capital };
+    if (now - s.lastSampleAt >= (this.#o.sampleMs ?? 60_000)) {
+      this.#o.ledger.addEquitySample({
+        instanceId: instance.id,
+        ts: now,
+        totalPnl: base.totalPnl,
+        capital,
+        realized: base.realizedPnl,
+        unrealized: base.unrealizedPnl,
+        funding: base.funding,
+        fees: base.fees,
+      });
+      foldRiskPoint(s.risk, point);
+      s.lastSampleAt = now;
+    }
+    s.metrics = toMetrics(s.fold, s.marks, false, riskFigures(s.risk, point));
   }
 
   /** Folds the ledger rows new to this instance; a late fill restarts the fold from the ledger. */
@@ -272,6 +350,11 @@ export class PortfolioSync {
     if (s.needsRecompute) {
       this.#recompute(instance, s);
       return;
+    }
+    if (s.needsFundingRefresh) {
+      // Funding is a sum: order does not matter, so re-reading the total is exact and cheap.
+      s.fold.funding = this.#o.ledger.fundingTotal(instance.id);
+      s.needsFundingRefresh = false;
     }
     const rows = this.#o.ledger.fillsAfter(instance.id, s.lastRowid);
     if (rows.length === 0) return;
@@ -288,7 +371,9 @@ export class PortfolioSync {
     const fold = emptyFold(quote);
     const rows = this.#o.ledger.fillsFor(instance.id);
     for (const r of rows) foldFill(fold, r);
+    fold.funding = this.#o.ledger.fundingTotal(instance.id);
     s.fold = fold;
+    s.needsFundingRefresh = false;
     s.lastRowid = this.#o.ledger.maxRowid();
     s.needsRecompute = false;
   }

@@ -1,0 +1,84 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import type { Fill } from '../exchange/types.ts';
+import { Ledger, SCHEMA_VERSION } from './ledger.ts';
+
+const path = () => join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger.sqlite');
+const fill = (id: string, ts: number, orderId: string | null = null): Fill => ({
+  id, orderId, symbol: 'BTC/USDT', side: 'buy', price: 100, amount: 1, cost: 100, fees: [], timestamp: ts, isMaker: true,
+});
+
+describe('ledger', () => {
+  it('dedupes by (exchange, account, symbol, id) and moves the cursor with the write', () => {
+    const l = new Ledger(path());
+    const cursor = { instanceId: 'a', endpoint: 'myTrades', symbol: 'BTC/USDT', since: 2000 };
+    const first = l.appendFills({ exchange: 'binance', account: 'x', fills: [{ fill: fill('1', 1000), instanceId: 'a' }, { fill: fill('2', 2000), instanceId: 'a' }], cursor }, 1);
+    expect(first.map((f) => f.id)).toEqual(['1', '2']);
+    const again = l.appendFills({ exchange: 'binance', account: 'x', fills: [{ fill: fill('2', 2000), instanceId: 'a' }, { fill: fill('3', 3000), instanceId: 'a' }], cursor: { ...cursor, since: 3000 } }, 2);
+    expect(again.map((f) => f.id)).toEqual(['3']);
+    // the same id on another account is another fill
+    l.appendFills({ exchange: 'binance', account: 'y', fills: [{ fill: fill('1', 1000), instanceId: 'b' }], cursor: null }, 3);
+    expect(l.countFills()).toBe(4);
+    expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBe(3000);
+    // a cursor never moves back
+    l.appendFills({ exchange: 'binance', account: 'x', fills: [], cursor: { ...cursor, since: 10 } }, 4);
+    expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBe(3000);
+  });
+
+  it('a failed write leaves neither the fills nor the cursor', () => {
+    const l = new Ledger(path());
+    const bad = { ...fill('9', 1000), side: 'sideways' as 'buy' };
+    expect(() => l.appendFills({ exchange: 'binance', account: 'x', fills: [{ fill: fill('8', 900), instanceId: 'a' }, { fill: bad, instanceId: 'a' }], cursor: { instanceId: 'a', endpoint: 'myTrades', symbol: 'BTC/USDT', since: 1000 } }, 1)).toThrow();
+    expect(l.countFills()).toBe(0);
+    expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBeNull();
+  });
+
+  it('the order journal claims fills that synced before it knew their order, per symbol', () => {
+    const l = new Ledger(path());
+    l.appendFills({ exchange: 'binance', account: 'x', fills: [{ fill: fill('1', 1000, '77'), instanceId: null }], cursor: null }, 1);
+    expect(l.fillsFor('a')).toEqual([]);
+    expect(l.journalOrder({ exchange: 'binance', account: 'x', orderId: '77', instanceId: 'a', symbol: 'ETH/USDT' }, 2)).toBe(0);
+    expect(l.journalOrder({ exchange: 'binance', account: 'x', orderId: '77', instanceId: 'a', symbol: 'BTC/USDT' }, 2)).toBe(1);
+    expect(l.fillsFor('a').map((f) => f.id)).toEqual(['1']);
+    expect(l.orderOwner('binance', 'x', 'BTC/USDT', '77')).toBe('a');
+    expect(l.orderOwner('binance', 'x', 'SOL/USDT', '77')).toBeNull();
+  });
+
+  it('migrates a version-1 file forward and refuses a newer one', () => {
+    const p = path();
+    const v1 = new DatabaseSync(p);
+    v1.exec(`CREATE TABLE fills (exchange TEXT NOT NULL, account TEXT NOT NULL, symbol TEXT NOT NULL, id TEXT NOT NULL,
+      instance_id TEXT, order_id TEXT, side TEXT NOT NULL, price REAL NOT NULL, amount REAL NOT NULL, cost REAL NOT NULL, fees TEXT NOT NULL,
+      ts INTEGER NOT NULL, is_maker INTEGER, inserted_at INTEGER NOT NULL, PRIMARY KEY (exchange, account, symbol, id));
+      CREATE TABLE cursors (instance_id TEXT NOT NULL, endpoint TEXT NOT NULL, symbol TEXT NOT NULL, since INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (instance_id, endpoint, symbol));
+      CREATE TABLE orders (exchange TEXT NOT NULL, account TEXT NOT NULL, order_id TEXT NOT NULL, instance_id TEXT NOT NULL, symbol TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (exchange, account, symbol, order_id));
+      CREATE TABLE strategy_state (id TEXT PRIMARY KEY, status TEXT NOT NULL, allocation REAL, running INTEGER, updated_at INTEGER NOT NULL);
+      CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, source TEXT NOT NULL, reason TEXT, detail TEXT);
+      INSERT INTO fills VALUES ('binance','x','BTC/USDT','1','a',NULL,'buy',100,1,100,'[]',1000,1,1);
+      INSERT INTO strategy_state VALUES ('a','paused',500,1,1);
+      PRAGMA user_version = 1;`);
+    v1.close();
+    const l = new Ledger(p);
+    expect(l.fillsFor('a').map((f) => f.id)).toEqual(['1']);
+    expect(l.strategyState('a')).toMatchObject({ status: 'paused', allocation: 500 });
+    l.addEquitySample({ instanceId: 'a', ts: 5, totalPnl: 1, capital: 500, realized: 1, unrealized: 0, funding: 0, fees: 0 });
+    expect(l.equitySamples('a')).toHaveLength(1);
+    l.close();
+    const newer = new DatabaseSync(p);
+    newer.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    newer.close();
+    expect(() => new Ledger(p)).toThrow(/newer than this app/);
+  });
+
+  it('funding is deduplicated and summed per instance', () => {
+    const l = new Ledger(path());
+    const ev = (id: string, amount: number) => ({ event: { id, symbol: 'BTC/USDT:USDT', amount, currency: 'USDT', timestamp: 1000 + Number(id) }, instanceId: 'arb' });
+    expect(l.appendFunding({ exchange: 'binance', account: 'x', events: [ev('1', 1.5), ev('2', -0.5)], cursor: null }, 1)).toBe(2);
+    expect(l.appendFunding({ exchange: 'binance', account: 'x', events: [ev('2', -0.5), ev('3', 0.25)], cursor: null }, 2)).toBe(1);
+    expect(l.fundingTotal('arb')).toBeCloseTo(1.25, 12);
+    expect(l.fundingFor('arb', 2).map((f) => f.id)).toEqual(['3', '2']);
+  });
+});
