@@ -2,6 +2,7 @@
  * The bot engine: one StrategyInstance per configured instance, each with its own exchange session
  * and its own loop. Paused means: no new orders, open orders cancelled, positions kept, still syncing.
  */
+import { createHash } from 'node:crypto';
 import type { InstanceConfig } from '../workspace/workspace.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { ExchangeSession, OpenOrder, OrderRequest } from '../exchange/types.ts';
@@ -131,6 +132,11 @@ export class StrategyInstance {
     if (!session) throw new Error(`instance ${this.id} has no exchange session`);
     const { ledger, clock, onFillsClaimed } = this.#deps;
     const id = this.id;
+    const tag = orderTag(id);
+    const journal = (orderId: string, symbol: string): void => {
+      const claimed = ledger.journalOrder({ exchange: session.exchangeId, account: session.accountId, orderId, instanceId: id, symbol }, clock.now());
+      if (claimed > 0) onFillsClaimed(id);
+    };
     return {
       config: this.config,
       session,
@@ -138,15 +144,17 @@ export class StrategyInstance {
       async openOrders(symbol: string): Promise<OpenOrder[]> {
         const orders = await session.fetchOpenOrders(symbol);
         // Only orders this instance placed: another instance or a human may share the account.
-        return orders.filter((o) => ledger.orderOwner(session.exchangeId, session.accountId, o.symbol, o.id) === id);
+        return orders.filter((o) => {
+          if (ledger.orderOwner(session.exchangeId, session.accountId, o.symbol, o.id) === id) return true;
+          if (o.clientOrderId?.startsWith(tag) !== true) return false;
+          // Ours by its tag, but the app died between placing and journaling it: journal it now.
+          journal(o.id, o.symbol);
+          return true;
+        });
       },
       async place(request: OrderRequest): Promise<OpenOrder> {
-        const order = await session.createOrder(request);
-        const claimed = ledger.journalOrder(
-          { exchange: session.exchangeId, account: session.accountId, orderId: order.id, instanceId: id, symbol: request.symbol },
-          clock.now(),
-        );
-        if (claimed > 0) onFillsClaimed(id);
+        const order = await session.createOrder({ ...request, clientOrderId: `${tag}${(clock.now() % 1e10).toString(36)}${(++orderSeq).toString(36)}` });
+        journal(order.id, request.symbol);
         return order;
       },
       async cancel(order: OpenOrder): Promise<void> {
@@ -154,6 +162,13 @@ export class StrategyInstance {
       },
     };
   }
+}
+
+let orderSeq = 0;
+
+/** A short per-instance prefix for client order ids (Binance allows 36 characters of [.A-Za-z:/0-9_-]). */
+export function orderTag(instanceId: string): string {
+  return `sd-${createHash('sha256').update(instanceId).digest('hex').slice(0, 8)}-`;
 }
 
 export class BotEngine {

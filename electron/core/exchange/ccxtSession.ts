@@ -176,6 +176,7 @@ class CcxtSession implements ExchangeSession {
     const orders = await this.#call(() => this.#client.fetchOpenOrders(symbol));
     return orders.map((o) => ({
       id: String(o.id),
+      clientOrderId: o.clientOrderId ?? null,
       symbol: o.symbol ?? symbol,
       side: o.side === 'sell' ? 'sell' : 'buy',
       price: num(o.price),
@@ -190,9 +191,9 @@ class CcxtSession implements ExchangeSession {
     const c = this.#client;
     const amount = Number(c.amountToPrecision(request.symbol, request.amount));
     const price = Number(c.priceToPrecision(request.symbol, request.price));
-    const params = request.isPostOnly ? { postOnly: true } : {};
+    const params = { ...(request.isPostOnly ? { postOnly: true } : {}), ...(request.clientOrderId !== undefined ? { clientOrderId: request.clientOrderId } : {}) };
     const o = await this.#call(() => c.createOrder(request.symbol, 'limit', request.side, amount, price, params));
-    return { id: String(o.id), symbol: request.symbol, side: request.side, price, amount, filled: num(o.filled ?? 0), timestamp: o.timestamp ?? c.milliseconds() };
+    return { id: String(o.id), clientOrderId: o.clientOrderId ?? request.clientOrderId ?? null, symbol: request.symbol, side: request.side, price, amount, filled: num(o.filled ?? 0), timestamp: o.timestamp ?? c.milliseconds() };
   }
 
   async cancelOrder(id: string, symbol: string): Promise<void> {

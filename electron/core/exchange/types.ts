@@ -71,6 +71,8 @@ export interface Quote {
 
 export interface OpenOrder {
   id: string;
+  /** The id we gave the order when placing it (tagged per instance), if the exchange echoes it. */
+  clientOrderId: string | null;
   symbol: string;
   side: Side;
   price: number;
@@ -86,6 +88,8 @@ export interface OrderRequest {
   price: number;
   /** Rejected by the exchange rather than taking liquidity. */
   isPostOnly: boolean;
+  /** Our id for the order; lets an instance recognise its orders even if the app died before journaling them. */
+  clientOrderId?: string;
 }
 
 export interface ExchangeSession {
