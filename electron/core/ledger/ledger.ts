@@ -287,6 +287,16 @@ export class Ledger {
     return rows.map(rowToFill);
   }
 
+  /** Streams the instance's fills in fold order without holding them all in memory (a full recompute at 1 M fills). */
+  eachFill(instanceId: string, fn: (fill: StoredFill) => void): number {
+    let n = 0;
+    for (const row of this.#stmt('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id').iterate(instanceId)) {
+      fn(rowToFill(row as unknown as FillRow));
+      n++;
+    }
+    return n;
+  }
+
   /** Fills attributed to the instance and written after ledger row `rowid`, in fold order. */
   fillsAfter(instanceId: string, rowid: number): (StoredFill & { rowid: number })[] {
     const rows = this.#stmt('SELECT rowid, * FROM fills WHERE instance_id = ? AND rowid > ? ORDER BY ts, CAST(id AS INTEGER), id').all(instanceId, rowid) as unknown as (FillRow & {

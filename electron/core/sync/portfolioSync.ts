@@ -98,8 +98,8 @@ export class PortfolioSync {
    * Syncs every instance now, concurrently; an instance whose sync is already running is waited for
    * instead of being synced twice. Resolves when every instance has an answer (or timed out).
    */
-  async syncNow(): Promise<void> {
-    const instances = this.#o.instances();
+  async syncNow(ids?: readonly string[]): Promise<void> {
+    const instances = this.#o.instances().filter((i) => ids === undefined || ids.includes(i.id));
     const results = await Promise.all(instances.map((instance) => this.#syncShared(instance)));
     this.#rounds++;
     this.#o.onSynced?.(instances.filter((_, i) => results[i] === true).map((i) => i.id));
@@ -369,8 +369,7 @@ export class PortfolioSync {
   #recompute(instance: StrategyInstance, s: InstanceSyncState): void {
     const quote = splitSymbol(instance.config.symbols[0] ?? '').quote || 'USDT';
     const fold = emptyFold(quote);
-    const rows = this.#o.ledger.fillsFor(instance.id);
-    for (const r of rows) foldFill(fold, r);
+    this.#o.ledger.eachFill(instance.id, (r) => foldFill(fold, r));
     fold.funding = this.#o.ledger.fundingTotal(instance.id);
     s.fold = fold;
     s.needsFundingRefresh = false;
