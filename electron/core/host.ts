@@ -17,6 +17,7 @@ import type { EquityPoint, InstanceView, Snapshot, StrategyView, StreamMessage, 
 import { auditView, downsample, equityPoint, fillView, fillsCsv, fundingCsv, fundingView, metricsCsv } from './reports.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { BotEngine, StrategyInstance } from './engine/botEngine.ts';
+import { PaperSession } from './engine/paperSession.ts';
 import { createCcxtSession, type Credentials } from './exchange/ccxtSession.ts';
 import type { ExchangeSession } from './exchange/types.ts';
 import { Ledger } from './ledger/ledger.ts';
@@ -99,13 +100,16 @@ export class Host {
       const account = accounts.get(config.account);
       let session: ExchangeSession | null = null;
       let sessionError: string | null = null;
-      const creds = account ? resolve(account) : { error: `unknown account "${config.account}"` };
+      let creds = account ? resolve(account) : { error: `unknown account "${config.account}"` };
+      // Paper trading reads only public market data: it runs without the account's keys.
+      if (config.mode === 'paper' && creds !== null && 'error' in creds && account) creds = null;
       if (creds !== null && 'error' in creds) {
         sessionError = creds.error;
       } else if (account) {
         if (creds) this.#secrets.push(creds.apiKey, creds.secret, ...(creds.password ? [creds.password] : []));
         try {
           session = factory(account, creds, config);
+          if (config.mode === 'paper') session = new PaperSession(session, { clock: this.#clock });
         } catch (error) {
           sessionError = (error as Error).message;
         }

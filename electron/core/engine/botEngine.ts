@@ -50,9 +50,9 @@ export class StrategyInstance {
     return this.#isRunning;
   }
 
-  /** Whether this instance places orders at all (observe never does; paper comes with its own fills). */
+  /** Whether this instance places orders at all: observe never does; paper places them in its own paper book. */
   get isTrading(): boolean {
-    return this.config.mode === 'live' && this.session !== null;
+    return this.config.mode !== 'observe' && this.session !== null;
   }
 
   start(): void {

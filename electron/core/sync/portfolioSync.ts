@@ -382,7 +382,11 @@ export class PortfolioSync {
   }
 
   #sharesSymbol(instance: StrategyInstance, symbol: string): boolean {
-    return this.#o.instances().some((other) => other !== instance && other.config.account === instance.config.account && other.config.symbols.includes(symbol));
+    // A paper instance's fills live in its own paper book, never mixed with the account's real ones.
+    const book = instance.session?.exchangeId;
+    return this.#o
+      .instances()
+      .some((other) => other !== instance && other.config.account === instance.config.account && other.session?.exchangeId === book && other.config.symbols.includes(symbol));
   }
 
   /** Who owns a fill: the instance of its symbol, or, where instances share account and symbol, the one that placed its order. */
