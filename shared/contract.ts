@@ -27,12 +27,13 @@ export const commandSchemas = {
   'portfolio/get': z.object({}).strict(),
   'portfolio/allocation': z.object({}).strict(),
   'portfolio/rebalance': z
-    .object({ dryRun: z.boolean(), policy: z.enum(['target_weights', 'equal']).optional() })
+    .object({ dryRun: z.boolean(), policy: z.enum(['target_weights', 'equal', 'inverse_volatility']).optional() })
     .strict(),
   'strategy/pause': z.object({ id, reason }).strict(),
   'strategy/resume': z.object({ id, reason }).strict(),
   'instance/start': z.object({ id, reason }).strict(),
   'instance/stop': z.object({ id, reason }).strict(),
+  'portfolio/stopAll': z.object({ reason }).strict(),
   'instance/detail': z.object({ id, fills: z.number().int().min(1).max(5000).optional() }).strict(),
   'instance/export': z.object({ id, kind: z.enum(['fills', 'funding', 'metrics']) }).strict(),
   'portfolio/history': z.object({ points: z.number().int().min(2).max(2000).optional() }).strict(),
@@ -52,6 +53,7 @@ export interface CommandOutputs {
   'strategy/resume': StrategyView;
   'instance/start': InstanceView;
   'instance/stop': InstanceView;
+  'portfolio/stopAll': Snapshot;
   'instance/detail': InstanceDetail;
   'instance/export': CsvExport;
   'portfolio/history': PortfolioHistory;

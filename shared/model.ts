@@ -78,6 +78,40 @@ export interface Metrics {
   isEstimated: boolean;
 }
 
+/** A market maker's own figures. */
+export interface FixedSpreadFigures {
+  kind: 'fixed_spread';
+  /** Signed base inventory per symbol. */
+  inventory: Record<string, number>;
+  /** (average sell − average buy) over the average price, in basis points; null before both sides filled. */
+  spreadCapturedBps: number | null;
+  /** Fills per order placed; null before the first order. */
+  fillRate: number | null;
+  /** Share of running time with a live quote on both sides, 0–1; null before it quoted. */
+  quoteUptime: number | null;
+}
+
+/** A funding-rate arbitrage's own figures; null where not known yet. */
+export interface FundingRateFigures {
+  kind: 'funding_rate';
+  /** (perp mark − spot) / spot, as a ratio. */
+  basis: number | null;
+  /** Funding received since start, in quote (+ = received). */
+  fundingAccrued: number;
+  /** ISO time of the next funding. */
+  nextFundingTime: string | null;
+  /** The rate the exchange predicts for the next funding, per interval (0.0001 = 1 bp). */
+  predictedRate: number | null;
+  /** Annualised carry of the open hedge at the predicted rate, as a ratio. */
+  carryApr: number | null;
+  /** (perp notional + spot notional) / spot notional: 0 when perfectly hedged. */
+  hedgeImbalance: number | null;
+  /** True while the hedge (long spot, short perp) is open. */
+  isHedged: boolean;
+}
+
+export type StrategyFigures = FixedSpreadFigures | FundingRateFigures;
+
 export interface StrategyView {
   /** The instance id: one strategy per instance, so two of one type never collide. */
   id: string;
@@ -91,6 +125,8 @@ export interface StrategyView {
   targetWeight: number | null;
   /** Capital budget currently assigned to the instance, in its quote currency. */
   allocation: number;
+  /** The strategy type's own figures. */
+  figures: StrategyFigures;
 }
 
 export interface InstanceView {
@@ -144,7 +180,9 @@ export type StreamMessage =
       instances: InstanceView[];
     };
 
-export type RebalancePolicy = 'target_weights' | 'equal';
+/** target_weights (default), equal, or inverse_volatility (weights ∝ 1 / volatility of each strategy's returns). */
+export type RebalancePolicy = 'target_weights' | 'equal' | 'inverse_volatility';
+export const REBALANCE_POLICIES: readonly RebalancePolicy[] = ['target_weights', 'equal', 'inverse_volatility'];
 
 /** One point of an instance's PnL history. */
 export interface EquityPoint {

@@ -13,7 +13,9 @@ import {
   type CommandOutputs,
   type Result,
 } from '../../shared/contract.ts';
-import type { EquityPoint, InstanceView, Snapshot, StrategyView, StreamMessage, Totals } from '../../shared/model.ts';
+import { REBALANCE_POLICIES, type EquityPoint, type InstanceView, type Snapshot, type StrategyFigures, type StrategyView, type StreamMessage, type Totals } from '../../shared/model.ts';
+import { returnVolatility } from './metrics/risk.ts';
+import { spreadCapturedBps } from './metrics/pnl.ts';
 import { auditView, downsample, equityPoint, fillView, fillsCsv, fundingCsv, fundingView, metricsCsv } from './reports.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { BotEngine, StrategyInstance } from './engine/botEngine.ts';
@@ -71,6 +73,8 @@ export class Host {
   #secrets: string[] = [];
   #isClosed = false;
   #publishTimer: TimerHandle | null = null;
+  /** Orders each instance has placed, refreshed after its syncs (for the fill rate). */
+  #orderCounts = new Map<string, number>();
 
   constructor(options: HostOptions) {
     this.workspace = options.workspace;
@@ -82,6 +86,7 @@ export class Host {
       targets: this.workspace.portfolio.targets,
       ledger: this.ledger,
       now: () => this.#clock.now(),
+      volatility: (id) => returnVolatility(this.ledger.equitySamples(id, this.#clock.now() - 30 * 86_400_000).map((s) => ({ ts: s.ts, totalPnl: s.totalPnl, capital: s.capital }))),
     });
     this.sync = new PortfolioSync({
       clock: this.#clock,
@@ -121,6 +126,7 @@ export class Host {
         budget: (id) => this.portfolio.get(id)?.allocation ?? 0,
         isPaused: (id) => this.portfolio.get(id)?.status === 'paused',
         onFillsClaimed: (id) => this.sync.markForRecompute(id),
+        position: (id, symbol) => this.sync.fold(id).positions.get(symbol)?.qty ?? 0,
       });
       this.engine.add(instance);
     }
@@ -184,7 +190,7 @@ export class Host {
       case 'portfolio/rebalance': {
         await this.sync.syncNow();
         const isDryRun = input['dryRun'] === true;
-        const policy = input['policy'] === 'equal' || input['policy'] === 'target_weights' ? input['policy'] : this.portfolio.policy;
+        const policy = REBALANCE_POLICIES.find((p) => p === input['policy']) ?? this.portfolio.policy;
         let plan = this.portfolio.plan(policy, isDryRun);
         if (!isDryRun) {
           plan = this.portfolio.apply(plan, (id) => this.engine.get(id)?.isRunning ?? false);
@@ -210,6 +216,15 @@ export class Host {
         this.#audit(name, instance.id, source, reason, null);
         this.publish();
         return ok(this.#strategyView(instance));
+      }
+      case 'portfolio/stopAll': {
+        // The kill switch: every instance stops (its loop ends and its open orders are cancelled), all at once.
+        const results = await Promise.allSettled(this.engine.all().map((i) => i.stop()));
+        for (const instance of this.engine.all()) this.portfolio.applyRules(instance.id, instance.isRunning);
+        const failed = results.filter((r) => r.status === 'rejected').length;
+        this.#audit('portfolio/stopAll', 'portfolio', source, reason, { failedCancels: failed });
+        this.publish();
+        return ok(this.snapshot());
       }
       case 'instance/detail': {
         const instance = this.engine.get(String(input['id']));
@@ -270,6 +285,7 @@ export class Host {
   }
 
   #afterSync(changed: string[]): void {
+    for (const id of changed) this.#orderCounts.set(id, this.ledger.countOrders(id));
     for (const id of changed) {
       const instance = this.engine.get(id);
       if (instance) this.portfolio.applyRules(id, instance.isRunning);
@@ -331,6 +347,22 @@ export class Host {
       metrics: this.sync.metrics(instance.id),
       targetWeight: this.portfolio.targetWeight(instance.id),
       allocation: entry?.allocation ?? 0,
+      figures: this.#figures(instance),
+    };
+  }
+
+  #figures(instance: StrategyInstance): StrategyFigures {
+    const fold = this.sync.fold(instance.id);
+    if (instance.config.type === 'funding_rate') {
+      return { kind: 'funding_rate', basis: null, fundingAccrued: fold.funding, nextFundingTime: null, predictedRate: null, carryApr: null, hedgeImbalance: null, isHedged: false };
+    }
+    const orders = this.#orderCounts.get(instance.id) ?? 0;
+    return {
+      kind: 'fixed_spread',
+      inventory: Object.fromEntries([...fold.positions].map(([symbol, p]) => [symbol, p.qty])),
+      spreadCapturedBps: spreadCapturedBps(fold),
+      fillRate: orders > 0 ? Math.round((fold.tradeCount / orders) * 1e4) / 1e4 : null,
+      quoteUptime: instance.quoteUptime === null ? null : Math.round(instance.quoteUptime * 1e4) / 1e4,
     };
   }
 

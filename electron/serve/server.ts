@@ -69,6 +69,7 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/api\/portfolio$/, command: 'portfolio/get', input: () => ({}) },
   { method: 'GET', pattern: /^\/api\/portfolio\/allocation$/, command: 'portfolio/allocation', input: () => ({}) },
   { method: 'POST', pattern: /^\/api\/portfolio\/rebalance$/, command: 'portfolio/rebalance', input: (_m, body) => body },
+  { method: 'POST', pattern: /^\/api\/portfolio\/stop-all$/, command: 'portfolio/stopAll', input: (_m, body) => body },
   { method: 'POST', pattern: /^\/api\/strategies\/([^/]+)\/pause$/, command: 'strategy/pause', input: (m, body) => ({ ...body, id: decode(m[1]) }) },
   { method: 'POST', pattern: /^\/api\/strategies\/([^/]+)\/resume$/, command: 'strategy/resume', input: (m, body) => ({ ...body, id: decode(m[1]) }) },
   { method: 'POST', pattern: /^\/api\/instances\/([^/]+)\/start$/, command: 'instance/start', input: (m, body) => ({ ...body, id: decode(m[1]) }) },

@@ -19,6 +19,8 @@ export interface EngineDeps {
   isPaused: (id: string) => boolean;
   /** The journal just claimed fills that synced before it knew their order: their owner must refold. */
   onFillsClaimed: (id: string) => void;
+  /** The instance's signed position in a symbol, from its folded fills (base). */
+  position: (id: string, symbol: string) => number;
 }
 
 export class StrategyInstance {
@@ -33,6 +35,8 @@ export class StrategyInstance {
   #tickInFlight: Promise<void> | null = null;
   #failures = 0;
   #needsCancel = false;
+  /** Quote uptime bookkeeping: time with both sides quoted over time quoting was attempted. */
+  #uptime = { upMs: 0, totalMs: 0, lastAt: null as number | null, wasBoth: false };
 
   constructor(config: InstanceConfig, session: ExchangeSession | null, sessionError: string | null, deps: EngineDeps) {
     this.config = config;
@@ -83,6 +87,24 @@ export class StrategyInstance {
       }
     }
     return cancelled;
+  }
+
+  /** Share of running, unpaused time with a live quote on both sides (0–1); null before the first step. */
+  get quoteUptime(): number | null {
+    return this.#uptime.totalMs > 0 ? this.#uptime.upMs / this.#uptime.totalMs : null;
+  }
+
+  #reportQuoting(isBothSides: boolean): void {
+    const now = this.#deps.clock.now();
+    const u = this.#uptime;
+    if (u.lastAt !== null) {
+      // A gap much longer than a step (paused, stopped, failing) is not quoting time at all.
+      const dt = Math.min(now - u.lastAt, this.#strategy.intervalMs * 3);
+      u.totalMs += dt;
+      if (u.wasBoth) u.upMs += dt;
+    }
+    u.lastAt = now;
+    u.wasBoth = isBothSides;
   }
 
   /** Asks the loop to retry cancelling open orders (a cancel on pause that failed). */
@@ -141,6 +163,8 @@ export class StrategyInstance {
       config: this.config,
       session,
       budget: () => this.#deps.budget(id),
+      position: (symbol: string) => this.#deps.position(id, symbol),
+      reportQuoting: (_symbol: string, isBothSides: boolean) => this.#reportQuoting(isBothSides),
       async openOrders(symbol: string): Promise<OpenOrder[]> {
         const orders = await session.fetchOpenOrders(symbol);
         // Only orders this instance placed: another instance or a human may share the account.

@@ -7,6 +7,10 @@ export interface StrategyContext {
   session: ExchangeSession;
   /** Capital budget in quote. */
   budget(): number;
+  /** The instance's signed position in `symbol` from its own fills (base). */
+  position(symbol: string): number;
+  /** Reports whether both quotes were live after this step, for quote uptime. */
+  reportQuoting(symbol: string, isBothSides: boolean): void;
   openOrders(symbol: string): Promise<OpenOrder[]>;
   place(request: OrderRequest): Promise<OpenOrder>;
   cancel(order: OpenOrder): Promise<void>;
@@ -25,6 +29,10 @@ export interface FixedSpreadParams {
   requoteBps: number;
   /** Each quote's value as a fraction of the capital budget. */
   orderFraction: number;
+  /** Largest inventory, as its value over the capital budget; past it the side that adds to it stops. */
+  maxInventoryFraction: number;
+  /** How far the quotes lean against inventory at the limit, as a share of the half spread (0 = no skew). */
+  skew: number;
   intervalMs: number;
 }
 
@@ -33,6 +41,8 @@ export function fixedSpreadParams(params: Record<string, unknown>): FixedSpreadP
     spreadBps: positive(params['spreadBps'], 20),
     requoteBps: positive(params['requoteBps'], 5),
     orderFraction: Math.min(positive(params['orderFraction'], 0.02), 0.5),
+    maxInventoryFraction: positive(params['maxInventoryFraction'], 0.25),
+    skew: Math.min(typeof params['skew'] === 'number' && params['skew'] >= 0 ? params['skew'] : 0.5, 1),
     intervalMs: Math.max(positive(params['intervalMs'], 1000), 100),
   };
 }
@@ -70,28 +80,61 @@ export class FixedSpread implements Strategy {
       const rules = ctx.session.market(symbol);
       const quote = await ctx.session.fetchQuote(symbol);
       const mid = (quote.bid + quote.ask) / 2;
-      const target = quotePrices(mid, this.#params.spreadBps, rules.tickSize);
+      const inventory = ctx.position(symbol);
+      const limit = (ctx.budget() * this.#params.maxInventoryFraction) / mid;
+      const target = skewedQuotes(mid, this.#params, rules.tickSize, inventory, limit);
       const open = await ctx.openOrders(symbol);
+      let live = 0;
       for (const side of ['buy', 'sell'] as const satisfies readonly Side[]) {
         const price = side === 'buy' ? target.bid : target.ask;
         const mine = open.filter((o) => o.side === side).sort((a, b) => b.timestamp - a.timestamp);
         const [keep, ...extra] = mine;
         // Never more than one live quote per side.
         for (const order of extra) await ctx.cancel(order);
+        if (price === null) {
+          // At the inventory limit: the side that would add to it stops quoting.
+          if (keep) await ctx.cancel(keep);
+          continue;
+        }
         const tolerance = (mid * this.#params.requoteBps) / 10_000;
-        if (keep && Math.abs(keep.price - price) <= Math.max(tolerance, rules.tickSize / 2)) continue;
+        if (keep && Math.abs(keep.price - price) <= Math.max(tolerance, rules.tickSize / 2)) {
+          live++;
+          continue;
+        }
         if (keep) await ctx.cancel(keep);
         const amount = quoteSize(ctx.budget(), this.#params.orderFraction, price, rules);
         if (amount <= 0) continue;
         try {
           await ctx.place({ symbol, side, amount, price, isPostOnly: true });
+          live++;
         } catch (error) {
           // The market moved through our price since the quote was read: post-only refused it, as intended.
           if (!isPostOnlyRejection(error)) throw error;
         }
       }
+      ctx.reportQuoting(symbol, live === 2);
     }
   }
+}
+
+/**
+ * The quotes with inventory skew: both lean against the inventory by `skew` × half spread × (inventory / limit),
+ * and at or past the limit the side that would add to the inventory is null (not quoted).
+ */
+export function skewedQuotes(
+  mid: number,
+  params: Pick<FixedSpreadParams, 'spreadBps' | 'skew'>,
+  tickSize: number,
+  inventory: number,
+  limit: number,
+): { bid: number | null; ask: number | null } {
+  const ratio = limit > 0 ? Math.max(-1, Math.min(1, inventory / limit)) : 0;
+  const shift = ((mid * params.spreadBps) / 20_000) * params.skew * ratio;
+  const { bid, ask } = quotePrices(mid - shift, params.spreadBps, tickSize);
+  return {
+    bid: limit > 0 && inventory >= limit ? null : bid,
+    ask: limit > 0 && inventory <= -limit ? null : ask,
+  };
 }
 
 /**

@@ -330,6 +330,11 @@ export class Ledger {
     });
   }
 
+  countOrders(instanceId: string): number {
+    const row = this.#stmt('SELECT COUNT(*) AS n FROM orders WHERE instance_id = ?').get(instanceId) as { n: number };
+    return Number(row.n);
+  }
+
   orderOwner(exchange: string, account: string, symbol: string, orderId: string): string | null {
     const row = this.#stmt('SELECT instance_id FROM orders WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ?').get(exchange, account, symbol, orderId) as
       | { instance_id: string }

@@ -25,6 +25,11 @@ export interface FoldState {
   /** Fills that reduced a position, and those of them whose realized PnL after the fill's fee was positive. */
   reducingFills: number;
   winningFills: number;
+  /** Base bought and sold, and what it cost, for the spread a market maker captured. */
+  boughtQty: number;
+  boughtCost: number;
+  soldQty: number;
+  soldCost: number;
   /** Fees in a third asset that could not be priced at the fill, by currency; shown, never guessed. */
   unpricedFees: Map<string, number>;
   /** (timestamp, id) of the last fill folded, to detect late fills that need a recompute. */
@@ -42,6 +47,10 @@ export function emptyFold(quoteCurrency: string): FoldState {
     volume: 0,
     reducingFills: 0,
     winningFills: 0,
+    boughtQty: 0,
+    boughtCost: 0,
+    soldQty: 0,
+    soldCost: 0,
     positions: new Map(),
     unpricedFees: new Map(),
     lastTs: 0,
@@ -87,10 +96,25 @@ export function foldFill(state: FoldState, fill: Fill): void {
     if (realized - fee > 0) state.winningFills += 1;
   }
   state.positions.set(fill.symbol, pos);
+  if (fill.side === 'buy') {
+    state.boughtQty += fill.amount;
+    state.boughtCost += fill.amount * fill.price;
+  } else {
+    state.soldQty += fill.amount;
+    state.soldCost += fill.amount * fill.price;
+  }
   state.tradeCount += 1;
   state.volume += Math.abs(fill.cost);
   state.lastTs = fill.timestamp;
   state.lastId = fill.id;
+}
+
+/** (average sell − average buy) / average price, in basis points; null until both sides traded. */
+export function spreadCapturedBps(state: FoldState): number | null {
+  if (state.boughtQty <= 0 || state.soldQty <= 0) return null;
+  const buy = state.boughtCost / state.boughtQty;
+  const sell = state.soldCost / state.soldQty;
+  return round(((sell - buy) / ((sell + buy) / 2)) * 10_000, 4);
 }
 
 /** Adds a funding payment (+ = received) in quote. */

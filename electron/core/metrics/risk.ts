@@ -91,3 +91,19 @@ function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** Standard deviation of step returns (ΔtotalPnl over the equity before it); null with fewer than 3 points. */
+export function returnVolatility(points: readonly RiskPoint[]): number | null {
+  const returns: number[] = [];
+  for (let i = 1; i < points.length; i++) {
+    const prev = points[i - 1];
+    const cur = points[i];
+    if (!prev || !cur) continue;
+    const base = prev.capital + prev.totalPnl;
+    if (base > 0) returns.push((cur.totalPnl - prev.totalPnl) / base);
+  }
+  if (returns.length < 2) return null;
+  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+  const variance = returns.reduce((a, b) => a + (b - mean) ** 2, 0) / (returns.length - 1);
+  return Math.sqrt(variance);
+}

@@ -92,3 +92,20 @@ describe('rebalance plan', () => {
     expect(plan.moves.map((m) => m.after)).toEqual([2000, 2000]);
   });
 });
+
+describe('inverse volatility policy', () => {
+  it('weights live strategies by 1/σ; unknown σ gets the median weight; paused keep their capital', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pm-')), 'ledger.sqlite');
+    const vol: Record<string, number | null> = { a: 0.01, b: 0.02, c: null, d: 0.5 };
+    const pm = new PortfolioManager({ policy: 'inverse_volatility', targets: {}, ledger: new Ledger(path), now: () => 1, volatility: (id) => vol[id] ?? null });
+    for (const id of ['a', 'b', 'c', 'd']) pm.add(id, true, 1000);
+    pm.pause('d', true);
+    const plan = pm.plan('inverse_volatility', true);
+    const after = Object.fromEntries(plan.moves.map((m) => [m.id, m.after]));
+    // weights 100, 50, median(100, 50) = 75 over 3000 movable
+    expect(after['a']).toBeCloseTo(3000 * (100 / 225), 1);
+    expect(after['b']).toBeCloseTo(3000 * (50 / 225), 1);
+    expect(after['c']).toBeCloseTo(3000 * (75 / 225), 1);
+    expect(after['d']).toBe(1000);
+  });
+});

@@ -18,6 +18,8 @@ export interface PortfolioOptions {
   targets: Record<string, number>;
   ledger: Ledger;
   now: () => number;
+  /** Volatility of a strategy's returns, for the inverse_volatility policy; null when unknown. */
+  volatility?: (id: string) => number | null;
 }
 
 export class PortfolioManager {
@@ -25,6 +27,7 @@ export class PortfolioManager {
   #targets: Record<string, number>;
   #ledger: Ledger;
   #now: () => number;
+  #volatility: (id: string) => number | null;
   #entries = new Map<string, StrategyEntry>();
 
   constructor(options: PortfolioOptions) {
@@ -32,6 +35,7 @@ export class PortfolioManager {
     this.#targets = options.targets;
     this.#ledger = options.ledger;
     this.#now = options.now;
+    this.#volatility = options.volatility ?? (() => null);
   }
 
   /** Registers an instance's strategy, restoring its status and allocation from the ledger. */
@@ -114,7 +118,13 @@ export class PortfolioManager {
     const movable = totalCapital - fixed;
     const weights = new Map<string, number>();
     const targeted = live.filter((e) => (this.#targets[e.id] ?? 0) > 0);
-    if (policy === 'equal' || targeted.length === 0) {
+    if (policy === 'inverse_volatility') {
+      // Weight ∝ 1/σ. A strategy without enough history to measure σ gets the median weight of the others.
+      const inv = new Map(live.map((e) => [e.id, this.#volatility(e.id)] as const).filter((x): x is [string, number] => x[1] !== null && x[1] > 0).map(([id, v]) => [id, 1 / v]));
+      const known = [...inv.values()].sort((a, b) => a - b);
+      const median = known.length > 0 ? (known[Math.floor((known.length - 1) / 2)]! + known[Math.ceil((known.length - 1) / 2)]!) / 2 : 1;
+      for (const e of live) weights.set(e.id, inv.get(e.id) ?? median);
+    } else if (policy === 'equal' || targeted.length === 0) {
       for (const e of live) weights.set(e.id, 1);
     } else {
       for (const e of live) weights.set(e.id, this.#targets[e.id] ?? 0);

@@ -165,6 +165,11 @@ export class PortfolioSync {
     return this.state(id).metrics;
   }
 
+  /** The fold behind the metrics (read-only use: strategy figures). */
+  fold(id: string): Readonly<FoldState> {
+    return this.state(id).fold;
+  }
+
   health(instance: StrategyInstance): Health {
     const s = this.state(instance.id);
     const now = this.#o.clock.now();

@@ -45,7 +45,7 @@ const instanceSchema = z
 
 const portfolioSchema = z
   .object({
-    policy: z.enum(['target_weights', 'equal']).default('target_weights'),
+    policy: z.enum(['target_weights', 'equal', 'inverse_volatility']).default('target_weights'),
     targets: z.record(z.string(), z.number().min(0)).default({}),
   })
   .strict();
