@@ -52,10 +52,12 @@ function playwright(): Tally {
 }
 
 const suites: Record<string, () => Tally> = {
-  typecheck: () => check('typecheck', 'sh', ['-c', `"${bin('tsc')}" -p tsconfig.node.json && "${bin('tsc')}" -p tsconfig.web.json`]),
+  typecheck: () => check('typecheck', 'sh', ['-c', ['node', 'web', 'e2e'].map((p) => `"${bin('tsc')}" -p tsconfig.${p}.json`).join(' && ')]),
   lint: () => check('lint', bin('eslint'), ['.', '--max-warnings', '0']),
   unit: vitest,
   e2e: playwright,
+  // Electronegativity over the sources and the bundles electron-vite builds (no Electron binary needed).
+  security: () => check('electron security (electronegativity)', 'sh', ['-c', `"${bin('electron-vite')}" build --logLevel warn && "${process.execPath}" scripts/electronegativity.ts`]),
 };
 
 const tallies = Object.entries(suites)

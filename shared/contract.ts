@@ -14,6 +14,7 @@ import type {
   Snapshot,
   StrategyView,
   StreamMessage,
+  VaultStatus,
 } from './model.ts';
 
 const id = z
@@ -34,6 +35,15 @@ export const commandSchemas = {
   'instance/start': z.object({ id, reason }).strict(),
   'instance/stop': z.object({ id, reason }).strict(),
   'portfolio/stopAll': z.object({ reason }).strict(),
+  'vault/status': z.object({}).strict(),
+  'vault/create': z.object({ password: z.string().min(8).max(1024) }).strict(),
+  'vault/unlock': z.object({ password: z.string().min(1).max(1024) }).strict(),
+  'vault/lock': z.object({}).strict(),
+  'vault/changePassword': z.object({ oldPassword: z.string().min(1).max(1024), newPassword: z.string().min(8).max(1024) }).strict(),
+  'vault/put': z
+    .object({ name: id, apiKey: z.string().min(1).max(4096), secret: z.string().min(1).max(16384), password: z.string().max(1024).optional() })
+    .strict(),
+  'vault/remove': z.object({ name: id }).strict(),
   'instance/detail': z.object({ id, fills: z.number().int().min(1).max(5000).optional() }).strict(),
   'instance/export': z.object({ id, kind: z.enum(['fills', 'funding', 'metrics']) }).strict(),
   'portfolio/history': z.object({ points: z.number().int().min(2).max(2000).optional() }).strict(),
@@ -54,6 +64,13 @@ export interface CommandOutputs {
   'instance/start': InstanceView;
   'instance/stop': InstanceView;
   'portfolio/stopAll': Snapshot;
+  'vault/status': VaultStatus;
+  'vault/create': VaultStatus;
+  'vault/unlock': VaultStatus;
+  'vault/lock': VaultStatus;
+  'vault/changePassword': VaultStatus;
+  'vault/put': VaultStatus;
+  'vault/remove': VaultStatus;
   'instance/detail': InstanceDetail;
   'instance/export': CsvExport;
   'portfolio/history': PortfolioHistory;
@@ -61,7 +78,7 @@ export interface CommandOutputs {
 }
 
 /** Error codes a command can answer with; serve mode maps them to HTTP statuses. */
-export type ErrorCode = 'bad_request' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'internal';
+export type ErrorCode = 'bad_request' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'rate_limited' | 'internal';
 
 export interface CommandError {
   code: ErrorCode;
@@ -97,6 +114,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  rate_limited: 429,
   internal: 500,
 };
 

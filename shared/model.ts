@@ -295,3 +295,14 @@ export interface AllocationView {
   totalCapital: number;
   strategies: AllocationRow[];
 }
+
+/** The key vault as the window may see it: names and masked keys only, never a secret. */
+export interface VaultStatus {
+  exists: boolean;
+  isLocked: boolean;
+  entries: { name: string; /** Last 4 characters behind a mask. */ apiKey: string; hasPassword: boolean; updatedAt: string }[];
+  /** Accounts that name a vault entry, and whether their instances have a session now. */
+  accounts: { id: string; exchange: string; vaultEntry: string | null; isConnected: boolean }[];
+  /** Something the trader should know that is not an error, e.g. the backup was opened. */
+  notice: string | null;
+}

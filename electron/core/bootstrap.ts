@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import { startDemo, type Demo } from './demo.ts';
 import { Host, type HostOptions } from './host.ts';
 import type { Logger } from './log.ts';
+import { Vault } from './vault/vault.ts';
 import { loadWorkspaceFile } from './workspace/workspace.ts';
 
 export interface BootOptions {
+  /** Unlocks the vault at start (serve mode, CLI: from STRATDESK_VAULT_PASSWORD or a prompt, never a flag). */
+  vaultPassword?: string | undefined;
   workspacePath?: string | undefined;
   isDemo?: boolean | undefined;
   dataDir?: string | undefined;
@@ -41,13 +44,16 @@ export async function boot(options: BootOptions): Promise<Booted> {
   const workspacePath = options.workspacePath ?? (options.isDemo === true ? undefined : existingWorkspace(dataDir));
   let demo: Demo | null = null;
   let host: Host;
+  // One vault per data folder, shared by the window, serve mode and the CLI; the demo uses it too.
+  const vault = new Vault({ dataDir });
+  if (options.vaultPassword !== undefined && (await vault.exists())) await vault.unlock(options.vaultPassword);
   if (workspacePath === undefined) {
     demo = await startDemo({ dataDir, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     // The demo samples equity often so its curves move within a minute of starting.
-    host = new Host({ equitySampleMs: 5000, ...options.hostOptions, workspace: demo.workspace, dataDir: demo.dataDir, ...(options.log ? { log: options.log } : {}) });
+    host = new Host({ equitySampleMs: 5000, vault, ...options.hostOptions, workspace: demo.workspace, dataDir: demo.dataDir, ...(options.log ? { log: options.log } : {}) });
   } else {
     const workspace = await loadWorkspaceFile(workspacePath);
-    host = new Host({ ...options.hostOptions, workspace, dataDir, ...(options.log ? { log: options.log } : {}) });
+    host = new Host({ vault, ...options.hostOptions, workspace, dataDir, ...(options.log ? { log: options.log } : {}) });
   }
   host.start();
   const running = demo;
@@ -57,6 +63,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
     dataDir,
     source: workspacePath ?? 'demo',
     async close() {
+      vault.lock();
       await host.close();
       await running?.simulator.close();
     },

@@ -11,9 +11,10 @@ import {
   isCommandName,
   type CommandName,
   type CommandOutputs,
+  type ErrorCode,
   type Result,
 } from '../../shared/contract.ts';
-import { REBALANCE_POLICIES, type EquityPoint, type InstanceView, type Snapshot, type StrategyFigures, type StrategyView, type StreamMessage, type Totals } from '../../shared/model.ts';
+import { REBALANCE_POLICIES, type EquityPoint, type InstanceView, type Snapshot, type StrategyFigures, type StrategyView, type StreamMessage, type Totals, type VaultStatus } from '../../shared/model.ts';
 import { returnVolatility } from './metrics/risk.ts';
 import { spreadCapturedBps } from './metrics/pnl.ts';
 import { auditView, downsample, equityPoint, fillView, fillsCsv, fundingCsv, fundingView, metricsCsv } from './reports.ts';
@@ -22,7 +23,10 @@ import { BotEngine, StrategyInstance } from './engine/botEngine.ts';
 import { PaperSession } from './engine/paperSession.ts';
 import { createCcxtSession, type Credentials } from './exchange/ccxtSession.ts';
 import type { ExchangeSession } from './exchange/types.ts';
+import { inlineCredentials, type CredentialResolver } from './credentials.ts';
 import { Ledger } from './ledger/ledger.ts';
+import { vaultCredentials } from './vault/resolver.ts';
+import { VaultError, type Vault } from './vault/vault.ts';
 import { createLogger, type Logger } from './log.ts';
 import { PortfolioManager } from './portfolio/portfolioManager.ts';
 import { PortfolioSync } from './sync/portfolioSync.ts';
@@ -33,8 +37,7 @@ export type CommandSource = 'window' | 'api' | 'cli' | 'system';
 
 export type SessionFactory = (account: AccountConfig, credentials: Credentials | null, instance: InstanceConfig) => ExchangeSession;
 
-/** Resolves an account's keys; returns an error string when they cannot be had (e.g. a locked vault). */
-export type CredentialResolver = (account: AccountConfig) => Credentials | null | { error: string };
+export type { CredentialResolver };
 
 export interface HostOptions {
   workspace: Workspace;
@@ -47,17 +50,14 @@ export interface HostOptions {
   defaultAllocation?: number;
   /** How often each instance's equity is sampled into the ledger, ms (default 60 s). */
   equitySampleMs?: number;
+  /** The key vault; accounts that name a vault entry connect once it is unlocked. */
+  vault?: Vault;
 }
 
 const DEFAULT_ALLOCATION = 10_000;
 const PUBLISH_COALESCE_MS = 50;
 
-export function inlineCredentials(account: AccountConfig): Credentials | null | { error: string } {
-  const c = account.credentials;
-  if (!c) return null;
-  if ('vault' in c) return { error: `account "${account.id}" keeps its keys in the vault entry "${c.vault}", and the vault is locked` };
-  return { apiKey: c.apiKey, secret: c.secret, ...(c.password !== undefined ? { password: c.password } : {}) };
-}
+export { inlineCredentials };
 
 export class Host {
   readonly workspace: Workspace;
@@ -98,28 +98,12 @@ export class Host {
       ...(options.equitySampleMs !== undefined ? { sampleMs: options.equitySampleMs } : {}),
       onSynced: (changed) => this.#afterSync(changed),
     });
-    const factory = options.sessionFactory ?? ((account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }));
-    const resolve = options.credentials ?? inlineCredentials;
-    const accounts = new Map(this.workspace.accounts.map((a) => [a.id, a]));
+    this.#factory = options.sessionFactory ?? ((account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }));
+    this.vault = options.vault ?? null;
+    this.#resolve = options.credentials ?? (this.vault ? vaultCredentials(this.vault) : inlineCredentials);
     for (const config of this.workspace.instances) {
-      const account = accounts.get(config.account);
-      let session: ExchangeSession | null = null;
-      let sessionError: string | null = null;
-      let creds = account ? resolve(account) : { error: `unknown account "${config.account}"` };
-      // Paper trading reads only public market data: it runs without the account's keys.
-      if (config.mode === 'paper' && creds !== null && 'error' in creds && account) creds = null;
-      if (creds !== null && 'error' in creds) {
-        sessionError = creds.error;
-      } else if (account) {
-        if (creds) this.#secrets.push(creds.apiKey, creds.secret, ...(creds.password ? [creds.password] : []));
-        try {
-          session = factory(account, creds, config);
-          if (config.mode === 'paper') session = new PaperSession(session, { clock: this.#clock });
-        } catch (error) {
-          sessionError = (error as Error).message;
-        }
-      }
-      const instance = new StrategyInstance(config, session, sessionError, {
+      const built = this.#buildSession(config);
+      const instance = new StrategyInstance(config, built.session, built.error, {
         clock: this.#clock,
         ledger: this.ledger,
         log: this.log,
@@ -134,6 +118,46 @@ export class Host {
   }
 
   #defaultAllocation: number;
+  #factory: SessionFactory;
+  #resolve: CredentialResolver;
+  readonly vault: Vault | null;
+
+  /** An instance's exchange session from its account's keys, or why there is none. */
+  #buildSession(config: InstanceConfig): { session: ExchangeSession | null; error: string | null } {
+    const account = this.workspace.accounts.find((a) => a.id === config.account);
+    if (!account) return { session: null, error: `unknown account "${config.account}"` };
+    let creds = this.#resolve(account);
+    // Paper trading reads only public market data: it runs without the account's keys.
+    if (config.mode === 'paper' && creds !== null && 'error' in creds) creds = null;
+    if (creds !== null && 'error' in creds) return { session: null, error: creds.error };
+    if (creds) this.#secrets.push(creds.apiKey, creds.secret, ...(creds.password ? [creds.password] : []));
+    try {
+      const session = this.#factory(account, creds, config);
+      return { session: config.mode === 'paper' ? new PaperSession(session, { clock: this.#clock }) : session, error: null };
+    } catch (error) {
+      return { session: null, error: (error as Error).message };
+    }
+  }
+
+  /** Gives instances that were waiting for their keys (a locked vault) their sessions now; returns how many connected. */
+  refreshSessions(): number {
+    let connected = 0;
+    for (const instance of this.engine.all()) {
+      if (instance.session !== null) continue;
+      const built = this.#buildSession(instance.config);
+      if (built.session) {
+        instance.attachSession(built.session);
+        connected++;
+      } else if (built.error !== null) {
+        instance.setSessionError(built.error);
+      }
+    }
+    if (connected > 0) {
+      this.log.info('sessions connected', { count: connected });
+      void this.sync.syncNow();
+    }
+    return connected;
+  }
 
   /** Restores each instance as it was left (running or not, paused or not) and starts the sync timer. */
   start(): void {
@@ -226,6 +250,14 @@ export class Host {
         this.publish();
         return ok(this.snapshot());
       }
+      case 'vault/status':
+      case 'vault/create':
+      case 'vault/unlock':
+      case 'vault/lock':
+      case 'vault/changePassword':
+      case 'vault/put':
+      case 'vault/remove':
+        return this.#vaultCommand(name, input, source);
       case 'instance/detail': {
         const instance = this.engine.get(String(input['id']));
         if (!instance) return fail('not_found', `no instance "${String(input['id'])}"`);
@@ -277,6 +309,61 @@ export class Host {
         return ok(this.#instanceView(instance));
       }
     }
+  }
+
+  async #vaultCommand(name: CommandName, input: Record<string, unknown>, source: CommandSource): Promise<Result<VaultStatus>> {
+    const vault = this.vault;
+    if (!vault) return fail('not_found', 'this host has no key vault');
+    const str = (key: string): string => String(input[key] ?? '');
+    try {
+      switch (name) {
+        case 'vault/create':
+          await vault.create(str('password'));
+          break;
+        case 'vault/unlock':
+          await vault.unlock(str('password'));
+          this.refreshSessions();
+          break;
+        case 'vault/lock':
+          // Locking wipes the vault's keys; sessions already connected keep the keys their ccxt client holds.
+          vault.lock();
+          break;
+        case 'vault/changePassword':
+          await vault.changePassword(str('oldPassword'), str('newPassword'));
+          break;
+        case 'vault/put':
+          await vault.put(str('name'), { apiKey: str('apiKey'), secret: str('secret'), ...(typeof input['password'] === 'string' && input['password'] !== '' ? { password: input['password'] } : {}) });
+          this.refreshSessions();
+          break;
+        case 'vault/remove':
+          await vault.remove(str('name'));
+          break;
+        default:
+          break;
+      }
+    } catch (error) {
+      return fail(vaultErrorCode(error), (error as Error).message);
+    }
+    // Names only: a vault action's audit line never carries a key or a password.
+    if (name !== 'vault/status') this.#audit(name, typeof input['name'] === 'string' ? input['name'] : 'vault', source, null, null);
+    return ok(await this.vaultStatus());
+  }
+
+  async vaultStatus(): Promise<VaultStatus> {
+    const vault = this.vault;
+    const exists = vault ? await vault.exists() : false;
+    return {
+      exists,
+      isLocked: vault?.isLocked ?? true,
+      entries: vault && !vault.isLocked ? vault.list() : [],
+      accounts: this.workspace.accounts.map((a) => ({
+        id: a.id,
+        exchange: a.exchange,
+        vaultEntry: a.credentials && 'vault' in a.credentials ? a.credentials.vault : null,
+        isConnected: this.engine.all().some((i) => i.config.account === a.id && i.session !== null),
+      })),
+      notice: vault?.lastNotice ?? null,
+    };
   }
 
   #audit(action: string, target: string, source: CommandSource, reason: string | null, detail: unknown): void {
@@ -398,6 +485,27 @@ export function totalsOf(strategies: StrategyView[]): Totals {
     t[key] = Math.round(t[key] * 1e8) / 1e8;
   }
   return t;
+}
+
+function vaultErrorCode(error: unknown): ErrorCode {
+  if (!(error instanceof VaultError)) return 'internal';
+  switch (error.code) {
+    case 'wrong_password':
+      return 'unauthorized';
+    case 'rate_limited':
+      return 'rate_limited';
+    case 'not_found':
+    case 'no_vault':
+      return 'not_found';
+    case 'invalid':
+      return 'bad_request';
+    case 'exists':
+    case 'conflict':
+    case 'locked':
+      return 'conflict';
+    default:
+      return 'internal';
+  }
 }
 
 function numberParam(value: unknown): number | null {

@@ -14,7 +14,8 @@ const USAGE = `usage: npm run serve -- [--workspace FILE] [--demo] [--data-dir D
   --demo            run the demo on the embedded exchange simulator
   --data-dir DIR    where the ledger and settings live (default: the app's data folder)
   --port N          port on 127.0.0.1 (0 picks a free one; default 8765)
-  --token T         API token (default: $STRATDESK_TOKEN, else a new random one, printed)`;
+  --token T         API token (default: $STRATDESK_TOKEN, else a new random one, printed)
+The key vault (<data-dir>/vault.bin) unlocks from $STRATDESK_VAULT_PASSWORD at start, or later from the page.`;
 
 async function main(): Promise<void> {
   let args;
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
     isDemo: args.demo === true,
     dataDir: args['data-dir'] !== undefined ? resolve(args['data-dir']) : undefined,
     seed: args.seed !== undefined ? Number(args.seed) : undefined,
+    // Never a flag: it would land in shell history and `ps`. The page can also unlock it.
+    vaultPassword: process.env['STRATDESK_VAULT_PASSWORD'] || undefined,
   });
   const here = dirname(fileURLToPath(import.meta.url));
   const server = await startServer({ host: booted.host, token, port, staticDir: join(here, '..', '..', 'out', 'renderer') });

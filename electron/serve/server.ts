@@ -51,7 +51,7 @@ class HttpError extends Error {
 }
 
 interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   pattern: RegExp;
   command: CommandName;
   /** Builds the command input from the path match, the JSON body and the query. */
@@ -87,6 +87,13 @@ const ROUTES: Route[] = [
     input: (m, _b, q) => ({ id: decode(m[1]), kind: q.get('kind') ?? 'fills' }),
   },
   { method: 'GET', pattern: /^\/api\/portfolio\/history$/, command: 'portfolio/history', input: (_m, _b, q) => withDefined({ points: intParam(q, 'points') }) },
+  { method: 'GET', pattern: /^\/api\/vault$/, command: 'vault/status', input: () => ({}) },
+  { method: 'POST', pattern: /^\/api\/vault\/create$/, command: 'vault/create', input: (_m, body) => body },
+  { method: 'POST', pattern: /^\/api\/vault\/unlock$/, command: 'vault/unlock', input: (_m, body) => body },
+  { method: 'POST', pattern: /^\/api\/vault\/lock$/, command: 'vault/lock', input: () => ({}) },
+  { method: 'POST', pattern: /^\/api\/vault\/password$/, command: 'vault/changePassword', input: (_m, body) => body },
+  { method: 'POST', pattern: /^\/api\/vault\/entries$/, command: 'vault/put', input: (_m, body) => body },
+  { method: 'DELETE', pattern: /^\/api\/vault\/entries\/([^/]+)$/, command: 'vault/remove', input: (m) => ({ name: decode(m[1]) }) },
   {
     method: 'GET',
     pattern: /^\/api\/audit$/,
@@ -161,7 +168,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (matching.length === 0) throw new HttpError('not_found', `no route ${url.pathname}`);
     const found = matching.find((r) => r.route.method === req.method);
     if (!found || !found.match) throw new HttpError('bad_request', `${req.method ?? ''} is not allowed on ${url.pathname}`, 405);
-    const body = req.method === 'POST' ? await readJsonBody(req) : {};
+    const body = req.method === 'POST' || req.method === 'DELETE' ? await readJsonBody(req) : {};
     const result: Result<unknown> = await host.execute(found.route.command, found.route.input(found.match, body, url.searchParams), 'api');
     if (result.ok && found.route.command === 'instance/export') {
       const file = result.value as { filename: string; csv: string };

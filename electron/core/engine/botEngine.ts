@@ -25,9 +25,8 @@ export interface EngineDeps {
 
 export class StrategyInstance {
   readonly config: InstanceConfig;
-  readonly session: ExchangeSession | null;
-  /** Why the instance has no session (e.g. its key is in a locked vault); shown as its health error. */
-  readonly sessionError: string | null;
+  #session: ExchangeSession | null;
+  #sessionError: string | null;
   #deps: EngineDeps;
   #strategy: Strategy;
   #isRunning = false;
@@ -40,14 +39,34 @@ export class StrategyInstance {
 
   constructor(config: InstanceConfig, session: ExchangeSession | null, sessionError: string | null, deps: EngineDeps) {
     this.config = config;
-    this.session = session;
-    this.sessionError = sessionError;
+    this.#session = session;
+    this.#sessionError = sessionError;
     this.#deps = deps;
     this.#strategy = createStrategy(config);
   }
 
   get id(): string {
     return this.config.id;
+  }
+
+  get session(): ExchangeSession | null {
+    return this.#session;
+  }
+
+  /** Why the instance has no session (e.g. its key is in a locked vault); shown as its health error. */
+  get sessionError(): string | null {
+    return this.#sessionError;
+  }
+
+  /** Gives the instance its session once its keys can be had (the vault was unlocked); a running loop picks it up. */
+  attachSession(session: ExchangeSession): void {
+    this.#session = session;
+    this.#sessionError = null;
+  }
+
+  /** Records why the instance still has no session. */
+  setSessionError(message: string): void {
+    if (this.#session === null) this.#sessionError = message;
   }
 
   get isRunning(): boolean {

@@ -1,0 +1,63 @@
+/** The vault through the host's commands: accounts that name a vault entry connect once it is unlocked. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../sim/simulator.ts';
+import { Host } from './host.ts';
+import { createLogger } from './log.ts';
+import { Vault } from './vault/vault.ts';
+import { parseWorkspace } from './workspace/workspace.ts';
+
+const SECRET = 'planted-secret-9f8e7d6c5b4a';
+const KEY = 'planted-api-key-1234abcd';
+let sim: Simulator | null = null;
+let host: Host | null = null;
+afterEach(async () => {
+  await host?.close();
+  await sim?.close();
+});
+
+describe('vault commands', () => {
+  it('create, add a key, unlock: the waiting account connects; status never shows a secret; wrong password is a clear 401', async () => {
+    sim = await startSimulator({ port: 0, seed: 1, accounts: [{ apiKey: KEY, secret: SECRET, balances: { USDT: 1000 } }] });
+    const dataDir = mkdtempSync(join(tmpdir(), 'hv-'));
+    const lines: string[] = [];
+    const vault = new Vault({ dataDir, kdf: { log2N: 10 } });
+    host = new Host({
+      workspace: parseWorkspace({
+        version: 2,
+        syncIntervalMs: 300,
+        // A loopback account whose keys live in the vault rather than inline.
+        accounts: [{ id: 'main', exchange: 'binance', apiBaseUrl: sim.url, credentials: { vault: 'sim-main' } }],
+        instances: [{ id: 'obs', type: 'fixed_spread', account: 'main', mode: 'observe', symbols: ['BTC/USDT'], startTime: new Date().toISOString() }],
+      }),
+      dataDir,
+      vault,
+      log: createLogger({ secrets: () => host?.secrets() ?? [], write: (l) => lines.push(l) }),
+    });
+    host.start();
+    expect(host.snapshot().instances[0]?.health).toMatchObject({ state: 'error', lastError: { kind: 'auth' } });
+    expect(host.snapshot().instances[0]?.health.lastError?.message).toMatch(/vault/);
+
+    expect(await host.execute('vault/create', { password: 'correct horse battery' }, 'window')).toMatchObject({ ok: true, value: { exists: true, isLocked: false } });
+    const put = await host.execute('vault/put', { name: 'sim-main', apiKey: KEY, secret: SECRET }, 'window');
+    expect(put.ok).toBe(true);
+    expect(JSON.stringify(put)).not.toContain(SECRET);
+    expect(JSON.stringify(put)).not.toContain(KEY);
+    expect(JSON.stringify(put)).toContain('abcd'); // masked: the last four only
+    await host.sync.syncNow();
+    expect(host.snapshot().instances[0]?.health.state).toBe('ok');
+
+    await host.execute('vault/lock', {}, 'window');
+    const wrong = await host.execute('vault/unlock', { password: 'nope nope nope' }, 'api');
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await host.execute('vault/unlock', { password: 'correct horse battery' }, 'api')).toMatchObject({ ok: true, value: { isLocked: false } });
+    expect(await host.execute('vault/put', { name: '../x', apiKey: 'a', secret: 'b' }, 'api')).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+
+    // The secret reached neither a snapshot, the audit log, nor a log line.
+    const everything = JSON.stringify([host.snapshot(), await host.execute('audit/list', {}, 'api'), lines]);
+    expect(everything).not.toContain(SECRET);
+    expect(everything).not.toContain('correct horse battery');
+  }, 30_000);
+});
