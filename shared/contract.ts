@@ -37,8 +37,8 @@ export const commandSchemas = {
   'portfolio/stopAll': z.object({ reason }).strict(),
   'vault/status': z.object({}).strict(),
   'vault/create': z.object({ password: z.string().min(8).max(1024) }).strict(),
-  'vault/unlock': z.object({ password: z.string().min(1).max(1024) }).strict(),
-  'vault/lock': z.object({}).strict(),
+  'vault/unlock': z.object({ password: z.string().min(1).max(1024), remember: z.boolean().optional() }).strict(),
+  'vault/lock': z.object({ forget: z.boolean().optional() }).strict(),
   'vault/changePassword': z.object({ oldPassword: z.string().min(1).max(1024), newPassword: z.string().min(8).max(1024) }).strict(),
   'vault/put': z
     .object({ name: id, apiKey: z.string().min(1).max(4096), secret: z.string().min(1).max(16384), password: z.string().max(1024).optional() })

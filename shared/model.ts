@@ -305,4 +305,6 @@ export interface VaultStatus {
   accounts: { id: string; exchange: string; vaultEntry: string | null; isConnected: boolean }[];
   /** Something the trader should know that is not an error, e.g. the backup was opened. */
   notice: string | null;
+  /** Unlock through the OS keychain: unavailable here, available, or a password is remembered. */
+  keychain: 'unavailable' | 'available' | 'remembered';
 }

@@ -26,6 +26,7 @@ import type { ExchangeSession } from './exchange/types.ts';
 import { inlineCredentials, type CredentialResolver } from './credentials.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { vaultCredentials } from './vault/resolver.ts';
+import type { PasswordKeychain } from './vault/keychain.ts';
 import { VaultError, type Vault } from './vault/vault.ts';
 import { createLogger, type Logger } from './log.ts';
 import { PortfolioManager } from './portfolio/portfolioManager.ts';
@@ -52,6 +53,8 @@ export interface HostOptions {
   equitySampleMs?: number;
   /** The key vault; accounts that name a vault entry connect once it is unlocked. */
   vault?: Vault;
+  /** Where the vault password may be remembered (the OS keychain in Electron). */
+  keychain?: PasswordKeychain;
 }
 
 const DEFAULT_ALLOCATION = 10_000;
@@ -100,6 +103,7 @@ export class Host {
     });
     this.#factory = options.sessionFactory ?? ((account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }));
     this.vault = options.vault ?? null;
+    this.#keychain = options.keychain ?? null;
     this.#resolve = options.credentials ?? (this.vault ? vaultCredentials(this.vault) : inlineCredentials);
     for (const config of this.workspace.instances) {
       const built = this.#buildSession(config);
@@ -121,6 +125,7 @@ export class Host {
   #factory: SessionFactory;
   #resolve: CredentialResolver;
   readonly vault: Vault | null;
+  #keychain: PasswordKeychain | null = null;
 
   /** An instance's exchange session from its account's keys, or why there is none. */
   #buildSession(config: InstanceConfig): { session: ExchangeSession | null; error: string | null } {
@@ -322,11 +327,16 @@ export class Host {
           break;
         case 'vault/unlock':
           await vault.unlock(str('password'));
+          if (input['remember'] === true) {
+            if (!this.#keychain || !(await this.#keychain.isAvailable())) return fail('conflict', 'there is no OS keychain to remember the password in on this system');
+            await this.#keychain.save(str('password'));
+          }
           this.refreshSessions();
           break;
         case 'vault/lock':
           // Locking wipes the vault's keys; sessions already connected keep the keys their ccxt client holds.
           vault.lock();
+          if (input['forget'] === true) await this.#keychain?.forget();
           break;
         case 'vault/changePassword':
           await vault.changePassword(str('oldPassword'), str('newPassword'));
@@ -363,7 +373,22 @@ export class Host {
         isConnected: this.engine.all().some((i) => i.config.account === a.id && i.session !== null),
       })),
       notice: vault?.lastNotice ?? null,
+      keychain: !this.#keychain || !(await this.#keychain.isAvailable()) ? 'unavailable' : (await this.#keychain.load()) !== null ? 'remembered' : 'available',
     };
+  }
+
+  /** Unlocks the vault with the password the OS keychain remembers, if any (Electron start-up). */
+  async unlockFromKeychain(): Promise<boolean> {
+    const password = this.#keychain && this.vault?.isLocked ? await this.#keychain.load() : null;
+    if (password === null || !this.vault) return false;
+    try {
+      await this.vault.unlock(password);
+      this.refreshSessions();
+      return true;
+    } catch (error) {
+      this.log.warn('keychain unlock failed', { error: (error as Error).message });
+      return false;
+    }
   }
 
   #audit(action: string, target: string, source: CommandSource, reason: string | null, detail: unknown): void {

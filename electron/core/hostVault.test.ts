@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../sim/simulator.ts';
 import { Host } from './host.ts';
 import { createLogger } from './log.ts';
+import { MemoryKeychain } from './vault/keychain.ts';
 import { Vault } from './vault/vault.ts';
 import { parseWorkspace } from './workspace/workspace.ts';
 
@@ -55,9 +56,39 @@ describe('vault commands', () => {
     expect(await host.execute('vault/unlock', { password: 'correct horse battery' }, 'api')).toMatchObject({ ok: true, value: { isLocked: false } });
     expect(await host.execute('vault/put', { name: '../x', apiKey: 'a', secret: 'b' }, 'api')).toMatchObject({ ok: false, error: { code: 'bad_request' } });
 
+    // Remembering the password needs a real keychain; with one, a fresh start unlocks from it.
+    expect(await host.execute('vault/unlock', { password: 'correct horse battery', remember: true }, 'window')).toMatchObject({ ok: false, error: { code: 'conflict' } });
+
     // The secret reached neither a snapshot, the audit log, nor a log line.
     const everything = JSON.stringify([host.snapshot(), await host.execute('audit/list', {}, 'api'), lines]);
     expect(everything).not.toContain(SECRET);
     expect(everything).not.toContain('correct horse battery');
   }, 30_000);
+});
+
+describe('keychain unlock', () => {
+  it('remembers the password only where a keychain exists, and unlocks from it at start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hk-'));
+    const keychain = new MemoryKeychain(true);
+    const make = () =>
+      new Host({
+        workspace: parseWorkspace({ version: 2, accounts: [{ id: 'a', exchange: 'binance', credentials: { vault: 'x' } }], instances: [] }),
+        dataDir,
+        vault: new Vault({ dataDir, kdf: { log2N: 10 } }),
+        keychain,
+        log: createLogger({ isQuiet: true, write: () => undefined }),
+      });
+    const first = make();
+    await first.execute('vault/create', { password: 'a long password' }, 'window');
+    await first.execute('vault/lock', {}, 'window');
+    expect(await first.execute('vault/unlock', { password: 'a long password', remember: true }, 'window')).toMatchObject({ ok: true, value: { keychain: 'remembered' } });
+    await first.close();
+    const second = make();
+    expect(second.vault?.isLocked).toBe(true);
+    expect(await second.unlockFromKeychain()).toBe(true);
+    expect(second.vault?.isLocked).toBe(false);
+    await second.execute('vault/lock', { forget: true }, 'window');
+    expect((await second.vaultStatus()).keychain).toBe('available');
+    await second.close();
+  });
 });

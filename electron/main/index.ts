@@ -10,6 +10,7 @@ import { app, BrowserWindow, ipcMain, net, powerMonitor, protocol, session, type
 import { fail } from '../../shared/contract.ts';
 import { IPC_CHANNELS } from '../../shared/ipc.ts';
 import { boot, type Booted } from '../core/bootstrap.ts';
+import { createSafeStorageKeychain } from './keychain.ts';
 
 const APP_ORIGIN = 'app://stratdesk';
 const rendererDir = join(import.meta.dirname, '..', 'renderer');
@@ -141,11 +142,14 @@ async function main(): Promise<void> {
   await app.whenReady();
   serveAppProtocol();
   lockDown();
+  const dataDir = argValue('--data-dir') ?? app.getPath('userData');
   const booted = await boot({
     workspacePath: argValue('--workspace'),
     isDemo: process.argv.includes('--demo'),
-    dataDir: argValue('--data-dir') ?? app.getPath('userData'),
+    dataDir,
+    hostOptions: { keychain: createSafeStorageKeychain(dataDir) },
   });
+  await booted.host.unlockFromKeychain();
   wireIpc(booted);
   // The vault locks itself when the machine does: screen lock and suspend wipe its keys from memory.
   const lockVault = (): void => booted.host.vault?.lock();
