@@ -5,10 +5,21 @@
 
 import { round8 } from './decimal.ts';
 
+export type SimDialect = 'binance' | 'bybit';
+
 export interface SimAccountSpec {
   apiKey: string;
   secret: string;
+  /** Spot balances by asset. */
   balances?: Record<string, number>;
+  /** USDⓈ-M futures wallet, USDT (Binance's separate futures wallet). Default 0. */
+  futuresUsdt?: number;
+  /**
+   * Which REST dialect the key works with. Default 'binance' (spot `/api/v3` and USDⓈ-M `/fapi`);
+   * 'bybit' keys work only on `/v5` (Bybit's unified account shows spot and futures wallets as one).
+   * A key used with the other dialect is an unknown key there (-2015 / 10003).
+   */
+  dialect?: SimDialect;
 }
 
 export interface Balance {
@@ -20,6 +31,7 @@ export interface Account {
   readonly apiKey: string;
   readonly secret: string;
   readonly balances: Map<string, Balance>;
+  readonly dialect: SimDialect;
   /** Moment the balances last changed, for the account endpoint's `updateTime`. */
   updateTime: number;
 }
@@ -30,7 +42,7 @@ export function createAccount(spec: SimAccountSpec, now: number): Account {
     if (!Number.isFinite(amount) || amount < 0) throw new Error(`balance for ${asset} must be a non-negative number`);
     balances.set(asset, { free: round8(amount), locked: 0 });
   }
-  return { apiKey: spec.apiKey, secret: spec.secret, balances, updateTime: now };
+  return { apiKey: spec.apiKey, secret: spec.secret, balances, dialect: spec.dialect ?? 'binance', updateTime: now };
 }
 
 function balanceOf(account: Account, asset: string): Balance {

@@ -5,9 +5,10 @@
  */
 
 import { verifySigned } from './auth.ts';
-import { fmt8, parseDecimal } from './decimal.ts';
+import { fmt8 } from './decimal.ts';
 import type { Engine, NewOrderRequest, OrderRef } from './engine.ts';
 import { BinanceError, errors } from './errors.ts';
+import { oneOf, optDecimal, optInt, optionalInts, optString, readParams, reqString, type Params } from './params.ts';
 import * as wire from './format.ts';
 import type { Json } from './format.ts';
 import type { BookLevel, Side } from './market.ts';
@@ -39,43 +40,8 @@ export interface SpotContext {
   onError?: (error: unknown) => void;
 }
 
-type Params = Readonly<Record<string, string>>;
 type PublicHandler = (ctx: SpotContext, params: Params) => Json;
 type SignedHandler = (ctx: SpotContext, apiKey: string, params: Params) => Json;
-
-/** Binance treats an empty value as a missing one. */
-function optString(params: Params, name: string): string | undefined {
-  const value = params[name];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function reqString(params: Params, name: string): string {
-  const value = optString(params, name);
-  if (value === undefined) throw errors.mandatory(name);
-  return value;
-}
-
-function optDecimal(params: Params, name: string): number | undefined {
-  const text = optString(params, name);
-  if (text === undefined) return undefined;
-  const value = parseDecimal(text);
-  if (value === undefined) throw errors.illegalChars(name);
-  return value;
-}
-
-function optInt(params: Params, name: string): number | undefined {
-  const text = optString(params, name);
-  if (text === undefined) return undefined;
-  if (!/^[0-9]{1,20}$/.test(text)) throw errors.illegalChars(name);
-  return Number(text);
-}
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], error: () => BinanceError): T | undefined {
-  if (value === undefined) return undefined;
-  const found = allowed.find((a) => a === value);
-  if (found === undefined) throw error();
-  return found;
-}
 
 /** `symbol` or `symbols` (a JSON array) or neither, as the market-data endpoints accept. */
 function selectMarkets(ctx: SpotContext, params: Params): { single: boolean; specs: MarketSpec[] } {
@@ -201,25 +167,10 @@ const signedRoutes: Record<string, SignedHandler> = {
   },
 };
 
-function optionalInts<K extends string>(params: Params, names: readonly K[]): Partial<Record<K, number>> {
-  const out: Partial<Record<K, number>> = {};
-  for (const name of names) {
-    const value = optInt(params, name);
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
-/** Query then body, as Binance reads them; the same name in both is -1101 there too. */
-function readParams(rawQuery: string, rawBody: string): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const raw of [rawQuery, rawBody]) {
-    for (const [key, value] of new URLSearchParams(raw)) {
-      if (key in params) throw new BinanceError(400, -1101, 'Duplicate values for a parameter detected.');
-      params[key] = value;
-    }
-  }
-  return params;
+/** The secret of a Binance-dialect key; a Bybit account's key is unknown to Binance's routes. */
+export function binanceSecret(engine: Engine, apiKey: string): string | undefined {
+  const account = engine.account(apiKey);
+  return account === undefined || account.dialect !== 'binance' ? undefined : account.secret;
 }
 
 export function handleSpotRequest(ctx: SpotContext, request: SpotRequest): SpotResponse {
@@ -233,7 +184,7 @@ export function handleSpotRequest(ctx: SpotContext, request: SpotRequest): SpotR
     if (signedHandler === undefined) throw errors.unknown();
     const apiKey = verifySigned(
       { apiKey: request.apiKey, rawQuery: request.rawQuery, rawBody: request.rawBody, params, now: ctx.now() },
-      (key) => ctx.engine.account(key)?.secret,
+      (key) => binanceSecret(ctx.engine, key),
     );
     return { status: 200, body: signedHandler(ctx, apiKey, params) };
   } catch (error) {

@@ -49,4 +49,20 @@ export const errors = {
   orderDoesNotExist: () => new BinanceError(400, -2013, 'Order does not exist.'),
   windowTooLong: (hours: number) => new BinanceError(400, -1127, `More than ${hours} hours between startTime and endTime.`),
   badCombination: () => new BinanceError(400, -1128, 'Combination of optional parameters invalid.'),
+  // USDⓈ-M futures (fapi) codes, as its docs and real responses word them.
+  marginInsufficient: () => new BinanceError(400, -2019, 'Margin is insufficient.'),
+  reduceOnlyRejected: () => new BinanceError(400, -2022, 'ReduceOnly Order is rejected.'),
+  postOnlyRejected: () =>
+    new BinanceError(
+      400,
+      -5022,
+      'Due to the order could not be executed as maker, the Post Only order will be rejected. The order will not be recorded in the order history',
+    ),
+  notionalTooSmall: (min: number) =>
+    new BinanceError(400, -4164, `Order's notional must be no smaller than ${min} (unless you choose reduce only).`),
+  priceNotOnTick: () => new BinanceError(400, -4014, 'Price not increased by tick size.'),
+  qtyPrecision: () => new BinanceError(400, -1111, 'Precision is over the maximum defined for this asset.'),
+  qtyNotPositive: () => new BinanceError(400, -4003, 'Quantity less than or equal to zero.'),
+  qtyTooLarge: () => new BinanceError(400, -4005, 'Quantity greater than max quantity.'),
+  invalidLeverage: (leverage: number) => new BinanceError(400, -4028, `Leverage ${leverage} is not valid`),
 };

@@ -63,9 +63,22 @@ export interface MarketModel {
   take(request: TakeRequest): Fill[];
 }
 
-export function createMarketModel(spec: MarketSpec, seed: number): MarketModel {
-  const rng: Rng = createRng(deriveSeed(seed, spec.id));
-  let mid = spec.startPrice;
+export interface MarketModelOptions {
+  /** Names the random stream; defaults to the market id (a perpetual passes its own label). */
+  streamLabel?: string;
+  /**
+   * Where the mid comes from instead of the model's own random walk (a perpetual follows its spot
+   * path times a basis). Called once per step, before the book is rebuilt.
+   */
+  anchor?: () => number;
+  /** Starting mid when the anchor is not yet known; defaults to `spec.startPrice`. */
+  startMid?: number;
+}
+
+export function createMarketModel(spec: MarketSpec, seed: number, options: MarketModelOptions = {}): MarketModel {
+  const rng: Rng = createRng(deriveSeed(seed, options.streamLabel ?? spec.id));
+  const anchor = options.anchor;
+  let mid = options.startMid ?? spec.startPrice;
   let tick = 0;
   let bids: BookLevel[] = [];
   let asks: BookLevel[] = [];
@@ -114,10 +127,15 @@ export function createMarketModel(spec: MarketSpec, seed: number): MarketModel {
     asks: () => asks,
     step(): FlowPrint[] {
       tick += 1;
-      const z = rng.normal();
-      const sigma = spec.volPerTick;
-      // Drift-corrected geometric step: the path has no expected trend up or down.
-      mid = Math.min(spec.maxPrice / 2, Math.max(spec.minPrice * 100, mid * Math.exp(sigma * z - (sigma * sigma) / 2)));
+      if (anchor === undefined) {
+        const z = rng.normal();
+        const sigma = spec.volPerTick;
+        // Drift-corrected geometric step: the path has no expected trend up or down.
+        mid = Math.min(spec.maxPrice / 2, Math.max(spec.minPrice * 100, mid * Math.exp(sigma * z - (sigma * sigma) / 2)));
+      } else {
+        // Follows its anchor wherever it goes, within the market's own price filter.
+        mid = Math.min(spec.maxPrice, Math.max(spec.minPrice, anchor()));
+      }
       rebuildBook();
       const prints: FlowPrint[] = [];
       for (let i = 0; i < MAX_FLOW_PER_TICK; i++) {

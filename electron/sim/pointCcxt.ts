@@ -14,6 +14,24 @@ export function spotOnlyOptions(): { fetchCurrencies: false; fetchMargins: false
   return { fetchCurrencies: false, fetchMargins: false, fetchMarkets: { types: ['spot'] } };
 }
 
+/**
+ * ccxt `binance` options for spot and USDⓈ-M perpetuals: `loadMarkets()` then calls exactly
+ * `GET /api/v3/exchangeInfo` and `GET /fapi/v1/exchangeInfo` (both public).
+ */
+export function spotAndLinearOptions(): { fetchCurrencies: false; fetchMargins: false; fetchMarkets: { types: string[] } } {
+  return { fetchCurrencies: false, fetchMargins: false, fetchMarkets: { types: ['spot', 'linear'] } };
+}
+
+/**
+ * ccxt `bybit` options for spot and linear perpetuals. Not required (the simulator answers the
+ * inverse and option instrument lists with empty lists), but it saves six requests per load:
+ * `loadMarkets()` then calls `GET /v5/asset/coin/query-info` (private: needs a valid key),
+ * instruments-info for spot, and twice for linear (Trading and PreLaunch).
+ */
+export function bybitOptions(): { fetchMarkets: { types: string[] } } {
+  return { fetchMarkets: { types: ['spot', 'linear'] } };
+}
+
 /** Replaces the scheme and host of every URL in `exchange.urls.api`, keeping each path. */
 export function pointCcxtAt(exchange: { urls: Record<string, unknown> }, baseUrl: string): void {
   const base = baseUrl.replace(/\/+$/, '');

@@ -1,54 +1,119 @@
 /**
- * The exchange simulator: a loopback HTTP server speaking Binance spot's REST dialect, over a
- * seeded market. Unmodified ccxt `binance` trades against it once every URL in `urls.api` has its
- * scheme and host replaced by `url` (see `pointCcxtAt` in the tests).
+ * The exchange simulator: one loopback HTTP server over a seeded market, speaking
+ * - Binance spot (`/api/v3/...`) and Binance USDⓈ-M futures (`/fapi/...`) for 'binance' accounts,
+ * - Bybit v5 (`/v5/...`) for 'bybit' accounts,
+ * plus a control endpoint (`/__sim/faults`) for injecting faults at runtime.
+ *
+ * Unmodified ccxt `binance` / `bybit` clients trade against it once every URL in `urls.api` has its
+ * scheme and host replaced by `url` (see `pointCcxtAt`).
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SimAccountSpec } from './accounts.ts';
+import { handleFuturesRequest, type FuturesContext } from './binanceFutures.ts';
 import { handleSpotRequest, type SpotContext } from './binanceSpot.ts';
+import { handleBybitRequest, type BybitContext } from './bybit.ts';
 import { roundToStep } from './decimal.ts';
 import { createEngine } from './engine.ts';
+import { answerFault, createFaultInjector, FaultSpecError, validateFault, type FaultSpec, type FaultView } from './faults.ts';
+import type { Json } from './format.ts';
 import { DEFAULT_MARKETS, findMarket } from './markets.ts';
 import { DEFAULT_FEES, type FeeRates, type SimTrade } from './orders.ts';
+import {
+  createPerpEngine,
+  DEFAULT_FUNDING_MODEL,
+  DEFAULT_FUTURES_FEES,
+  type FundingModel,
+  type PerpTrade,
+  type SimFunding,
+} from './perpEngine.ts';
+import { DEFAULT_PERPS, findPerp } from './perpMarkets.ts';
 
-export type { SimAccountSpec } from './accounts.ts';
+export type { SimAccountSpec, SimDialect } from './accounts.ts';
 export type { SimTrade } from './orders.ts';
 export type { FeeRates } from './orders.ts';
 export type { MarketSpec } from './markets.ts';
+export type { PerpSpec } from './perpMarkets.ts';
+export type { PerpTrade, SimFunding, FundingModel } from './perpEngine.ts';
+export type { FaultSpec, FaultView, FaultKind, LatencySpec } from './faults.ts';
 export { DEFAULT_MARKETS } from './markets.ts';
+export { DEFAULT_PERPS } from './perpMarkets.ts';
+
+/** Binance's and Bybit's funding interval: the library default. */
+export const DEFAULT_FUNDING_INTERVAL_MS = 8 * 60 * 60 * 1000;
+/** What the CLI (and a demo) uses instead: funding shows up within a minute of opening a position. */
+export const DEMO_FUNDING_INTERVAL_MS = 30 * 1000;
 
 export interface SimulatorOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Defaults to 127.0.0.1: the simulator holds no real money but still should not face a network. */
   host?: string;
-  /** Same seed ⇒ same price path and, for the same orders, the same fills. Default 1. */
+  /** Same seed ⇒ same price path, funding path and, for the same orders, the same fills. Default 1. */
   seed?: number;
   /** Milliseconds between market ticks when `autoTick` is on. Default 250. */
   tickMs?: number;
   /** Advance the market on a timer. Default true; tests turn it off and call `advance`. */
   autoTick?: boolean;
   accounts?: SimAccountSpec[];
-  /** The server's clock (serverTime, trade times, recvWindow checks). Default Date.now. */
+  /** The server's clock (serverTime, trade times, recvWindow checks, funding times). Default Date.now. */
   now?: () => number;
-  /** Commission rates; default maker 0.02 %, taker 0.1 %. */
+  /** Spot commission rates; default maker 0.02 %, taker 0.1 %. */
   fees?: Partial<FeeRates>;
-  /** Where unexpected internal errors go (the client only sees -1000). Default: console.error. */
+  /** USDⓈ-M commission rates (also Bybit linear); default maker 0.02 %, taker 0.05 %. */
+  futuresFees?: Partial<FeeRates>;
+  /** Funding settles at every multiple of this (epoch-aligned). Default 8 h. */
+  fundingIntervalMs?: number;
+  /** The funding-rate path: mean, stationary sd, reversion per tick. Default 0.01 %, 0.015 %, 1 %. */
+  fundingRate?: Partial<FundingModel>;
+  /** Faults active from the start (more can be added through `addFaults` or POST /__sim/faults). */
+  faults?: FaultSpec[];
+  /** Serve `/__sim/faults`. Default true (the server only listens on loopback by default). */
+  control?: boolean;
+  /** Where unexpected internal errors go (the client only sees -1000 / 10016). Default: console.error. */
   onError?: (error: unknown) => void;
+}
+
+/** An open perpetual position as the simulator books it (Binance one-way mode). */
+export interface SimPosition {
+  /** Binance id, e.g. "BTCUSDT". */
+  symbol: string;
+  /** Signed base quantity: + long, − short. */
+  positionAmt: number;
+  entryPrice: number;
+  markPrice: number;
+  unrealizedPnl: number;
+  leverage: number;
 }
 
 export interface Simulator {
   readonly url: string;
   readonly port: number;
-  /** Step the market `ticks` times, synchronously, without timers. */
+  /** Step the market `ticks` times, synchronously, without timers (funding due by then settles first). */
   advance(ticks: number): void;
-  /** Current mid price, rounded to the market's tick size. Accepts "BTC/USDT" or "BTCUSDT". */
+  /**
+   * Current mid, rounded to the market's tick size. Accepts "BTC/USDT" or "BTCUSDT" (spot), or
+   * "BTC/USDT:USDT" (the perpetual's mark price).
+   */
   price(symbol: string): number;
-  /** The simulator's own record of an account's fills (copies), oldest first. */
+  /** The simulator's own record of an account's spot fills (copies), oldest first. */
   trades(apiKey: string, symbol?: string): SimTrade[];
+  /** An account's perpetual fills (copies), oldest first. Accepts "BTC/USDT:USDT" or "BTCUSDT". */
+  perpTrades(apiKey: string, symbol?: string): PerpTrade[];
+  /** An account's funding payments, oldest first; `amount` + = received. */
+  funding(apiKey: string, symbol?: string): SimFunding[];
+  /** An account's open perpetual positions. */
+  positions(apiKey: string): SimPosition[];
+  /** The perpetual's current (predicted) funding rate, per interval. */
+  fundingRate(symbol: string): number;
+  /** When funding next settles (ms since epoch). */
+  nextFundingTime(): number;
   addAccount(spec: SimAccountSpec): void;
+  faults(): FaultView[];
+  addFaults(specs: readonly FaultSpec[]): FaultView[];
+  /** Removes one fault by id, or all; returns how many were removed. */
+  clearFaults(id?: string): number;
   close(): Promise<void>;
 }
 
@@ -78,30 +143,136 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const now = options.now ?? Date.now;
+  const seed = options.seed ?? 1;
   const fees: FeeRates = { ...DEFAULT_FEES, ...options.fees };
+  const futuresFees: FeeRates = { ...DEFAULT_FUTURES_FEES, ...options.futuresFees };
   const tickMs = options.tickMs ?? 250;
   if (!(tickMs > 0)) throw new Error('tickMs must be positive');
-  const engine = createEngine({ markets: DEFAULT_MARKETS, seed: options.seed ?? 1, fees, now: now() });
-  for (const spec of options.accounts ?? []) engine.addAccount(spec, now());
+  const start = now();
+  const engine = createEngine({ markets: DEFAULT_MARKETS, seed, fees, now: start });
+  const perp = createPerpEngine({
+    perps: DEFAULT_PERPS,
+    seed,
+    fees: futuresFees,
+    now: start,
+    fundingIntervalMs: options.fundingIntervalMs ?? DEFAULT_FUNDING_INTERVAL_MS,
+    fundingModel: { ...DEFAULT_FUNDING_MODEL, ...options.fundingRate },
+    spotMid: (spotId) => engine.mid(spotId),
+  });
+  const addAccount = (spec: SimAccountSpec): void => {
+    if (spec.dialect !== undefined && spec.dialect !== 'binance' && spec.dialect !== 'bybit')
+      throw new Error(`unknown dialect ${String(spec.dialect)}`);
+    engine.addAccount(spec, now());
+    perp.addAccount(spec.apiKey, spec.futuresUsdt ?? 0, now());
+  };
+  for (const spec of options.accounts ?? []) addAccount(spec);
+  const faults = createFaultInjector(seed, options.faults ?? []);
   const onError = options.onError ?? ((error: unknown) => console.error('stratdesk-sim: internal error', error));
-  const ctx: SpotContext = { engine, fees, now, onError };
+  const spotCtx: SpotContext = { engine, fees, now, onError };
+  const futuresCtx: FuturesContext = { engine, perp, now, onError };
+  const bybitCtx: BybitContext = { engine, perp, fees, futuresFees, now, onError };
+  const timers = new Set<NodeJS.Timeout>();
+
+  const control = (method: string, url: URL, rawBody: string): { status: number; body: Json } => {
+    if (url.pathname !== '/__sim/faults') return { status: 404, body: { error: `unknown control endpoint ${url.pathname}` } };
+    try {
+      if (method === 'GET') return { status: 200, body: { faults: faults.list() as unknown as Json } };
+      if (method === 'DELETE') {
+        const id = url.searchParams.get('id') ?? undefined;
+        return { status: 200, body: { removed: faults.clear(id) } };
+      }
+      if (method === 'POST') {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(rawBody);
+        } catch {
+          return { status: 400, body: { error: 'body must be JSON: a fault, a list of faults, or { "faults": [...] }' } };
+        }
+        const list: unknown[] = Array.isArray(parsed)
+          ? parsed
+          : typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { faults?: unknown }).faults)
+            ? (parsed as { faults: unknown[] }).faults
+            : [parsed];
+        const added = faults.add(list.map(validateFault));
+        return { status: 200, body: { added: added as unknown as Json, faults: faults.list() as unknown as Json } };
+      }
+      return { status: 405, body: { error: `${method} not allowed on /__sim/faults` } };
+    } catch (error) {
+      if (error instanceof FaultSpecError) return { status: 400, body: { error: error.message } };
+      throw error;
+    }
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse, url: URL, rawBody: string): void => {
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    // Funding is time-driven: settle what fell due before anything reads or changes positions.
+    perp.settleDue(now());
+    const rawQuery = url.search.startsWith('?') ? url.search.slice(1) : url.search;
+    if (path.startsWith('/v5/')) {
+      const response = handleBybitRequest(bybitCtx, {
+        method,
+        path,
+        rawQuery,
+        rawBody,
+        headers: {
+          apiKey: header(req, 'x-bapi-api-key'),
+          timestamp: header(req, 'x-bapi-timestamp'),
+          recvWindow: header(req, 'x-bapi-recv-window'),
+          sign: header(req, 'x-bapi-sign'),
+        },
+      });
+      send(res, response.status, response.body);
+      return;
+    }
+    const request = { method, path, rawQuery, rawBody, apiKey: header(req, 'x-mbx-apikey') };
+    const response = path.startsWith('/fapi/') ? handleFuturesRequest(futuresCtx, request) : handleSpotRequest(spotCtx, request);
+    send(res, response.status, response.body);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, rawBody: string): void => {
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    const method = req.method ?? 'GET';
+    if (url.pathname.startsWith('/__sim/')) {
+      if (options.control === false) {
+        send(res, 404, { error: 'control endpoint disabled' });
+        return;
+      }
+      const response = control(method, url, rawBody);
+      send(res, response.status, response.body);
+      return;
+    }
+    const apiKey = header(req, 'x-mbx-apikey') ?? header(req, 'x-bapi-api-key');
+    const decision = faults.decide({ method, path: url.pathname, apiKey });
+    const proceed = (): void => {
+      if (decision.answer !== undefined) answerFault(res, decision.answer, url.pathname, now());
+      else serve(req, res, url, rawBody);
+    };
+    if (decision.delayMs <= 0) {
+      proceed();
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      try {
+        proceed();
+      } catch (error) {
+        onError(error);
+      }
+    }, decision.delayMs);
+    timers.add(timer);
+  };
 
   const server = createServer((req, res) => {
     readBody(req).then(
-      (rawBody) => {
-        const url = new URL(req.url ?? '/', 'http://simulator.invalid');
-        const apiKey = req.headers['x-mbx-apikey'];
-        const response = handleSpotRequest(ctx, {
-          method: req.method ?? 'GET',
-          path: url.pathname,
-          rawQuery: url.search.startsWith('?') ? url.search.slice(1) : url.search,
-          rawBody,
-          apiKey: Array.isArray(apiKey) ? apiKey[0] : apiKey,
-        });
-        send(res, response.status, response.body);
-      },
+      (rawBody) => handle(req, res, rawBody),
       () => send(res, 413, { code: -1000, msg: 'Request body too large.' }),
     );
   });
@@ -116,9 +287,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
+  const tick = (): void => {
+    const t = now();
+    engine.tick(t);
+    perp.tick(t);
+  };
   const autoTick = (): void => {
     try {
-      engine.tick(now());
+      tick();
     } catch (error) {
       // A timer callback that throws would take the whole host process (the app) down with it.
       onError(error);
@@ -132,24 +308,58 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port: address.port,
     advance(ticks: number): void {
       if (!Number.isInteger(ticks) || ticks < 0) throw new Error('advance() takes a non-negative whole number of ticks');
-      for (let i = 0; i < ticks; i++) engine.tick(now());
+      for (let i = 0; i < ticks; i++) tick();
     },
     price(symbol: string): number {
       const spec = findMarket(engine.markets, symbol);
-      if (spec === undefined) throw new Error(`unknown symbol ${symbol}`);
-      return roundToStep(engine.mid(spec.id), spec.tickSize);
+      if (spec !== undefined) return roundToStep(engine.mid(spec.id), spec.tickSize);
+      const perpSpec = findPerp(perp.perps, symbol);
+      if (perpSpec !== undefined) return roundToStep(perp.mark(perpSpec.id), perpSpec.tickSize);
+      throw new Error(`unknown symbol ${symbol}`);
     },
     trades(apiKey: string, symbol?: string): SimTrade[] {
       if (engine.account(apiKey) === undefined) throw new Error(`unknown account ${apiKey}`);
       return engine.trades(apiKey, symbol);
     },
-    addAccount(spec: SimAccountSpec): void {
-      engine.addAccount(spec, now());
+    perpTrades(apiKey: string, symbol?: string): PerpTrade[] {
+      if (!perp.has(apiKey)) throw new Error(`unknown account ${apiKey}`);
+      return perp.trades(apiKey, symbol);
     },
+    funding(apiKey: string, symbol?: string): SimFunding[] {
+      if (!perp.has(apiKey)) throw new Error(`unknown account ${apiKey}`);
+      perp.settleDue(now());
+      return perp.funding(apiKey, symbol);
+    },
+    positions(apiKey: string): SimPosition[] {
+      if (!perp.has(apiKey)) throw new Error(`unknown account ${apiKey}`);
+      return perp
+        .positions(apiKey)
+        .filter((p) => p.positionAmt !== 0)
+        .map((p) => ({
+          symbol: p.spec.id,
+          positionAmt: p.positionAmt,
+          entryPrice: p.entryPrice,
+          markPrice: p.markPrice,
+          unrealizedPnl: p.unrealizedPnl,
+          leverage: p.leverage,
+        }));
+    },
+    fundingRate(symbol: string): number {
+      return perp.fundingRate(symbol);
+    },
+    nextFundingTime(): number {
+      return perp.nextFundingTime();
+    },
+    addAccount,
+    faults: () => faults.list(),
+    addFaults: (specs) => faults.add(specs),
+    clearFaults: (id) => faults.clear(id),
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         if (timer !== undefined) clearInterval(timer);
-        // ccxt keeps sockets alive; without this close() would wait for their idle timeout.
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        // ccxt keeps sockets alive (and a `timeout` fault holds some open); close them all.
         server.closeAllConnections();
         server.close(() => resolve());
       });

@@ -1,23 +1,43 @@
-/** Test support: a real, unmodified ccxt `binance` client aimed at a running simulator. */
+/** Test support: real, unmodified ccxt clients aimed at a running simulator. */
 
 import ccxt from 'ccxt';
-import { pointCcxtAt, spotOnlyOptions } from './pointCcxt.ts';
+import { bybitOptions, pointCcxtAt, spotAndLinearOptions, spotOnlyOptions } from './pointCcxt.ts';
 
 export type Binance = InstanceType<typeof ccxt.binance>;
+export type Bybit = InstanceType<typeof ccxt.bybit>;
 
-export function binanceClient(baseUrl: string, credentials?: { apiKey: string; secret: string }): Binance {
+export interface ClientOptions {
+  /** Load USDⓈ-M perpetuals too (default: spot only). */
+  linear?: boolean;
+  /** ccxt's per-request timeout, ms. */
+  timeout?: number;
+}
+
+export function binanceClient(baseUrl: string, credentials?: { apiKey: string; secret: string }, options: ClientOptions = {}): Binance {
   const exchange = new ccxt.binance({
     ...(credentials ?? {}),
     // Client-side throttling only slows the tests down; the simulator does not rate-limit.
     enableRateLimit: false,
-    options: spotOnlyOptions(),
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    options: options.linear === true ? spotAndLinearOptions() : spotOnlyOptions(),
+  });
+  pointCcxtAt(exchange, baseUrl);
+  return exchange;
+}
+
+export function bybitClient(baseUrl: string, credentials?: { apiKey: string; secret: string }, options: { timeout?: number } = {}): Bybit {
+  const exchange = new ccxt.bybit({
+    ...(credentials ?? {}),
+    enableRateLimit: false,
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    options: bybitOptions(),
   });
   pointCcxtAt(exchange, baseUrl);
   return exchange;
 }
 
 /** Records the path and query of every request the client sends. */
-export function recordRequests(exchange: Binance): string[] {
+export function recordRequests(exchange: Binance | Bybit): string[] {
   const seen: string[] = [];
   const original = exchange.fetch.bind(exchange);
   exchange.fetch = async (url: string, method?: string, headers?: unknown, body?: unknown) => {
