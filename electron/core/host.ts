@@ -184,7 +184,7 @@ export class Host {
     this.#listeners.clear();
     this.#publishTimer?.cancel();
     await this.sync.stop();
-    await this.engine.stopAll();
+    await this.engine.shutdown();
     await Promise.allSettled(this.engine.all().map((i) => i.session?.close()));
     this.ledger.close();
   }
@@ -465,6 +465,8 @@ export class Host {
 
   #figures(instance: StrategyInstance): StrategyFigures {
     const fold = this.sync.fold(instance.id);
+    const own = instance.strategyFigures();
+    if (own?.kind === 'funding_rate') return { ...own, fundingAccrued: fold.funding };
     if (instance.config.type === 'funding_rate') {
       return { kind: 'funding_rate', basis: null, fundingAccrued: fold.funding, nextFundingTime: null, predictedRate: null, carryApr: null, hedgeImbalance: null, isHedged: false };
     }

@@ -3,6 +3,7 @@
  * and its own loop. Paused means: no new orders, open orders cancelled, positions kept, still syncing.
  */
 import { createHash } from 'node:crypto';
+import type { StrategyFigures } from '../../../shared/model.ts';
 import type { InstanceConfig } from '../workspace/workspace.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { ExchangeSession, OpenOrder, OrderRequest } from '../exchange/types.ts';
@@ -85,12 +86,23 @@ export class StrategyInstance {
     this.#schedule(0);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Ends the loop and cancels the instance's open orders. A stop the trader asked for also runs the
+   * strategy's own exit (a funding arbitrage unwinds its hedge); closing the app does not.
+   */
+  async stop(reason: 'command' | 'shutdown' = 'command'): Promise<void> {
+    const wasRunning = this.#isRunning;
     this.#isRunning = false;
     this.#timer?.cancel();
     this.#timer = null;
     await this.#tickInFlight?.catch(() => undefined);
     await this.cancelOpenOrders();
+    if (reason === 'command' && wasRunning && this.isTrading && this.#strategy.onStop) await this.#strategy.onStop(this.#context());
+  }
+
+  /** The strategy's own figures, when it keeps them. */
+  strategyFigures(): StrategyFigures | null {
+    return this.#strategy.figures?.() ?? null;
   }
 
   /** Cancels every open order this instance placed on its symbols. */
@@ -229,7 +241,8 @@ export class BotEngine {
     return [...this.#instances.values()];
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.allSettled(this.all().map((i) => i.stop()));
+  /** App shutdown: loops end and orders are cancelled; positions stay as they are. */
+  async shutdown(): Promise<void> {
+    await Promise.allSettled(this.all().map((i) => i.stop('shutdown')));
   }
 }

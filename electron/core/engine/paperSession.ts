@@ -10,6 +10,7 @@ import {
   type ExchangeSession,
   type Fill,
   type FundingEvent,
+  type FundingInfo,
   type MarketRules,
   type OpenOrder,
   type OrderRequest,
@@ -81,6 +82,10 @@ export class PaperSession implements ExchangeSession {
 
   async fetchPositions(): Promise<PositionReport[]> {
     return [];
+  }
+
+  fetchFundingRate(symbol: string): Promise<FundingInfo> {
+    return this.#live.fetchFundingRate(symbol);
   }
 
   async fetchOpenOrders(symbol: string): Promise<OpenOrder[]> {

@@ -1,6 +1,8 @@
 /** Strategy types and their step logic. A step reads the market and moves the instance's orders. */
 import type { ExchangeSession, MarketRules, OpenOrder, OrderRequest, Side } from '../exchange/types.ts';
+import type { StrategyFigures } from '../../../shared/model.ts';
 import type { InstanceConfig } from '../workspace/workspace.ts';
+import { FundingRate, fundingRateParams } from './fundingRate.ts';
 
 export interface StrategyContext {
   config: InstanceConfig;
@@ -20,6 +22,10 @@ export interface Strategy {
   /** Time between steps, ms. */
   readonly intervalMs: number;
   tick(ctx: StrategyContext): Promise<void>;
+  /** What the strategy does when its instance stops, after open orders are cancelled (e.g. unwind a hedge). */
+  onStop?(ctx: StrategyContext): Promise<void>;
+  /** The strategy's own figures, where it keeps them itself. */
+  figures?(): StrategyFigures;
 }
 
 export interface FixedSpreadParams {
@@ -137,21 +143,12 @@ export function skewedQuotes(
   };
 }
 
-/**
- * Funding-rate arbitrage, v0: syncs and reports like any instance but does not open hedges yet;
- * entering and exiting on funding thresholds arrives with perpetual support in the simulator.
- */
-export class FundingRateV0 implements Strategy {
-  readonly intervalMs = 5000;
-  async tick(): Promise<void> {}
-}
-
 export function createStrategy(config: InstanceConfig): Strategy {
   switch (config.type) {
     case 'fixed_spread':
       return new FixedSpread(fixedSpreadParams(config.params));
     case 'funding_rate':
-      return new FundingRateV0();
+      return new FundingRate(fundingRateParams(config.params));
   }
 }
 

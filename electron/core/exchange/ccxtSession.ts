@@ -2,23 +2,46 @@
  * One ccxt client per instance (DESIGN.md): built in the host from the account's credentials, with
  * `apiBaseUrl` replacing the scheme and host of every API URL, and market loading trimmed to the
  * market types the instance trades.
+ *
+ * Every call is bounded: each request by ccxt's `timeout`, the whole call (retries, backoff and
+ * budget waits included) by the retry policy's deadline. Failures are sorted by kind:
+ * - network errors, timeouts, 429/418, 5xx and unreadable bodies (ccxt surfaces a non-JSON 200 as a
+ *   plain TypeError) are retried with full-jitter backoff — for idempotent calls only, and never
+ *   sooner than `Retry-After` nor past the deadline (a long ban is returned as `rate_limit` with
+ *   `retryAfterMs` so sync backs off instead);
+ * - authentication and permission errors (incl. Binance -2015/-2014/-1022, even when ccxt maps -2015
+ *   to DDoSProtection) are returned at once as `auth`;
+ * - a rejected timestamp (Binance -1021, ccxt InvalidNonce) resyncs ccxt's clock offset
+ *   (`loadTimeDifference`: Binance GET /api/v3/time, Bybit /v5/market/time, OKX /api/v5/public/time)
+ *   and is tried once more — also for an order, which the exchange provably did not accept;
+ * - `createOrder` is never retried otherwise (see ExchangeSession.createOrder).
+ * Every request of every session draws from the shared per-host weight budget (weightBudget.ts,
+ * wired in ccxtTransport.ts).
  */
 import ccxt from 'ccxt';
-import type { Exchange, Trade } from 'ccxt';
+import type { Exchange } from 'ccxt';
 import type { ErrorKind } from '../../../shared/model.ts';
 import type { AccountConfig } from '../workspace/workspace.ts';
+import { instrumentClient, responseMetaOf, runInCallScope } from './ccxtTransport.ts';
+import { isFundingExecution, normalizeBalance, normalizeFunding, normalizePosition, normalizeTrade } from './normalize.ts';
+import { DEFAULT_RETRY_POLICY, withRetry, type Failure, type RetryPolicy } from './retry.ts';
 import {
   ExchangeError,
+  type BalanceLine,
   type ExchangeSession,
-  type FeeLine,
   type Fill,
   type FundingEvent,
+  type FundingInfo,
   type PositionReport,
   type MarketRules,
   type OpenOrder,
   type OrderRequest,
   type Quote,
 } from './types.ts';
+import { headerValue, parseRetryAfter, sharedBudgets, type WeightBudgetRegistry } from './weightBudget.ts';
+
+// The normalisers used to live here; callers may still import them from this module.
+export { FUNDING_SIGN, isFundingExecution, normalizeBalance, normalizeFunding, normalizePosition, normalizeTrade } from './normalize.ts';
 
 export interface Credentials {
   apiKey: string;
@@ -31,33 +54,86 @@ export interface CcxtSessionOptions {
   credentials: Credentials | null;
   /** The ccxt symbols the instance uses; decides which market types are loaded. */
   symbols: string[];
-  /** Per-request timeout, ms. */
+  /** Per-request timeout (ccxt `timeout`), ms. Default 5000: two attempts fit the default 9 s call deadline. */
   timeoutMs?: number;
+  /** The per-host request budgets; default: the one registry every session of the process shares. */
+  budgets?: WeightBudgetRegistry;
+  /** Overrides of the retry policy (attempts, backoff, deadline; tests inject `now`, `sleep`, `random`). */
+  retry?: Partial<RetryPolicy>;
+  /** ccxt `options` merged over the session's own (recorded `leverageBrackets`, Bybit's account mode, …). */
+  ccxtOptions?: Record<string, unknown>;
 }
 
+/** Kinds worth another attempt of an idempotent call. */
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['network', 'timeout', 'rate_limit', 'bad_payload']);
+
+/** Exchanges whose limits are per account/UID: ccxt's per-client bucket stays on under the shared host budget. */
+const isPerAccountLimited = (exchangeId: string): boolean => !exchangeId.startsWith('binance');
+
 export function createCcxtSession(options: CcxtSessionOptions): ExchangeSession {
+  const { account, credentials } = options;
+  const client = createCcxtClient(options);
+  const secrets = credentials ? [credentials.apiKey, credentials.secret, credentials.password ?? ''].filter((s) => s.length >= 4) : [];
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  return new CcxtSession(client, account.exchange, account.id, secrets, policy, options.budgets ?? sharedBudgets);
+}
+
+/**
+ * The configured, budget-instrumented ccxt client a session wraps. The app goes through
+ * `createCcxtSession`; this is exported for tests and tools that must call ccxt methods the session
+ * does not expose (e.g. replaying recorded payloads with their recorded arguments).
+ */
+export function createCcxtClient(options: CcxtSessionOptions): Exchange {
   const { account, credentials } = options;
   const ExchangeClass = (ccxt as unknown as Record<string, new (config: object) => Exchange>)[account.exchange];
   if (typeof ExchangeClass !== 'function' || !ccxt.exchanges.includes(account.exchange)) {
     throw new ExchangeError('internal', `unknown exchange "${account.exchange}" (not a ccxt exchange id)`);
   }
-  const marketTypes = [...new Set(options.symbols.map((s) => (s.includes(':') ? 'linear' : 'spot')))];
+  const marketTypes = marketTypesFor(account.exchange, options.symbols);
   const client = new ExchangeClass({
     ...(credentials ?? {}),
-    timeout: options.timeoutMs ?? 8000,
+    timeout: options.timeoutMs ?? 5000,
     enableRateLimit: true,
     options: {
       // Private currency and margin endpoints are not needed to trade or to sync, and each costs weight.
       fetchCurrencies: false,
       fetchMargins: false,
-      fetchMarkets: { types: marketTypes },
+      ...(marketTypes ? { fetchMarkets: { types: marketTypes } } : {}),
       adjustForTimeDifference: false,
+      ...options.ccxtOptions,
     },
   });
+  // Nothing here needs the currency list; Bybit and OKX fetch it from a private wallet endpoint on
+  // every load (ignoring `fetchCurrencies: false`), which costs a request and fails for trade-only keys.
+  (client.has as Record<string, unknown>).fetchCurrencies = false;
   if (account.sandbox === true) client.setSandboxMode(true);
   if (account.apiBaseUrl !== undefined) rebaseUrls(client.urls as Record<string, unknown>, account.apiBaseUrl);
-  const secrets = credentials ? [credentials.apiKey, credentials.secret, credentials.password ?? ''].filter((s) => s.length >= 4) : [];
-  return new CcxtSession(client, account.exchange, account.id, secrets);
+  instrumentClient(client, {
+    exchangeId: account.exchange,
+    budgets: options.budgets ?? sharedBudgets,
+    isClientThrottled: isPerAccountLimited(account.exchange),
+  });
+  return client;
+}
+
+/** The market types to load, in each exchange's own vocabulary (ccxt `options.fetchMarkets.types`); null = ccxt's default. */
+function marketTypesFor(exchangeId: string, symbols: string[]): string[] | null {
+  const kinds = new Set(
+    symbols.map((s) => {
+      const match = /^([^/]+)\/[^:]+(?::([^-]+)(-.+)?)?$/.exec(s);
+      if (!match || match[2] === undefined) return 'spot';
+      if (match[3] !== undefined) return 'future';
+      return match[1] === match[2] ? 'inverse' : 'linear';
+    }),
+  );
+  const vocab: Record<string, Record<string, string>> = {
+    binance: { spot: 'spot', linear: 'linear', inverse: 'inverse', future: 'linear' },
+    bybit: { spot: 'spot', linear: 'linear', inverse: 'inverse', future: 'linear' },
+    okx: { spot: 'spot', linear: 'swap', inverse: 'swap', future: 'future' },
+  };
+  const table = vocab[exchangeId.startsWith('binance') ? 'binance' : exchangeId];
+  if (!table) return null;
+  return [...new Set([...kinds].map((k) => table[k] ?? 'spot'))];
 }
 
 /** Replaces scheme+host of every URL under `urls.api` (and `test`), keeping each path. */
@@ -84,18 +160,29 @@ class CcxtSession implements ExchangeSession {
   readonly accountId: string;
   #client: Exchange;
   #secrets: string[];
+  #policy: RetryPolicy;
+  #budgets: WeightBudgetRegistry;
   #marketsLoaded: Promise<void> | null = null;
 
-  constructor(client: Exchange, exchangeId: string, accountId: string, secrets: string[]) {
+  constructor(
+    client: Exchange,
+    exchangeId: string,
+    accountId: string,
+    secrets: string[],
+    policy: RetryPolicy,
+    budgets: WeightBudgetRegistry,
+  ) {
     this.#client = client;
     this.exchangeId = exchangeId;
     this.accountId = accountId;
     this.#secrets = secrets;
+    this.#policy = policy;
+    this.#budgets = budgets;
   }
 
   loadMarkets(): Promise<void> {
     // One load per session; a failed load is retried on the next call instead of caching the failure.
-    this.#marketsLoaded ??= this.#call(async () => {
+    this.#marketsLoaded ??= this.#read(async () => {
       await this.#client.loadMarkets();
     }).catch((error: unknown) => {
       this.#marketsLoaded = null;
@@ -123,10 +210,13 @@ class CcxtSession implements ExchangeSession {
 
   async fetchFills(symbol: string, since: number, limit: number, until: number | null): Promise<Fill[]> {
     await this.loadMarkets();
-    const params: Record<string, unknown> = until === null ? {} : { endTime: until };
-    const trades = await this.#call(() => this.#client.fetchMyTrades(symbol, since, limit, params));
+    const params: Record<string, unknown> = until === null ? {} : { until };
+    const trades = await this.#read(() => this.#client.fetchMyTrades(symbol, since, limit, params));
     if (!Array.isArray(trades)) throw new ExchangeError('bad_payload', `${this.exchangeId} returned no trade list`);
-    return trades.map((t) => normalizeTrade(t, symbol)).sort((a, b) => a.timestamp - b.timestamp || compareIds(a.id, b.id));
+    return trades
+      .filter((t) => !isFundingExecution(t))
+      .map((t) => normalizeTrade(t, symbol))
+      .sort((a, b) => a.timestamp - b.timestamp || compareIds(a.id, b.id));
   }
 
   fillWindowMs(symbol: string): number | null {
@@ -137,7 +227,7 @@ class CcxtSession implements ExchangeSession {
 
   async fetchQuote(symbol: string): Promise<Quote> {
     await this.loadMarkets();
-    const t = await this.#call(() => this.#client.fetchTicker(symbol));
+    const t = await this.#read(() => this.#client.fetchTicker(symbol));
     const last = num(t.last ?? t.close);
     const bid = num(t.bid ?? last);
     const ask = num(t.ask ?? last);
@@ -147,33 +237,48 @@ class CcxtSession implements ExchangeSession {
 
   async fetchFunding(symbol: string, since: number, limit: number, until: number | null): Promise<FundingEvent[]> {
     await this.loadMarkets();
-    const params: Record<string, unknown> = until === null ? {} : { endTime: until };
-    const rows = await this.#call(() => this.#client.fetchFundingHistory(symbol, since, limit, params));
+    const params: Record<string, unknown> = until === null ? {} : { until };
+    const rows = await this.#read(() => this.#client.fetchFundingHistory(symbol, since, limit, params));
     if (!Array.isArray(rows)) throw new ExchangeError('bad_payload', `${this.exchangeId} returned no funding list`);
     return rows.map((r) => normalizeFunding(this.exchangeId, r, symbol)).sort((a, b) => a.timestamp - b.timestamp);
   }
 
+  async fetchFundingRate(symbol: string): Promise<FundingInfo> {
+    await this.loadMarkets();
+    const r = await this.#read(() => this.#client.fetchFundingRate(symbol));
+    const rate = num(r.fundingRate);
+    if (!Number.isFinite(rate)) throw new ExchangeError('bad_payload', `${this.exchangeId} funding rate for ${symbol} has no rate`);
+    // ccxt puts the coming funding time in `fundingTimestamp` (Binance: nextFundingTime).
+    const next = num(r.fundingTimestamp ?? r.nextFundingTimestamp);
+    return {
+      symbol,
+      rate,
+      nextFundingTime: Number.isFinite(next) ? next : null,
+      markPrice: positiveOrNull(r.markPrice),
+      indexPrice: positiveOrNull(r.indexPrice),
+      intervalMs: intervalMs(r.interval),
+    };
+  }
+
   async fetchPositions(symbols: string[]): Promise<PositionReport[]> {
     await this.loadMarkets();
-    const rows = await this.#call(() => this.#client.fetchPositions(symbols));
-    return rows
-      .filter((p) => p.symbol !== undefined && symbols.includes(p.symbol))
-      .map((p) => {
-        const contracts = num(p.contracts ?? 0) * finite(p.contractSize, 1);
-        return {
-          symbol: p.symbol ?? '',
-          qty: p.side === 'short' ? -Math.abs(contracts) : Math.abs(contracts),
-          entryPrice: num(p.entryPrice ?? 0),
-          markPrice: num(p.markPrice ?? 0),
-          unrealizedPnl: num(p.unrealizedPnl ?? 0),
-          timestamp: p.timestamp ?? this.#client.milliseconds(),
-        };
-      });
+    const rows = await this.#read(() => this.#client.fetchPositions(symbols));
+    if (!Array.isArray(rows)) throw new ExchangeError('bad_payload', `${this.exchangeId} returned no position list`);
+    const now = this.#client.milliseconds();
+    return rows.filter((p) => p.symbol !== undefined && symbols.includes(p.symbol)).map((p) => normalizePosition(p, now));
+  }
+
+  async fetchBalance(market: 'spot' | 'swap' = 'spot'): Promise<BalanceLine[]> {
+    await this.loadMarkets();
+    const balance = await this.#read(() => this.#client.fetchBalance(market === 'swap' ? { type: 'swap' } : {}));
+    if (balance === null || typeof balance !== 'object') throw new ExchangeError('bad_payload', `${this.exchangeId} returned no balance`);
+    return normalizeBalance(balance);
   }
 
   async fetchOpenOrders(symbol: string): Promise<OpenOrder[]> {
     await this.loadMarkets();
-    const orders = await this.#call(() => this.#client.fetchOpenOrders(symbol));
+    const orders = await this.#read(() => this.#client.fetchOpenOrders(symbol));
+    if (!Array.isArray(orders)) throw new ExchangeError('bad_payload', `${this.exchangeId} returned no order list`);
     return orders.map((o) => ({
       id: String(o.id),
       clientOrderId: o.clientOrderId ?? null,
@@ -191,15 +296,30 @@ class CcxtSession implements ExchangeSession {
     const c = this.#client;
     const amount = Number(c.amountToPrecision(request.symbol, request.amount));
     const price = Number(c.priceToPrecision(request.symbol, request.price));
-    const params = { ...(request.isPostOnly ? { postOnly: true } : {}), ...(request.clientOrderId !== undefined ? { clientOrderId: request.clientOrderId } : {}) };
-    const o = await this.#call(() => c.createOrder(request.symbol, 'limit', request.side, amount, price, params));
-    return { id: String(o.id), clientOrderId: o.clientOrderId ?? request.clientOrderId ?? null, symbol: request.symbol, side: request.side, price, amount, filled: num(o.filled ?? 0), timestamp: o.timestamp ?? c.milliseconds() };
+    const params = {
+      ...(request.isPostOnly ? { postOnly: true } : {}),
+      ...(request.isReduceOnly === true ? { reduceOnly: true } : {}),
+      ...(request.clientOrderId !== undefined ? { clientOrderId: request.clientOrderId } : {}),
+    };
+    // Not idempotent: a timeout may hide an accepted order, so only a rejected timestamp is retried.
+    const o = await this.#call(() => c.createOrder(request.symbol, 'limit', request.side, amount, price, params), false);
+    return {
+      id: String(o.id),
+      clientOrderId: o.clientOrderId ?? request.clientOrderId ?? null,
+      symbol: request.symbol,
+      side: request.side,
+      price,
+      amount,
+      filled: num(o.filled ?? 0),
+      timestamp: o.timestamp ?? c.milliseconds(),
+    };
   }
 
   async cancelOrder(id: string, symbol: string): Promise<void> {
     await this.loadMarkets();
     try {
-      await this.#call(() => this.#client.cancelOrder(id, symbol));
+      // Repeating a cancel is safe: a second one finds no order, which is the goal.
+      await this.#read(() => this.#client.cancelOrder(id, symbol));
     } catch (error) {
       // Already filled or cancelled: the goal (no such open order) is met.
       if (error instanceof ExchangeError && error.message.includes('OrderNotFound')) return;
@@ -211,20 +331,42 @@ class CcxtSession implements ExchangeSession {
     await this.#client.close();
   }
 
-  async #call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw this.#classify(error);
-    }
+  #read<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#call(fn, true);
   }
 
-  #classify(error: unknown): ExchangeError {
-    if (error instanceof ExchangeError) return error;
+  #call<T>(fn: () => Promise<T>, isIdempotent: boolean): Promise<T> {
+    const policy = this.#policy;
+    // The budget may keep its own time (the shared registry runs on the wall clock): hand it the time left.
+    const budgetDeadline = (deadline: number): number => this.#budgets.now() + (deadline - policy.now());
+    return withRetry((deadline) => runInCallScope({ deadline: budgetDeadline(deadline) }, fn), {
+      policy,
+      classify: (error) => this.#failure(error, isIdempotent),
+      resyncClock: (deadline) =>
+        runInCallScope({ deadline: budgetDeadline(deadline) }, async () => {
+          await this.#client.loadTimeDifference();
+        }),
+    });
+  }
+
+  #failure(error: unknown, isIdempotent: boolean): Failure {
+    if (error instanceof ExchangeError) return { error, isRetryable: isIdempotent && RETRYABLE.has(error.kind), isClockSkew: false };
+    const meta = responseMetaOf(error);
     const raw = error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
     const message = this.#scrub(raw).slice(0, 400);
-    const kind = classifyKind(error, message);
-    return new ExchangeError(kind, `${this.exchangeId}/${this.accountId}: ${message}`, retryAfter(this.#client));
+    const kind = classifyKind(error, message, meta?.status ?? null);
+    const retryAfterMs = meta ? parseRetryAfter(headerValue(meta.headers, 'retry-after'), Date.now()) : null;
+    const where = `${this.exchangeId}/${this.accountId}`;
+    const text =
+      kind === 'auth'
+        ? `${where}: authentication failed — the exchange rejected the API key, its IP whitelist or its permissions; not retried (${message})`
+        : `${where}: ${message}`;
+    return {
+      error: new ExchangeError(kind, text, retryAfterMs),
+      isRetryable: isIdempotent && RETRYABLE.has(kind),
+      // ccxt maps -1021 to InvalidNonce, except on Binance's portfolio-margin host (BadRequest): match the code too.
+      isClockSkew: error instanceof ccxt.InvalidNonce || /"code"\s*:\s*-1021\b/.test(message),
+    };
   }
 
   #scrub(text: string): string {
@@ -234,75 +376,27 @@ class CcxtSession implements ExchangeSession {
   }
 }
 
-export function classifyKind(error: unknown, message: string): ErrorKind {
+/**
+ * What kind of failure `error` is. `status` is the HTTP status of the response ccxt raised it for
+ * (null when there was none: a network error, a timeout, a parse error after a 200).
+ */
+export function classifyKind(error: unknown, message: string, status: number | null = null): ErrorKind {
   // Binance maps -2015 to DDoSProtection once a session has authenticated; the code says what it is.
-  if (/-2015|-2014|-1022|Invalid API-key/.test(message)) return 'auth';
-  if (error instanceof ccxt.AuthenticationError) return 'auth';
+  if (/"code"\s*:\s*-(2015|2014|1022)\b|Invalid API-key/.test(message)) return 'auth';
+  if (error instanceof ccxt.AuthenticationError || status === 401) return 'auth';
+  if (status === 418 || status === 429) return 'rate_limit';
   if (error instanceof ccxt.RateLimitExceeded || error instanceof ccxt.DDoSProtection) return 'rate_limit';
   if (error instanceof ccxt.RequestTimeout) return 'timeout';
   if (error instanceof ccxt.BadResponse) return 'bad_payload';
-  if (error instanceof ccxt.NetworkError) return 'network';
-  if (error instanceof ccxt.OrderNotFound) return 'exchange';
+  // InvalidNonce is a NetworkError in ccxt; it is retried through a clock resync, not as a network error.
+  if (error instanceof ccxt.InvalidNonce) return 'exchange';
+  // NetworkError covers ExchangeNotAvailable (5xx, maintenance); OperationFailed is Binance's -1001 "try again".
+  if (error instanceof ccxt.NetworkError || error instanceof ccxt.OperationFailed) return 'network';
+  if (status !== null && status >= 500) return 'network';
   if (error instanceof ccxt.BaseError) return 'exchange';
   // ccxt surfaces a non-JSON 200 body as a plain TypeError or SyntaxError.
   if (error instanceof TypeError || error instanceof SyntaxError) return 'bad_payload';
   return 'internal';
-}
-
-function retryAfter(client: Exchange): number | null {
-  const headers = client.last_response_headers as Record<string, string> | undefined;
-  const value = headers?.['retry-after'] ?? headers?.['Retry-After'];
-  const seconds = value !== undefined ? Number(value) : NaN;
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
-}
-
-/** Turns a ccxt trade into a ledger fill, refusing anything without the numbers PnL needs. */
-export function normalizeTrade(t: Trade, symbol: string): Fill {
-  const price = num(t.price);
-  const amount = num(t.amount);
-  const timestamp = num(t.timestamp);
-  if (t.id === undefined || t.id === null || String(t.id) === '') throw new ExchangeError('bad_payload', `trade on ${symbol} has no id`);
-  if (!(price > 0) || !(amount > 0) || !(timestamp > 0)) {
-    throw new ExchangeError('bad_payload', `trade ${String(t.id)} on ${symbol} has a missing or non-positive price, amount or time`);
-  }
-  if (t.side !== 'buy' && t.side !== 'sell') throw new ExchangeError('bad_payload', `trade ${String(t.id)} on ${symbol} has side ${String(t.side)}`);
-  const lines: FeeLine[] = [];
-  // ccxt fills `fees` with every fee line and `fee` with one of them; the sum needs all of them.
-  const all = (t as Trade & { fees?: Trade['fee'][] }).fees;
-  const source = Array.isArray(all) && all.length > 0 ? all : t.fee ? [t.fee] : [];
-  for (const fee of source) {
-    if (!fee) continue;
-    const cost = Number(fee.cost ?? 0);
-    if (fee.currency && Number.isFinite(cost) && cost !== 0) lines.push({ currency: fee.currency, amount: cost });
-  }
-  return {
-    id: String(t.id),
-    orderId: t.order !== undefined && t.order !== null ? String(t.order) : null,
-    symbol: t.symbol ?? symbol,
-    side: t.side,
-    price,
-    amount,
-    cost: Number.isFinite(Number(t.cost)) && Number(t.cost) > 0 ? Number(t.cost) : price * amount,
-    fees: lines,
-    timestamp,
-    isMaker: t.takerOrMaker === 'maker' ? true : t.takerOrMaker === 'taker' ? false : null,
-  };
-}
-
-/**
- * Exchanges disagree on the sign of a funding amount in ccxt's output: Binance's income `amount` and
- * OKX's `balChg` are + = received, Bybit's execution `execFee` is + = paid. Normalise to + = received.
- */
-export const FUNDING_SIGN: Record<string, 1 | -1> = { binance: 1, binanceusdm: 1, okx: 1, bybit: -1 };
-
-export function normalizeFunding(exchangeId: string, row: { id?: unknown; symbol?: unknown; amount?: unknown; code?: unknown; timestamp?: unknown }, symbol: string): FundingEvent {
-  const sign = FUNDING_SIGN[exchangeId];
-  if (sign === undefined) throw new ExchangeError('internal', `the funding sign of ${exchangeId} is not known yet; refusing to guess it`);
-  const amount = num(row.amount);
-  const timestamp = num(row.timestamp);
-  if (!Number.isFinite(amount) || !(timestamp > 0)) throw new ExchangeError('bad_payload', `funding row on ${symbol} has no amount or time`);
-  const id = row.id !== undefined && row.id !== null && String(row.id) !== '' ? String(row.id) : `${timestamp}:${amount}`;
-  return { id, symbol: typeof row.symbol === 'string' ? row.symbol : symbol, amount: sign * amount, currency: typeof row.code === 'string' ? row.code : 'USDT', timestamp };
 }
 
 function compareIds(a: string, b: string): number {
@@ -320,4 +414,17 @@ function num(value: unknown): number {
 function finite(value: unknown, fallback: number): number {
   const n = num(value);
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function positiveOrNull(value: unknown): number | null {
+  const n = num(value);
+  return n > 0 ? n : null;
+}
+
+/** ccxt's funding `interval` ('8h', '4h', '1h') in ms, or null. */
+function intervalMs(value: unknown): number | null {
+  const match = typeof value === 'string' ? /^(\d+)([mhd])$/.exec(value) : null;
+  if (!match) return null;
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
 }

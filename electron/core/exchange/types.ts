@@ -22,6 +22,12 @@ export interface Fill {
   /** Milliseconds since epoch, exchange time. */
   timestamp: number;
   isMaker: boolean | null;
+  /**
+   * The exchange's own realized PnL for this fill, in quote, when it reports one (Binance USDⓈ-M
+   * `userTrades.realizedPnl`: average-cost, excluding fees and funding). Kept only to cross-check the
+   * ledger's realized PnL; absent on spot and on exchanges that do not report it per fill.
+   */
+  exchangeRealizedPnl?: number;
 }
 
 /** A funding payment on a perpetual, normalised so that + = received, whatever the exchange's sign. */
@@ -46,6 +52,29 @@ export interface PositionReport {
   /** The exchange's own unrealized PnL, in quote, for cross-checking ours. */
   unrealizedPnl: number;
   timestamp: number;
+}
+
+/** One currency of an account balance, as the exchange reports it; null where it does not say. */
+export interface BalanceLine {
+  currency: string;
+  /** Available to trade or withdraw, in `currency`. */
+  free: number | null;
+  /** Held by open orders or margin, in `currency`. */
+  used: number | null;
+  total: number | null;
+}
+
+/** A perpetual's funding as the exchange announces it. */
+export interface FundingInfo {
+  symbol: string;
+  /** The rate for the coming funding, per interval (0.0001 = 1 bp); + = longs pay shorts. */
+  rate: number;
+  /** Milliseconds since epoch, or null when the exchange does not say. */
+  nextFundingTime: number | null;
+  markPrice: number | null;
+  indexPrice: number | null;
+  /** Funding interval, ms, when the exchange says. */
+  intervalMs: number | null;
 }
 
 export interface MarketRules {
@@ -90,6 +119,8 @@ export interface OrderRequest {
   isPostOnly: boolean;
   /** Our id for the order; lets an instance recognise its orders even if the app died before journaling them. */
   clientOrderId?: string;
+  /** Perpetuals: may only reduce the position (closing a hedge must never open the other way). */
+  isReduceOnly?: boolean;
 }
 
 export interface ExchangeSession {
@@ -104,11 +135,20 @@ export interface ExchangeSession {
   fetchQuote(symbol: string): Promise<Quote>;
   /** Funding on a perpetual `symbol` from `since` (inclusive), ascending, + = received. */
   fetchFunding(symbol: string, since: number, limit: number, until: number | null): Promise<FundingEvent[]>;
+  /** The perpetual's next funding rate and time, mark and index. */
+  fetchFundingRate(symbol: string): Promise<FundingInfo>;
   /** Open positions on the given perpetual symbols. */
   fetchPositions(symbols: string[]): Promise<PositionReport[]>;
   fetchOpenOrders(symbol: string): Promise<OpenOrder[]>;
+  /**
+   * Places a limit order. Never retried after a timeout, a network error or an unreadable answer: the
+   * order may have reached the book, and a second attempt could place it twice. Such a failure is
+   * returned as is (kind `timeout` / `network` / `bad_payload`); reconcile through `fetchOpenOrders`.
+   */
   createOrder(request: OrderRequest): Promise<OpenOrder>;
   cancelOrder(id: string, symbol: string): Promise<void>;
+  /** Account balances (`market` picks the wallet on exchanges that keep several). Optional: older fakes lack it. */
+  fetchBalance?(market?: 'spot' | 'swap'): Promise<BalanceLine[]>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,164 @@
+/**
+ * Hooks into one ccxt client's request path (ccxt 4.5.84, base/Exchange.js), so that every request of
+ * every session draws from the shared host budget and every failed response keeps its own status and
+ * headers:
+ *
+ * - `fetch2(path, api, method, params, headers, body, config)` is where ccxt computes an endpoint's
+ *   cost and calls its per-client `throttle(cost)` — before `sign()`, so a wait here never ages a
+ *   signed timestamp (Binance rejects requests older than `recvWindow`). The wrapper takes the cost
+ *   from `calculateRateLimiterCost` (binance.js overrides it for `noSymbol`/`byLimit` costs), resolves
+ *   the host from `urls.api[api]` as `sign()` will, and waits on the shared budget there. The client's
+ *   `enableRateLimit` is off so ccxt's own fetch2 does not throttle a second time; for exchanges whose
+ *   limits are per account (Bybit, OKX) the wrapper still calls the client's own `throttle(cost)`.
+ * - `fetch(url, …)` sees the URL actually used; if it is not the host the budget was drawn from (an
+ *   exchange whose `sign()` picks another base URL), the weight is charged where it really went.
+ * - `handleRestResponse(response, url, …)` sees the status and headers of every response before ccxt
+ *   maps errors: the budget is reconciled from them, and any error ccxt throws for that response is
+ *   tagged with them. `client.last_response_headers` is not used: it is shared by the client's
+ *   concurrent requests and keeps the previous response's headers after a timeout.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Exchange } from 'ccxt';
+import { requestWeight, type BudgetTarget, type WeightBudgetRegistry } from './weightBudget.ts';
+
+/** What one session call carries down to its requests. */
+export interface CallScope {
+  /** Absolute deadline of the session call, in the budget registry's time; null = none. */
+  deadline: number | null;
+}
+
+/** The status and headers of the response an error came from. */
+export interface ResponseMeta {
+  status: number;
+  headers: Record<string, string>;
+  url: string;
+}
+
+const callScope = new AsyncLocalStorage<CallScope>();
+const requestScope = new AsyncLocalStorage<RequestCharge>();
+const responseMeta = new WeakMap<object, ResponseMeta>();
+
+interface RequestCharge {
+  target: BudgetTarget;
+  /** ccxt's declared cost of the endpoint. */
+  cost: number;
+  issuedAt: number;
+}
+
+/** Runs `fn` (one attempt of a session call) so that its requests know the call's deadline. */
+export function runInCallScope<T>(scope: CallScope, fn: () => Promise<T>): Promise<T> {
+  return callScope.run(scope, fn);
+}
+
+/** The response an error was raised for, when ccxt raised it while handling one. */
+export function responseMetaOf(error: unknown): ResponseMeta | null {
+  return error !== null && typeof error === 'object' ? (responseMeta.get(error) ?? null) : null;
+}
+
+type Fetch2 = (
+  path: unknown,
+  api?: unknown,
+  method?: string,
+  params?: Record<string, unknown>,
+  headers?: unknown,
+  body?: unknown,
+  config?: Record<string, unknown>,
+) => Promise<unknown>;
+type Fetch = (url: string, method?: string, headers?: unknown, body?: unknown) => Promise<unknown>;
+type HandleRestResponse = (
+  response: { status: number },
+  url: string,
+  method?: string,
+  requestHeaders?: unknown,
+  requestBody?: unknown,
+) => unknown;
+
+export interface InstrumentOptions {
+  exchangeId: string;
+  budgets: WeightBudgetRegistry;
+  /** Keep ccxt's per-client leaky bucket too (limits per account/UID rather than per IP). */
+  isClientThrottled: boolean;
+}
+
+/** Installs the hooks on `client` (once). */
+export function instrumentClient(client: Exchange, options: InstrumentOptions): void {
+  const { exchangeId, budgets, isClientThrottled } = options;
+  const originalFetch2 = client.fetch2.bind(client) as Fetch2;
+  const originalFetch = client.fetch.bind(client) as Fetch;
+  const originalHandle = client.handleRestResponse.bind(client) as HandleRestResponse;
+  client.enableRateLimit = false;
+
+  const wrappedFetch2: Fetch2 = async (path, api = 'public', method = 'GET', params = {}, headers, body, config = {}) => {
+    const cost = Number(client.calculateRateLimiterCost(api, method, path, params, config));
+    if (isClientThrottled) await client.throttle(cost);
+    const target = budgets.target(exchangeId, predictBaseUrl(client, api));
+    const weight = requestWeight(target.policy, cost);
+    await budgets.acquire(target, weight, callScope.getStore()?.deadline ?? null);
+    const charge: RequestCharge = { target, cost, issuedAt: budgets.now() };
+    return requestScope.run(charge, () => originalFetch2(path, api, method, params, headers, body, config));
+  };
+
+  const wrappedFetch: Fetch = (url, method, headers, body) => {
+    const charge = requestScope.getStore();
+    if (charge) {
+      const actual = budgets.target(exchangeId, url);
+      if (actual.key !== charge.target.key) {
+        // Charge where the request really goes (it is already signed: no waiting now); the predicted
+        // pool keeps its small overcount.
+        budgets.charge(actual, requestWeight(actual.policy, charge.cost));
+        charge.target = actual;
+      }
+    }
+    return originalFetch(url, method, headers, body);
+  };
+
+  const wrappedHandle: HandleRestResponse = (response, url, method, requestHeaders, requestBody) => {
+    const headers = client.getResponseHeaders(response) as Record<string, string>;
+    const meta: ResponseMeta = { status: response.status, headers, url };
+    const charge = requestScope.getStore();
+    budgets.observe(charge?.target ?? budgets.target(exchangeId, url), response.status, headers, charge?.issuedAt ?? budgets.now());
+    let result: unknown;
+    try {
+      result = originalHandle(response, url, method, requestHeaders, requestBody);
+    } catch (error) {
+      tag(error, meta);
+      throw error;
+    }
+    return Promise.resolve(result).catch((error: unknown) => {
+      tag(error, meta);
+      throw error;
+    });
+  };
+
+  Object.assign(client, { fetch2: wrappedFetch2, fetch: wrappedFetch, handleRestResponse: wrappedHandle });
+}
+
+function tag(error: unknown, meta: ResponseMeta): void {
+  if (error !== null && typeof error === 'object') responseMeta.set(error, meta);
+}
+
+/** The base URL `sign()` will use for `api`: `urls.api[api]` (Binance, Bybit), else `urls.api.rest` (OKX), else the first one. */
+function predictBaseUrl(client: Exchange, api: unknown): string {
+  const section = (client.urls as Record<string, unknown>).api;
+  const name = Array.isArray(api) ? api[0] : api;
+  let base: string | undefined;
+  if (typeof section === 'string') base = section;
+  else if (section !== null && typeof section === 'object') {
+    const table = section as Record<string, unknown>;
+    const direct = typeof name === 'string' ? table[name] : undefined;
+    base = typeof direct === 'string' ? direct : typeof table.rest === 'string' ? table.rest : firstUrl(table);
+  }
+  if (base === undefined) return 'http://unknown.invalid/';
+  return client.implodeHostname(base);
+}
+
+function firstUrl(node: Record<string, unknown>): string | undefined {
+  for (const value of Object.values(node)) {
+    if (typeof value === 'string' && /^https?:\/\//.test(value)) return value;
+    if (value !== null && typeof value === 'object') {
+      const found = firstUrl(value as Record<string, unknown>);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
