@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../sim/simulator.ts';
+import { DEMO_FUNDING_INTERVAL_MS, startSimulator, type Simulator } from '../sim/simulator.ts';
 import { parseWorkspace, type Workspace } from './workspace/workspace.ts';
 
 export interface Demo {
@@ -30,7 +30,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const simulator = await startSimulator({
     port: 0,
     seed: options.seed ?? 42,
-    accounts: ACCOUNTS.map((a) => ({ apiKey: a.apiKey, secret: a.secret, balances: { USDT: 100_000, BTC: 2, ETH: 30, SOL: 500 } })),
+    accounts: ACCOUNTS.map((a) => ({ apiKey: a.apiKey, secret: a.secret, balances: { USDT: 100_000, BTC: 2, ETH: 30, SOL: 500 }, futuresUsdt: 100_000 })),
+    // Perpetuals fund every 30 s here (8 h on the real exchanges) so a funding arbitrage added to the demo shows money quickly.
+    fundingIntervalMs: DEMO_FUNDING_INTERVAL_MS,
   });
   const dataDir = join(options.dataDir, 'demo');
   rmSync(dataDir, { recursive: true, force: true });

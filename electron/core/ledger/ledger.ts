@@ -21,7 +21,7 @@ export interface EquitySample {
   fees: number;
 }
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -75,6 +75,8 @@ const MIGRATIONS: Record<number, string> = {
       instance_id TEXT NOT NULL, ts INTEGER NOT NULL, amount REAL NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL, note TEXT
     );
   `,
+  // The exchange's own realized PnL per fill (Binance USDⓈ-M), kept to cross-check ours.
+  3: `ALTER TABLE fills ADD COLUMN exchange_realized REAL;`,
 };
 
 export interface StoredFill extends Fill {
@@ -169,14 +171,14 @@ export class Ledger {
       const inserted: StoredFill[] = [];
       const insert = this.#stmt(
         // ON CONFLICT, not OR IGNORE: only a duplicate is skipped; a fill that breaks a constraint fails the batch.
-        `INSERT INTO fills (exchange, account, symbol, id, instance_id, order_id, side, price, amount, cost, fees, ts, is_maker, inserted_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exchange, account, symbol, id) DO NOTHING`,
+        `INSERT INTO fills (exchange, account, symbol, id, instance_id, order_id, side, price, amount, cost, fees, ts, is_maker, inserted_at, exchange_realized)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exchange, account, symbol, id) DO NOTHING`,
       );
       for (const { fill, instanceId } of batch.fills) {
         const result = insert.run(
           batch.exchange, batch.account, fill.symbol, fill.id, instanceId, fill.orderId, fill.side,
           fill.price, fill.amount, fill.cost, JSON.stringify(fill.fees), fill.timestamp,
-          fill.isMaker === null ? null : fill.isMaker ? 1 : 0, now,
+          fill.isMaker === null ? null : fill.isMaker ? 1 : 0, now, fill.exchangeRealizedPnl ?? null,
         );
         if (Number(result.changes) > 0) inserted.push({ ...fill, instanceId });
       }
@@ -386,6 +388,7 @@ interface FillRow {
   fees: string;
   ts: number;
   is_maker: number | null;
+  exchange_realized: number | null;
 }
 
 function rowToFill(r: FillRow): StoredFill {
@@ -401,5 +404,6 @@ function rowToFill(r: FillRow): StoredFill {
     timestamp: Number(r.ts),
     isMaker: r.is_maker === null ? null : r.is_maker === 1,
     instanceId: r.instance_id,
+    ...(r.exchange_realized !== null && r.exchange_realized !== undefined ? { exchangeRealizedPnl: r.exchange_realized } : {}),
   };
 }
