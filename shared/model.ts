@@ -40,6 +40,10 @@ export interface Health {
   lastError: SyncError | null;
   /** Consecutive failed syncs since the last good one. */
   failures: number;
+  /** Requests that failed and were retried successfully, since start (timeouts, 429s, 5xx, bad bodies). */
+  retriedFaults: number;
+  /** The most recent of those, kept so a fault that a retry absorbed is still visible. */
+  lastFault: SyncError | null;
   source: MetricsSource;
 }
 

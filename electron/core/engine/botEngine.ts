@@ -195,6 +195,7 @@ export class StrategyInstance {
       session,
       budget: () => this.#deps.budget(id),
       position: (symbol: string) => this.#deps.position(id, symbol),
+      filledInLedger: (symbol: string, orderId: string) => ledger.filledAmount(session.exchangeId, session.accountId, symbol, orderId),
       reportQuoting: (_symbol: string, isBothSides: boolean) => this.#reportQuoting(isBothSides),
       async openOrders(symbol: string): Promise<OpenOrder[]> {
         const orders = await session.fetchOpenOrders(symbol);

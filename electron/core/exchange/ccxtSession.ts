@@ -30,6 +30,7 @@ import {
   type BalanceLine,
   type ExchangeSession,
   type Fill,
+  type AbsorbedFaults,
   type FundingEvent,
   type FundingInfo,
   type PositionReport,
@@ -156,6 +157,7 @@ export function rebaseUrls(urls: Record<string, unknown>, base: string): void {
 }
 
 class CcxtSession implements ExchangeSession {
+  #faults: AbsorbedFaults = { count: 0, last: null };
   readonly exchangeId: string;
   readonly accountId: string;
   #client: Exchange;
@@ -346,7 +348,18 @@ class CcxtSession implements ExchangeSession {
         runInCallScope({ deadline: budgetDeadline(deadline) }, async () => {
           await this.#client.loadTimeDifference();
         }),
+      onRetry: (error) => {
+        this.#faults.count++;
+        this.#faults.last = { at: Date.now(), kind: error.kind, message: error.message };
+      },
     });
+  }
+
+  /** Failures absorbed by retries since the last call (the sync reports them in the instance's health). */
+  takeFaults(): AbsorbedFaults {
+    const taken = { ...this.#faults };
+    this.#faults = { count: 0, last: null };
+    return taken;
   }
 
   #failure(error: unknown, isIdempotent: boolean): Failure {

@@ -50,6 +50,8 @@ export interface RetryOptions {
   classify(error: unknown): Failure;
   /** Re-measures the offset to the exchange's clock (ccxt `loadTimeDifference`); called at most once per call. */
   resyncClock?: (deadline: number) => Promise<void>;
+  /** Told of every failure that is retried (or resynced), so faults absorbed by a retry still show in health. */
+  onRetry?: (error: ExchangeError) => void;
 }
 
 /** The wait before retry number `retry` (1 = first retry): full jitter over an exponential ceiling. */
@@ -81,6 +83,7 @@ export async function withRetry<T>(attempt: (deadline: number) => Promise<T>, op
           );
         }
         hasResynced = true;
+        options.onRetry?.(failure.error);
         await raceDeadline(() => options.resyncClock?.(deadline) ?? Promise.resolve(), deadline, policy).catch((error: unknown) => {
           throw classify(error).error;
         });
@@ -93,6 +96,7 @@ export async function withRetry<T>(attempt: (deadline: number) => Promise<T>, op
       const left = deadline - policy.now();
       // A long Retry-After (a 418 ban) is not slept through: the caller gets it and backs off itself.
       if (wait >= left) throw annotate(error, `not retried: the next attempt (in ${wait} ms) would pass the call's deadline`);
+      options.onRetry?.(error);
       await policy.sleep(wait);
     }
   }

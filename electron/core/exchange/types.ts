@@ -123,6 +123,12 @@ export interface OrderRequest {
   isReduceOnly?: boolean;
 }
 
+/** Failed requests a session retried successfully (or is still retrying): not errors, but worth seeing. */
+export interface AbsorbedFaults {
+  count: number;
+  last: { at: number; kind: ErrorKind; message: string } | null;
+}
+
 export interface ExchangeSession {
   readonly exchangeId: string;
   readonly accountId: string;
@@ -150,6 +156,8 @@ export interface ExchangeSession {
   /** Account balances (`market` picks the wallet on exchanges that keep several). Optional: older fakes lack it. */
   fetchBalance?(market?: 'spot' | 'swap'): Promise<BalanceLine[]>;
   close(): Promise<void>;
+  /** Failures absorbed by retries since the last call; sessions without retries need not implement it. */
+  takeFaults?(): AbsorbedFaults;
 }
 
 /** An error with the kind that decides what sync does next. The message never carries a secret. */

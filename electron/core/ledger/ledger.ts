@@ -332,6 +332,14 @@ export class Ledger {
     });
   }
 
+  /** Base amount the ledger holds for one order's fills. */
+  filledAmount(exchange: string, account: string, symbol: string, orderId: string): number {
+    const row = this.#stmt('SELECT COALESCE(SUM(amount), 0) AS a FROM fills WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ?').get(
+      exchange, account, symbol, orderId,
+    ) as { a: number };
+    return Number(row.a);
+  }
+
   countOrders(instanceId: string): number {
     const row = this.#stmt('SELECT COUNT(*) AS n FROM orders WHERE instance_id = ?').get(instanceId) as { n: number };
     return Number(row.n);

@@ -33,6 +33,8 @@ interface InstanceSyncState {
   source: MetricsSource;
   lastGoodSyncAt: number | null;
   lastError: SyncError | null;
+  retriedFaults: number;
+  lastFault: SyncError | null;
   isLastAttemptFailed: boolean;
   failures: number;
   notBefore: number;
@@ -134,6 +136,8 @@ export class PortfolioSync {
         source: 'exchange',
         lastGoodSyncAt: null,
         lastError: null,
+        retriedFaults: 0,
+        lastFault: null,
         isLastAttemptFailed: false,
         failures: 0,
         notBefore: 0,
@@ -180,6 +184,8 @@ export class PortfolioSync {
       lastGoodSyncAt: s.lastGoodSyncAt === null ? null : new Date(s.lastGoodSyncAt).toISOString(),
       lastError,
       failures: s.failures,
+      retriedFaults: s.retriedFaults,
+      lastFault: s.lastFault,
       source: s.source,
     };
   }
@@ -218,6 +224,11 @@ export class PortfolioSync {
       this.#o.log.warn('sync failed', { instance: instance.id, kind, error: (error as Error).message });
     } finally {
       (timer as TimerHandle | null)?.cancel();
+      const absorbed = instance.session.takeFaults?.();
+      if (absorbed && absorbed.count > 0) {
+        s.retriedFaults += absorbed.count;
+        if (absorbed.last) s.lastFault = { at: new Date(absorbed.last.at).toISOString(), kind: absorbed.last.kind, message: absorbed.last.message };
+      }
     }
     return true;
   }
@@ -244,12 +255,14 @@ export class PortfolioSync {
     await session.loadMarkets();
     for (const symbol of instance.config.symbols) {
       const shared = this.#sharesSymbol(instance, symbol);
-      await this.#pull(instance, FILLS_ENDPOINT, symbol, (since, until) => session.fetchFills(symbol, since, PAGE_LIMIT, until), (rows, cursor, now) =>
+      await this.#pull(instance, FILLS_ENDPOINT, symbol, (since, until) => session.fetchFills(symbol, since, PAGE_LIMIT, until), (rows, cursor, now) => {
         ledger.appendFills(
           { exchange: session.exchangeId, account: session.accountId, fills: rows.map((fill) => ({ fill, instanceId: this.#owner(instance, fill, shared) })), cursor },
           now,
-        ),
-      );
+        );
+        // Fold in the same turn as the write: a fill the ledger holds is always in the position the strategy reads.
+        this.#foldNew(instance, s);
+      });
       if (isPerpetual(symbol)) {
         await this.#pull(instance, FUNDING_ENDPOINT, symbol, (since, until) => session.fetchFunding(symbol, since, PAGE_LIMIT, until), (rows, cursor, now) => {
           const inserted = ledger.appendFunding(
