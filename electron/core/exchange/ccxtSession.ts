@@ -221,10 +221,17 @@ class CcxtSession implements ExchangeSession {
       .sort((a, b) => a.timestamp - b.timestamp || compareIds(a.id, b.id));
   }
 
+  get pageLimit(): number {
+    // Bybit's execution list and OKX's fills take at most 100 a page; Binance 1000.
+    return this.exchangeId.startsWith('binance') ? 1000 : 100;
+  }
+
   fillWindowMs(symbol: string): number | null {
-    // Binance rejects fills windows longer than a day on spot and a week on USDⓈ-M.
-    if (!this.exchangeId.startsWith('binance')) return null;
-    return symbol.includes(':') ? 7 * 86_400_000 : 86_400_000;
+    // Binance rejects fills windows longer than a day on spot and a week on USDⓈ-M; Bybit's
+    // execution list a week on both.
+    if (this.exchangeId.startsWith('binance')) return symbol.includes(':') ? 7 * 86_400_000 : 86_400_000;
+    if (this.exchangeId === 'bybit') return 7 * 86_400_000;
+    return null;
   }
 
   async fetchQuote(symbol: string): Promise<Quote> {

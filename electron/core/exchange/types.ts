@@ -136,6 +136,8 @@ export interface ExchangeSession {
   market(symbol: string): MarketRules;
   /** Fills on `symbol` from `since` (inclusive) to `until` (inclusive, null = now), ascending, at most `limit`. */
   fetchFills(symbol: string, since: number, limit: number, until: number | null): Promise<Fill[]>;
+  /** The most rows one fills or funding request may ask for (Binance 1000, Bybit 100). */
+  readonly pageLimit?: number;
   /** The longest time range one fills request may cover on this exchange, or null for no limit. */
   fillWindowMs(symbol: string): number | null;
   fetchQuote(symbol: string): Promise<Quote>;

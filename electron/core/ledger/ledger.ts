@@ -332,6 +332,14 @@ export class Ledger {
     });
   }
 
+  /** The instance's signed position in `symbol` from its fills up to `ts` (base; fees in base not counted). */
+  positionAt(instanceId: string, symbol: string, ts: number): number {
+    const row = this.#stmt(
+      "SELECT COALESCE(SUM(CASE side WHEN 'buy' THEN amount ELSE -amount END), 0) AS q FROM fills WHERE instance_id = ? AND symbol = ? AND ts <= ?",
+    ).get(instanceId, symbol, ts) as { q: number };
+    return Number(row.q);
+  }
+
   /** Base amount the ledger holds for one order's fills. */
   filledAmount(exchange: string, account: string, symbol: string, orderId: string): number {
     const row = this.#stmt('SELECT COALESCE(SUM(amount), 0) AS a FROM fills WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ?').get(

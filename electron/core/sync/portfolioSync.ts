@@ -6,7 +6,7 @@
 import type { ErrorKind, Health, Metrics, MetricsSource, SyncError } from '../../../shared/model.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { StrategyInstance } from '../engine/botEngine.ts';
-import { ExchangeError, type Fill } from '../exchange/types.ts';
+import { ExchangeError, type Fill, type FundingEvent } from '../exchange/types.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../log.ts';
 import { emptyFold, foldFill, isLateFill, splitSymbol, toMetrics, type FoldState } from '../metrics/pnl.ts';
@@ -35,6 +35,8 @@ interface InstanceSyncState {
   lastError: SyncError | null;
   retriedFaults: number;
   lastFault: SyncError | null;
+  /** Sync attempts that failed, since start (the fault suite compares these with what was injected). */
+  failedSyncs: number;
   isLastAttemptFailed: boolean;
   failures: number;
   notBefore: number;
@@ -138,6 +140,7 @@ export class PortfolioSync {
         lastError: null,
         retriedFaults: 0,
         lastFault: null,
+        failedSyncs: 0,
         isLastAttemptFailed: false,
         failures: 0,
         notBefore: 0,
@@ -237,6 +240,7 @@ export class PortfolioSync {
     const now = this.#o.clock.now();
     s.isLastAttemptFailed = true;
     s.failures++;
+    s.failedSyncs++;
     s.lastError = { at: new Date(now).toISOString(), kind, message };
     s.source = 'snapshot';
     s.metrics = { ...s.metrics, isEstimated: s.metrics.isEstimated };
@@ -253,9 +257,10 @@ export class PortfolioSync {
     if (!session) return;
     const { ledger } = this.#o;
     await session.loadMarkets();
+    const limit = session.pageLimit ?? PAGE_LIMIT;
     for (const symbol of instance.config.symbols) {
       const shared = this.#sharesSymbol(instance, symbol);
-      await this.#pull(instance, FILLS_ENDPOINT, symbol, (since, until) => session.fetchFills(symbol, since, PAGE_LIMIT, until), (rows, cursor, now) => {
+      await this.#pull(instance, FILLS_ENDPOINT, symbol, (since, until) => session.fetchFills(symbol, since, limit, until), (rows, cursor, now) => {
         ledger.appendFills(
           { exchange: session.exchangeId, account: session.accountId, fills: rows.map((fill) => ({ fill, instanceId: this.#owner(instance, fill, shared) })), cursor },
           now,
@@ -264,12 +269,14 @@ export class PortfolioSync {
         this.#foldNew(instance, s);
       });
       if (isPerpetual(symbol)) {
-        await this.#pull(instance, FUNDING_ENDPOINT, symbol, (since, until) => session.fetchFunding(symbol, since, PAGE_LIMIT, until), (rows, cursor, now) => {
-          const inserted = ledger.appendFunding(
-            { exchange: session.exchangeId, account: session.accountId, events: rows.map((event) => ({ event, instanceId: instance.id })), cursor },
-            now,
-          );
-          if (inserted > 0) s.needsFundingRefresh = true;
+        await this.#pull(instance, FUNDING_ENDPOINT, symbol, (since, until) => session.fetchFunding(symbol, since, limit, until), (rows, cursor, now) => {
+          const events = shared ? rows.flatMap((event) => this.#splitFunding(instance, event)) : rows.map((event) => ({ event, instanceId: instance.id }));
+          const inserted = ledger.appendFunding({ exchange: session.exchangeId, account: session.accountId, events, cursor }, now);
+          if (inserted > 0) {
+            s.needsFundingRefresh = true;
+            // A split payment belongs partly to the other sharers too: they refresh their funding.
+            if (shared) for (const e of events) if (e.instanceId !== instance.id) this.state(e.instanceId).needsFundingRefresh = true;
+          }
         });
       }
     }
@@ -308,7 +315,7 @@ export class PortfolioSync {
       const rows = await fetch(since, until);
       const owned = rows.filter((r) => r.timestamp >= startTime && (until === null || r.timestamp <= until));
       const maxTs = owned.reduce((m, r) => Math.max(m, r.timestamp), cursor ?? startTime);
-      const isFull = rows.length >= PAGE_LIMIT;
+      const isFull = rows.length >= (session.pageLimit ?? PAGE_LIMIT);
       const next = isFull ? maxTs : until !== null ? Math.max(until, maxTs) : maxTs;
       write(owned, { instanceId: instance.id, endpoint, symbol, since: next }, now);
       cursor = next;
@@ -395,8 +402,33 @@ export class PortfolioSync {
     s.needsRecompute = false;
   }
 
+  /** A strategy step failed (the next step retries it): it shows in health like a retried request. */
+  recordStepFault(id: string, kind: ErrorKind, message: string): void {
+    const s = this.state(id);
+    s.retriedFaults++;
+    s.lastFault = { at: new Date(this.#o.clock.now()).toISOString(), kind, message };
+  }
+
   markForRecompute(id: string): void {
     this.state(id).needsRecompute = true;
+  }
+
+  /**
+   * Funding on a perpetual that several instances trade on one account is paid on the account's net
+   * position: each instance's share is its own position at that moment over the net (+ and − alike).
+   */
+  #splitFunding(instance: StrategyInstance, event: FundingEvent): { event: FundingEvent; instanceId: string }[] {
+    const session = instance.session;
+    if (!session) return [];
+    const book = session.exchangeId;
+    const sharers = this.#o.instances().filter((i) => i.config.account === instance.config.account && i.session?.exchangeId === book && i.config.symbols.includes(event.symbol));
+    const positions = sharers.map((i) => ({ id: i.id, qty: this.#o.ledger.positionAt(i.id, event.symbol, event.timestamp) }));
+    const net = positions.reduce((sum, p) => sum + p.qty, 0);
+    // No attributable position (fills not synced yet, or a human's): keep it whole on this instance rather than lose it.
+    if (Math.abs(net) < 1e-12) return [{ event, instanceId: instance.id }];
+    return positions
+      .filter((p) => p.qty !== 0)
+      .map((p) => ({ event: { ...event, id: `${event.id}#${p.id}`, amount: (event.amount * p.qty) / net }, instanceId: p.id }));
   }
 
   #sharesSymbol(instance: StrategyInstance, symbol: string): boolean {
