@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
-import rendererConfig from './renderer/vite.config.ts';
+import rendererConfigFn from './renderer/vite.config.ts';
+
+// The renderer's own config is a function of the mode (`--mode profile` for the benchmark); Electron builds the app mode.
+const rendererConfig =
+  typeof rendererConfigFn === 'function' ? rendererConfigFn({ mode: 'production', command: 'build' }) : rendererConfigFn;
 
 export default defineConfig({
   main: {

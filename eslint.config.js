@@ -5,7 +5,12 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const noElectron = {
-  paths: [{ name: 'electron', message: 'The core and shared/ run in plain Node and the browser: only electron/main and electron/preload may import electron.' }],
+  paths: [
+    {
+      name: 'electron',
+      message: 'The core and shared/ run in plain Node and the browser: only electron/main and electron/preload may import electron.',
+    },
+  ],
   patterns: [{ group: ['electron/*'], message: 'Only electron/main and electron/preload may import electron.' }],
 };
 
@@ -30,7 +35,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { ...noElectron, patterns: [...noElectron.patterns, { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'react', 'react-dom'], message: 'shared/ is the common layer: no Node, no DOM, no React.' }] },
+        {
+          ...noElectron,
+          patterns: [
+            ...noElectron.patterns,
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'crypto', 'react', 'react-dom'],
+              message: 'shared/ is the common layer: no Node, no DOM, no React.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -40,7 +54,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { ...noElectron, patterns: [...noElectron.patterns, { group: ['node:*', '**/electron/core/**', '**/electron/serve/**'], message: 'The renderer talks to the host only through the contract.' }] },
+        {
+          ...noElectron,
+          patterns: [
+            ...noElectron.patterns,
+            {
+              group: ['node:*', '**/electron/core/**', '**/electron/serve/**'],
+              message: 'The renderer talks to the host only through the contract.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -37,7 +37,12 @@ export interface FaultSuiteResult {
 const BINANCE_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'BTC/USDT:USDT', 'ETH/USDT:USDT'];
 const BYBIT_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'BTC/USDT:USDT', 'ETH/USDT:USDT'];
 
-export async function runFaultSuite(options: { seconds: number; syncIntervalMs?: number; faultRate?: number; without?: string[] }): Promise<FaultSuiteResult> {
+export async function runFaultSuite(options: {
+  seconds: number;
+  syncIntervalMs?: number;
+  faultRate?: number;
+  without?: string[];
+}): Promise<FaultSuiteResult> {
   const interval = options.syncIntervalMs ?? 2000;
   const rate = options.faultRate ?? 0.1;
   let unhandled = 0;
@@ -46,7 +51,16 @@ export async function runFaultSuite(options: { seconds: number; syncIntervalMs?:
   };
   process.on('unhandledRejection', onUnhandled);
   // 10 % in all, spread over the kinds a real exchange produces. Latency is on top and not a failure.
-  const mix: [FaultSpec['kind'], number][] = [['429', 0.02], ['500', 0.015], ['502', 0.01], ['503', 0.01], ['malformed', 0.015], ['truncated', 0.015], ['timestamp', 0.01], ['timeout', 0.005]];
+  const mix: [FaultSpec['kind'], number][] = [
+    ['429', 0.02],
+    ['500', 0.015],
+    ['502', 0.01],
+    ['503', 0.01],
+    ['malformed', 0.015],
+    ['truncated', 0.015],
+    ['timestamp', 0.01],
+    ['timeout', 0.005],
+  ];
   const kinds = mix.filter(([kind]) => !(options.without ?? []).includes(kind));
   const scale = rate / kinds.reduce((s, [, r]) => s + r, 0);
   const faults: FaultSpec[] = [
@@ -54,10 +68,20 @@ export async function runFaultSuite(options: { seconds: number; syncIntervalMs?:
     { id: 'latency', kind: 'latency', rate: 1, latency: { dist: 'normal', mean: 30, sd: 15 } },
   ];
   const sim = await startSimulator({
-    port: 0, seed: 2026, tickMs: 100, fundingIntervalMs: 10_000, faults,
+    port: 0,
+    seed: 2026,
+    tickMs: 100,
+    fundingIntervalMs: 10_000,
+    faults,
     accounts: [
       { apiKey: 'bn-key', secret: 'bn-secret', balances: { USDT: 2_000_000, BTC: 20, ETH: 300, SOL: 5000 }, futuresUsdt: 1_000_000 },
-      { apiKey: 'by-key', secret: 'by-secret', dialect: 'bybit', balances: { USDT: 2_000_000, BTC: 20, ETH: 300, SOL: 5000 }, futuresUsdt: 1_000_000 },
+      {
+        apiKey: 'by-key',
+        secret: 'by-secret',
+        dialect: 'bybit',
+        balances: { USDT: 2_000_000, BTC: 20, ETH: 300, SOL: 5000 },
+        futuresUsdt: 1_000_000,
+      },
     ],
     onError: () => undefined,
   });
@@ -65,8 +89,22 @@ export async function runFaultSuite(options: { seconds: number; syncIntervalMs?:
   const startTime = new Date(Date.now() - 1000).toISOString();
   const instances = [];
   for (let i = 0; i < 10; i++) {
-    instances.push({ id: `bn-${i}`, type: 'fixed_spread', account: 'bn', symbols: [BINANCE_SYMBOLS[i % 5]], startTime, params: { spreadBps: 6, intervalMs: 700, orderFraction: 0.01, capital: 50_000 } });
-    instances.push({ id: `by-${i}`, type: 'fixed_spread', account: 'by', symbols: [BYBIT_SYMBOLS[i % 5]], startTime, params: { spreadBps: 6, intervalMs: 700, orderFraction: 0.01, capital: 50_000 } });
+    instances.push({
+      id: `bn-${i}`,
+      type: 'fixed_spread',
+      account: 'bn',
+      symbols: [BINANCE_SYMBOLS[i % 5]],
+      startTime,
+      params: { spreadBps: 6, intervalMs: 700, orderFraction: 0.01, capital: 50_000 },
+    });
+    instances.push({
+      id: `by-${i}`,
+      type: 'fixed_spread',
+      account: 'by',
+      symbols: [BYBIT_SYMBOLS[i % 5]],
+      startTime,
+      params: { spreadBps: 6, intervalMs: 700, orderFraction: 0.01, capital: 50_000 },
+    });
   }
   const host = new Host({
     workspace: parseWorkspace({
@@ -122,13 +160,25 @@ export async function runFaultSuite(options: { seconds: number; syncIntervalMs?:
   let duplicated = 0;
   let volumeMismatches = 0;
   const since = Date.parse(startTime);
-  for (const [account, key] of [['bn', 'bn-key'], ['by', 'by-key']] as const) {
-    const ours = host.engine.all().filter((i) => i.config.account === account).flatMap((i) => host.ledger.fillsFor(i.id));
+  for (const [account, key] of [
+    ['bn', 'bn-key'],
+    ['by', 'by-key'],
+  ] as const) {
+    const ours = host.engine
+      .all()
+      .filter((i) => i.config.account === account)
+      .flatMap((i) => host.ledger.fillsFor(i.id));
     ledgerFills += ours.length;
     duplicated += ours.length - new Set(ours.map((f) => `${f.symbol}|${f.id}`)).size;
     const theirs = [
-      ...sim.trades(key).filter((t) => t.time >= since).map((t) => ({ symbol: t.symbol.replace(/USDT$/, '/USDT'), qty: t.qty, quote: t.qty * t.price })),
-      ...sim.perpTrades(key).filter((t) => t.time >= since).map((t) => ({ symbol: t.symbol.replace(/USDT$/, '/USDT:USDT'), qty: t.qty, quote: t.qty * t.price })),
+      ...sim
+        .trades(key)
+        .filter((t) => t.time >= since)
+        .map((t) => ({ symbol: t.symbol.replace(/USDT$/, '/USDT'), qty: t.qty, quote: t.qty * t.price })),
+      ...sim
+        .perpTrades(key)
+        .filter((t) => t.time >= since)
+        .map((t) => ({ symbol: t.symbol.replace(/USDT$/, '/USDT:USDT'), qty: t.qty, quote: t.qty * t.price })),
     ];
     exchangeFills += theirs.length;
     for (const symbol of new Set([...theirs.map((t) => t.symbol), ...ours.map((f) => f.symbol)])) {
@@ -146,7 +196,9 @@ export async function runFaultSuite(options: { seconds: number; syncIntervalMs?:
     .flatMap((i) => host.ledger.fundingFor(i.id))
     .filter((f) => f.timestamp < fundingCutoff)
     .reduce((s, f) => s + f.amount, 0);
-  const fundingExchange = [...sim.funding('bn-key'), ...sim.funding('by-key')].filter((f) => f.time >= since && f.time < fundingCutoff).reduce((s, f) => s + f.amount, 0);
+  const fundingExchange = [...sim.funding('bn-key'), ...sim.funding('by-key')]
+    .filter((f) => f.time >= since && f.time < fundingCutoff)
+    .reduce((s, f) => s + f.amount, 0);
   await host.close();
   await sim.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -174,7 +226,10 @@ export async function runFaultSuite(options: { seconds: number; syncIntervalMs?:
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const seconds = Number(process.argv[2] ?? 120);
-  const without = process.argv.slice(3).filter((a) => a.startsWith('--without=')).flatMap((a) => a.slice(10).split(','));
+  const without = process.argv
+    .slice(3)
+    .filter((a) => a.startsWith('--without='))
+    .flatMap((a) => a.slice(10).split(','));
   const r = await runFaultSuite({ seconds, without });
   console.log(JSON.stringify(r, null, 2));
 }

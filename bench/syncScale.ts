@@ -13,13 +13,18 @@ import { silentLogger } from '../electron/core/log.ts';
 import { parseWorkspace } from '../electron/core/workspace/workspace.ts';
 import { startLatencyProxy } from './latencyProxy.ts';
 
-const COUNTS = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const COUNTS = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const counts = COUNTS.length > 0 ? COUNTS : [1, 10, 100, 200];
 const LATENCY = 50;
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
 
 async function startSimProcess(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'electron', 'sim', 'cli.ts'), '--port', '0', '--seed', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'electron', 'sim', 'cli.ts'), '--port', '0', '--seed', '5'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -47,7 +52,13 @@ for (const n of counts) {
       syncIntervalMs: 3_600_000,
       accounts: [{ id: 'demo', exchange: 'binance', apiBaseUrl: proxy.url, credentials: { apiKey: 'demo-key', secret: 'demo-secret' } }],
       instances: Array.from({ length: n }, (_, i) => ({
-        id: `obs-${i}`, type: 'fixed_spread', account: 'demo', mode: 'observe', symbols: [SYMBOLS[i % SYMBOLS.length]], startTime: new Date(Date.now() - 3_600_000).toISOString(), autoStart: true,
+        id: `obs-${i}`,
+        type: 'fixed_spread',
+        account: 'demo',
+        mode: 'observe',
+        symbols: [SYMBOLS[i % SYMBOLS.length]],
+        startTime: new Date(Date.now() - 3_600_000).toISOString(),
+        autoStart: true,
       })),
     }),
     dataDir,
@@ -65,11 +76,10 @@ for (const n of counts) {
   }
   concurrent /= rounds;
   const perTick = proxy.stats.requests / rounds;
-  let serial = 0;
   const ids = host.engine.all().map((i) => i.id);
   const t = performance.now();
   for (const id of ids) await host.sync.syncNow([id]);
-  serial = performance.now() - t;
+  const serial = performance.now() - t;
   if (n === counts[0]) single = concurrent;
   console.log(
     `${String(n).padStart(9)} | ${concurrent.toFixed(0).padStart(12)} ms | ${serial.toFixed(0).padStart(12)} ms | ${(concurrent / single).toFixed(2).padStart(19)}× | ${perTick.toFixed(0).padStart(13)} | ${mb(process.memoryUsage().rss)}`,

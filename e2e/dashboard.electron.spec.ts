@@ -14,9 +14,12 @@ test('the window shows three live demo strategies, pause holds, resume and rebal
     const page = await app.firstWindow();
     const ids = ['mm-btc', 'mm-eth', 'mm-sol'];
     for (const id of ids) await expect(page.getByTestId(`strategy-row-${id}`)).toHaveAttribute('data-status', 'live');
-    const count = async (id: string) => Number((await page.getByTestId(`strategy-row-${id}`).getByTestId('trade-count').innerText()).replace(/[^\d]/g, ''));
+    const count = async (id: string) =>
+      Number((await page.getByTestId(`strategy-row-${id}`).getByTestId('trade-count').innerText()).replace(/[^\d]/g, ''));
     const before = await Promise.all(ids.map(count));
-    await expect.poll(async () => (await Promise.all(ids.map(count))).every((n, i) => n > (before[i] ?? 0)), { timeout: 60_000 }).toBe(true);
+    await expect
+      .poll(async () => (await Promise.all(ids.map(count))).every((n, i) => n > (before[i] ?? 0)), { timeout: 60_000 })
+      .toBe(true);
     const eth = page.getByTestId('strategy-row-mm-eth');
     await eth.getByRole('button', { name: 'Pause' }).click();
     await expect(eth).toHaveAttribute('data-status', 'paused');

@@ -48,7 +48,9 @@ test('a paused strategy stays paused across syncs while the others keep trading,
   const first = await served.api<{ strategies: { id: string; status: string; metrics: { tradeCount: number } }[] }>('/api/portfolio');
   const ethAfterPause = first.body.strategies.find((s) => s.id === 'mm-eth');
   expect(ethAfterPause?.status).toBe('paused');
-  const othersBefore = IDS.filter((id) => id !== 'mm-eth').map((id) => first.body.strategies.find((s) => s.id === id)?.metrics.tradeCount ?? 0);
+  const othersBefore = IDS.filter((id) => id !== 'mm-eth').map(
+    (id) => first.body.strategies.find((s) => s.id === id)?.metrics.tradeCount ?? 0,
+  );
   await expect
     .poll(
       async () => {
@@ -57,7 +59,9 @@ test('a paused strategy stays paused across syncs while the others keep trading,
         expect(eth2?.status).toBe('paused');
         // Paused: no orders, so no new fills after the ones that happened before the pause.
         expect(eth2?.metrics.tradeCount).toBe(ethAfterPause?.metrics.tradeCount);
-        const others = IDS.filter((id) => id !== 'mm-eth').map((id) => now.body.strategies.find((s) => s.id === id)?.metrics.tradeCount ?? 0);
+        const others = IDS.filter((id) => id !== 'mm-eth').map(
+          (id) => now.body.strategies.find((s) => s.id === id)?.metrics.tradeCount ?? 0,
+        );
         return others.some((n, i) => n > (othersBefore[i] ?? 0));
       },
       { timeout: 60_000, intervals: [2_500] },

@@ -18,7 +18,9 @@ let sim: ChildProcess;
 let served: Served;
 
 test.beforeAll(async () => {
-  sim = spawn(process.execPath, [join(import.meta.dirname, '..', 'electron', 'sim', 'cli.ts'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  sim = spawn(process.execPath, [join(import.meta.dirname, '..', 'electron', 'sim', 'cli.ts'), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const simUrl = await new Promise<string>((resolve) => {
     let out = '';
     sim.stdout?.on('data', (d: Buffer) => {
@@ -28,11 +30,24 @@ test.beforeAll(async () => {
     });
   });
   const ws = join(mkdtempSync(join(tmpdir(), 'secrets-ws-')), 'workspace.json');
-  writeFileSync(ws, JSON.stringify({
-    version: 2, syncIntervalMs: 1000,
-    accounts: [{ id: 'main', exchange: 'binance', apiBaseUrl: simUrl, credentials: { vault: 'planted' } }],
-    instances: [{ id: 'obs-btc', type: 'fixed_spread', account: 'main', mode: 'observe', symbols: ['BTC/USDT'], startTime: new Date().toISOString() }],
-  }));
+  writeFileSync(
+    ws,
+    JSON.stringify({
+      version: 2,
+      syncIntervalMs: 1000,
+      accounts: [{ id: 'main', exchange: 'binance', apiBaseUrl: simUrl, credentials: { vault: 'planted' } }],
+      instances: [
+        {
+          id: 'obs-btc',
+          type: 'fixed_spread',
+          account: 'main',
+          mode: 'observe',
+          symbols: ['BTC/USDT'],
+          startTime: new Date().toISOString(),
+        },
+      ],
+    }),
+  );
   served = await startServe(['--workspace', ws]);
 });
 
@@ -78,7 +93,11 @@ test('a planted key never leaves the main process', async ({ page }) => {
 
   const logs = served.output();
   for (const needle of needles) {
-    for (const [where, text] of [['http/ws/dom', seen.join('\n')], ['renderer heap', heap], ['serve logs', logs]] as const) {
+    for (const [where, text] of [
+      ['http/ws/dom', seen.join('\n')],
+      ['renderer heap', heap],
+      ['serve logs', logs],
+    ] as const) {
       expect(text.includes(needle), `${needle.slice(0, 12)}… found in ${where}`).toBe(false);
     }
   }

@@ -19,14 +19,17 @@ function dropCspInDev(): Plugin {
 // STRATDESK_DEV_API=http://127.0.0.1:PORT proxies /api (and the stream) to a running `npm run serve`.
 const devApi = process.env['STRATDESK_DEV_API'];
 
-export default defineConfig({
+// `vite build --mode profile` (bench/renderer.ts): React's profiling build so <Profiler> reports
+// commit times, into its own folder so the app's build is never replaced by an instrumented one.
+export default defineConfig(({ mode }) => ({
   root,
   // Relative asset URLs: Electron loads the page from file://, serve mode from the host's root.
   base: './',
   plugins: [react(), dropCspInDev()],
+  resolve: mode === 'profile' ? { alias: [{ find: /^react-dom\/client$/, replacement: 'react-dom/profiling' }] } : {},
   build: {
-    outDir: '../out/renderer',
+    outDir: mode === 'profile' ? '../out/renderer-profile' : '../out/renderer',
     emptyOutDir: true,
   },
   server: devApi === undefined ? {} : { proxy: { '/api': { target: devApi, ws: true, changeOrigin: false } } },
-});
+}));

@@ -35,7 +35,12 @@ function vitest(): Tally {
   const out = join(reports, 'vitest.json');
   const code = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
   if (!existsSync(out)) return { name: 'vitest', passed: 0, failed: 1, skipped: 0 };
-  const r = JSON.parse(readFileSync(out, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  const r = JSON.parse(readFileSync(out, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  };
   // A suite that failed to load has no failed test but a non-zero exit: count it.
   const failed = r.numFailedTests + (code !== 0 && r.numFailedTests === 0 ? 1 : 0);
   return { name: 'vitest', passed: r.numPassedTests, failed, skipped: r.numPendingTests + r.numTodoTests };
@@ -52,12 +57,17 @@ function playwright(): Tally {
 }
 
 const suites: Record<string, () => Tally> = {
-  typecheck: () => check('typecheck', 'sh', ['-c', ['node', 'web', 'e2e'].map((p) => `"${bin('tsc')}" -p tsconfig.${p}.json`).join(' && ')]),
-  lint: () => check('lint', bin('eslint'), ['.', '--max-warnings', '0']),
+  typecheck: () =>
+    check('typecheck', 'sh', ['-c', ['node', 'web', 'e2e'].map((p) => `"${bin('tsc')}" -p tsconfig.${p}.json`).join(' && ')]),
+  lint: () => check('lint', 'sh', ['-c', `"${bin('eslint')}" . --max-warnings 0 && "${bin('prettier')}" --check . --log-level warn`]),
   unit: vitest,
   e2e: playwright,
   // Electronegativity over the sources and the bundles electron-vite builds (no Electron binary needed).
-  security: () => check('electron security (electronegativity)', 'sh', ['-c', `"${bin('electron-vite')}" build --logLevel warn && "${process.execPath}" scripts/electronegativity.ts`]),
+  security: () =>
+    check('electron security (electronegativity)', 'sh', [
+      '-c',
+      `"${bin('electron-vite')}" build --logLevel warn && "${process.execPath}" scripts/electronegativity.ts`,
+    ]),
 };
 
 const tallies = Object.entries(suites)

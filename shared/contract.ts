@@ -41,7 +41,12 @@ export const commandSchemas = {
   'vault/lock': z.object({ forget: z.boolean().optional() }).strict(),
   'vault/changePassword': z.object({ oldPassword: z.string().min(1).max(1024), newPassword: z.string().min(8).max(1024) }).strict(),
   'vault/put': z
-    .object({ name: id, apiKey: z.string().min(1).max(4096), secret: z.string().min(1).max(16384), password: z.string().max(1024).optional() })
+    .object({
+      name: id,
+      apiKey: z.string().min(1).max(4096),
+      secret: z.string().min(1).max(16384),
+      password: z.string().max(1024).optional(),
+    })
     .strict(),
   'vault/remove': z.object({ name: id }).strict(),
   'instance/detail': z.object({ id, fills: z.number().int().min(1).max(5000).optional() }).strict(),

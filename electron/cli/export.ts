@@ -44,7 +44,12 @@ function main(): number {
   }
   const ledger = new Ledger(file);
   try {
-    const csv = kind === 'fills' ? fillsCsv(ledger.fillsFor(id)) : kind === 'funding' ? fundingCsv(ledger.fundingFor(id)) : metricsCsv(ledger.equitySamples(id));
+    const csv =
+      kind === 'fills'
+        ? fillsCsv(ledger.fillsFor(id))
+        : kind === 'funding'
+          ? fundingCsv(ledger.fundingFor(id))
+          : metricsCsv(ledger.equitySamples(id));
     const rows = csv.split('\r\n').length - 2;
     if (values.out !== undefined) {
       writeFileSync(values.out, csv);

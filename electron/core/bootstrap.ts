@@ -50,7 +50,14 @@ export async function boot(options: BootOptions): Promise<Booted> {
   if (workspacePath === undefined) {
     demo = await startDemo({ dataDir, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     // The demo samples equity often so its curves move within a minute of starting.
-    host = new Host({ equitySampleMs: 5000, vault, ...options.hostOptions, workspace: demo.workspace, dataDir: demo.dataDir, ...(options.log ? { log: options.log } : {}) });
+    host = new Host({
+      equitySampleMs: 5000,
+      vault,
+      ...options.hostOptions,
+      workspace: demo.workspace,
+      dataDir: demo.dataDir,
+      ...(options.log ? { log: options.log } : {}),
+    });
   } else {
     const workspace = await loadWorkspaceFile(workspacePath);
     host = new Host({ vault, ...options.hostOptions, workspace, dataDir, ...(options.log ? { log: options.log } : {}) });

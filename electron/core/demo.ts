@@ -30,7 +30,12 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const simulator = await startSimulator({
     port: 0,
     seed: options.seed ?? 42,
-    accounts: ACCOUNTS.map((a) => ({ apiKey: a.apiKey, secret: a.secret, balances: { USDT: 100_000, BTC: 2, ETH: 30, SOL: 500 }, futuresUsdt: 100_000 })),
+    accounts: ACCOUNTS.map((a) => ({
+      apiKey: a.apiKey,
+      secret: a.secret,
+      balances: { USDT: 100_000, BTC: 2, ETH: 30, SOL: 500 },
+      futuresUsdt: 100_000,
+    })),
     // Perpetuals fund every 30 s here (8 h on the real exchanges) so a funding arbitrage added to the demo shows money quickly.
     fundingIntervalMs: DEMO_FUNDING_INTERVAL_MS,
   });
@@ -51,7 +56,12 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     version: 2,
     name: 'Demo (simulated exchange)',
     syncIntervalMs: options.syncIntervalMs ?? 2000,
-    accounts: ACCOUNTS.map((a) => ({ id: a.id, exchange: 'binance', apiBaseUrl: simulator.url, credentials: { apiKey: a.apiKey, secret: a.secret } })),
+    accounts: ACCOUNTS.map((a) => ({
+      id: a.id,
+      exchange: 'binance',
+      apiBaseUrl: simulator.url,
+      credentials: { apiKey: a.apiKey, secret: a.secret },
+    })),
     instances: [
       instance('mm-btc', 'demo-main', 'BTC/USDT', 20_000),
       instance('mm-eth', 'demo-main', 'ETH/USDT', 10_000),

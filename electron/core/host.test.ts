@@ -50,7 +50,12 @@ function host(workspace: unknown, options: { timeoutMs?: number; clock?: ManualC
     dataDir: mkdtempSync(join(tmpdir(), 'host-')),
     log: silentLogger,
     sessionFactory: (account, credentials, instance) =>
-      createCcxtSession({ account, credentials, symbols: instance.symbols, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+      createCcxtSession({
+        account,
+        credentials,
+        symbols: instance.symbols,
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      }),
   });
   cleanups.push(() => h.close());
   return h;
@@ -97,7 +102,11 @@ describe('host with real ccxt against the simulator', () => {
     h.start();
     const byId = (id: string) => h.snapshot().strategies.find((x) => x.id === id);
     await until(() => (byId('mm-good')?.metrics.tradeCount ?? 0) > 0, 30_000, 'the healthy instance to record fills');
-    await until(() => byId('mm-401')?.health.state === 'error' && byId('mm-hang')?.health.state === 'error', 20_000, 'both broken instances in error');
+    await until(
+      () => byId('mm-401')?.health.state === 'error' && byId('mm-hang')?.health.state === 'error',
+      20_000,
+      'both broken instances in error',
+    );
 
     expect(byId('mm-401')?.health.lastError?.kind).toBe('auth');
     expect(byId('mm-401')?.health.lastError?.message).toMatch(/-2015|API-key/);
@@ -131,13 +140,21 @@ describe('host with real ccxt against the simulator', () => {
     expect(paused).toMatchObject({ ok: true, value: { id: 'mm-a', status: 'paused' } });
 
     // After the pause, mm-a has no open order on the exchange and gets no new fills.
-    const client = createCcxtSession({ account: { id: 'good', exchange: 'binance', apiBaseUrl: s.url }, credentials: { apiKey: 'good-key', secret: 'good-secret' }, symbols: ['BTC/USDT'] });
+    const client = createCcxtSession({
+      account: { id: 'good', exchange: 'binance', apiBaseUrl: s.url },
+      credentials: { apiKey: 'good-key', secret: 'good-secret' },
+      symbols: ['BTC/USDT'],
+    });
     cleanups.push(() => client.close());
     expect(await client.fetchOpenOrders('BTC/USDT')).toEqual([]);
     await h.execute('portfolio/get', {}, 'api');
     const countAtPause = h.snapshot().strategies.find((x) => x.id === 'mm-a')?.metrics.tradeCount;
     const ethBefore = h.snapshot().strategies.find((x) => x.id === 'mm-b')?.metrics.tradeCount ?? 0;
-    await until(() => (h.snapshot().strategies.find((x) => x.id === 'mm-b')?.metrics.tradeCount ?? 0) > ethBefore + 2, 30_000, 'mm-b to keep trading');
+    await until(
+      () => (h.snapshot().strategies.find((x) => x.id === 'mm-b')?.metrics.tradeCount ?? 0) > ethBefore + 2,
+      30_000,
+      'mm-b to keep trading',
+    );
     await h.execute('portfolio/get', {}, 'api');
     const a = h.snapshot().strategies.find((x) => x.id === 'mm-a');
     expect(a?.status).toBe('paused');
@@ -145,9 +162,18 @@ describe('host with real ccxt against the simulator', () => {
     expect(await client.fetchOpenOrders('BTC/USDT')).toEqual([]);
 
     // Ledger vs the simulator's own record: same fills, none twice.
-    for (const [id, symbol] of [['mm-a', 'BTC/USDT'], ['mm-b', 'ETH/USDT']] as const) {
-      const simIds = s.trades('good-key', symbol).map((t) => String(t.id)).sort();
-      const ledgerIds = h.ledger.fillsFor(id).map((f) => f.id).sort();
+    for (const [id, symbol] of [
+      ['mm-a', 'BTC/USDT'],
+      ['mm-b', 'ETH/USDT'],
+    ] as const) {
+      const simIds = s
+        .trades('good-key', symbol)
+        .map((t) => String(t.id))
+        .sort();
+      const ledgerIds = h.ledger
+        .fillsFor(id)
+        .map((f) => f.id)
+        .sort();
       expect(new Set(ledgerIds).size).toBe(ledgerIds.length);
       expect(simIds.slice(0, ledgerIds.length)).toEqual(ledgerIds.slice(0, simIds.length));
       expect(ledgerIds.length).toBeGreaterThan(0);

@@ -14,7 +14,17 @@ import {
   type ErrorCode,
   type Result,
 } from '../../shared/contract.ts';
-import { REBALANCE_POLICIES, type EquityPoint, type InstanceView, type Snapshot, type StrategyFigures, type StrategyView, type StreamMessage, type Totals, type VaultStatus } from '../../shared/model.ts';
+import {
+  REBALANCE_POLICIES,
+  type EquityPoint,
+  type InstanceView,
+  type Snapshot,
+  type StrategyFigures,
+  type StrategyView,
+  type StreamMessage,
+  type Totals,
+  type VaultStatus,
+} from '../../shared/model.ts';
 import { returnVolatility } from './metrics/risk.ts';
 import { spreadCapturedBps } from './metrics/pnl.ts';
 import { auditView, downsample, equityPoint, fillView, fillsCsv, fundingCsv, fundingView, metricsCsv } from './reports.ts';
@@ -22,7 +32,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { BotEngine, StrategyInstance } from './engine/botEngine.ts';
 import { PaperSession } from './engine/paperSession.ts';
 import { createCcxtSession, type Credentials } from './exchange/ccxtSession.ts';
-import type { ExchangeSession } from './exchange/types.ts';
+import { ExchangeError, type ExchangeSession } from './exchange/types.ts';
 import { inlineCredentials, type CredentialResolver } from './credentials.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { vaultCredentials } from './vault/resolver.ts';
@@ -89,7 +99,12 @@ export class Host {
       targets: this.workspace.portfolio.targets,
       ledger: this.ledger,
       now: () => this.#clock.now(),
-      volatility: (id) => returnVolatility(this.ledger.equitySamples(id, this.#clock.now() - 30 * 86_400_000).map((s) => ({ ts: s.ts, totalPnl: s.totalPnl, capital: s.capital }))),
+      volatility: (id) =>
+        returnVolatility(
+          this.ledger
+            .equitySamples(id, this.#clock.now() - 30 * 86_400_000)
+            .map((s) => ({ ts: s.ts, totalPnl: s.totalPnl, capital: s.capital })),
+        ),
     });
     this.sync = new PortfolioSync({
       clock: this.#clock,
@@ -101,7 +116,9 @@ export class Host {
       ...(options.equitySampleMs !== undefined ? { sampleMs: options.equitySampleMs } : {}),
       onSynced: (changed) => this.#afterSync(changed),
     });
-    this.#factory = options.sessionFactory ?? ((account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }));
+    this.#factory =
+      options.sessionFactory ??
+      ((account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }));
     this.vault = options.vault ?? null;
     this.#keychain = options.keychain ?? null;
     this.#resolve = options.credentials ?? (this.vault ? vaultCredentials(this.vault) : inlineCredentials);
@@ -115,6 +132,7 @@ export class Host {
         isPaused: (id) => this.portfolio.get(id)?.status === 'paused',
         onFillsClaimed: (id) => this.sync.markForRecompute(id),
         position: (id, symbol) => this.sync.fold(id).positions.get(symbol)?.qty ?? 0,
+        onStepError: (id, error) => this.sync.recordStepFault(id, error instanceof ExchangeError ? error.kind : 'internal', error.message),
       });
       this.engine.add(instance);
     }
@@ -294,7 +312,8 @@ export class Host {
       case 'portfolio/history': {
         const points = typeof input['points'] === 'number' ? input['points'] : 120;
         const series: Record<string, EquityPoint[]> = {};
-        for (const instance of this.engine.all()) series[instance.id] = downsample(this.ledger.equitySamples(instance.id).map(equityPoint), points);
+        for (const instance of this.engine.all())
+          series[instance.id] = downsample(this.ledger.equitySamples(instance.id).map(equityPoint), points);
         return ok({ asOf: new Date(this.#clock.now()).toISOString(), series });
       }
       case 'audit/list': {
@@ -328,7 +347,8 @@ export class Host {
         case 'vault/unlock':
           await vault.unlock(str('password'));
           if (input['remember'] === true) {
-            if (!this.#keychain || !(await this.#keychain.isAvailable())) return fail('conflict', 'there is no OS keychain to remember the password in on this system');
+            if (!this.#keychain || !(await this.#keychain.isAvailable()))
+              return fail('conflict', 'there is no OS keychain to remember the password in on this system');
             await this.#keychain.save(str('password'));
           }
           this.refreshSessions();
@@ -342,7 +362,11 @@ export class Host {
           await vault.changePassword(str('oldPassword'), str('newPassword'));
           break;
         case 'vault/put':
-          await vault.put(str('name'), { apiKey: str('apiKey'), secret: str('secret'), ...(typeof input['password'] === 'string' && input['password'] !== '' ? { password: input['password'] } : {}) });
+          await vault.put(str('name'), {
+            apiKey: str('apiKey'),
+            secret: str('secret'),
+            ...(typeof input['password'] === 'string' && input['password'] !== '' ? { password: input['password'] } : {}),
+          });
           this.refreshSessions();
           break;
         case 'vault/remove':
@@ -373,7 +397,12 @@ export class Host {
         isConnected: this.engine.all().some((i) => i.config.account === a.id && i.session !== null),
       })),
       notice: vault?.lastNotice ?? null,
-      keychain: !this.#keychain || !(await this.#keychain.isAvailable()) ? 'unavailable' : (await this.#keychain.load()) !== null ? 'remembered' : 'available',
+      keychain:
+        !this.#keychain || !(await this.#keychain.isAvailable())
+          ? 'unavailable'
+          : (await this.#keychain.load()) !== null
+            ? 'remembered'
+            : 'available',
     };
   }
 
@@ -468,7 +497,16 @@ export class Host {
     const own = instance.strategyFigures();
     if (own?.kind === 'funding_rate') return { ...own, fundingAccrued: fold.funding };
     if (instance.config.type === 'funding_rate') {
-      return { kind: 'funding_rate', basis: null, fundingAccrued: fold.funding, nextFundingTime: null, predictedRate: null, carryApr: null, hedgeImbalance: null, isHedged: false };
+      return {
+        kind: 'funding_rate',
+        basis: null,
+        fundingAccrued: fold.funding,
+        nextFundingTime: null,
+        predictedRate: null,
+        carryApr: null,
+        hedgeImbalance: null,
+        isHedged: false,
+      };
     }
     const orders = this.#orderCounts.get(instance.id) ?? 0;
     return {
@@ -495,7 +533,20 @@ export class Host {
 }
 
 export function totalsOf(strategies: StrategyView[]): Totals {
-  const t: Totals = { realizedPnl: 0, fees: 0, funding: 0, unrealizedPnl: 0, totalPnl: 0, tradeCount: 0, volume: 0, allocation: 0, live: 0, paused: 0, stopped: 0, inError: 0 };
+  const t: Totals = {
+    realizedPnl: 0,
+    fees: 0,
+    funding: 0,
+    unrealizedPnl: 0,
+    totalPnl: 0,
+    tradeCount: 0,
+    volume: 0,
+    allocation: 0,
+    live: 0,
+    paused: 0,
+    stopped: 0,
+    inError: 0,
+  };
   for (const s of strategies) {
     t.realizedPnl += s.metrics.realizedPnl;
     t.fees += s.metrics.fees;

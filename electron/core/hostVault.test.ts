@@ -31,7 +31,9 @@ describe('vault commands', () => {
         syncIntervalMs: 300,
         // A loopback account whose keys live in the vault rather than inline.
         accounts: [{ id: 'main', exchange: 'binance', apiBaseUrl: sim.url, credentials: { vault: 'sim-main' } }],
-        instances: [{ id: 'obs', type: 'fixed_spread', account: 'main', mode: 'observe', symbols: ['BTC/USDT'], startTime: new Date().toISOString() }],
+        instances: [
+          { id: 'obs', type: 'fixed_spread', account: 'main', mode: 'observe', symbols: ['BTC/USDT'], startTime: new Date().toISOString() },
+        ],
       }),
       dataDir,
       vault,
@@ -41,7 +43,10 @@ describe('vault commands', () => {
     expect(host.snapshot().instances[0]?.health).toMatchObject({ state: 'error', lastError: { kind: 'auth' } });
     expect(host.snapshot().instances[0]?.health.lastError?.message).toMatch(/vault/);
 
-    expect(await host.execute('vault/create', { password: 'correct horse battery' }, 'window')).toMatchObject({ ok: true, value: { exists: true, isLocked: false } });
+    expect(await host.execute('vault/create', { password: 'correct horse battery' }, 'window')).toMatchObject({
+      ok: true,
+      value: { exists: true, isLocked: false },
+    });
     const put = await host.execute('vault/put', { name: 'sim-main', apiKey: KEY, secret: SECRET }, 'window');
     expect(put.ok).toBe(true);
     expect(JSON.stringify(put)).not.toContain(SECRET);
@@ -53,11 +58,20 @@ describe('vault commands', () => {
     await host.execute('vault/lock', {}, 'window');
     const wrong = await host.execute('vault/unlock', { password: 'nope nope nope' }, 'api');
     expect(wrong).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    expect(await host.execute('vault/unlock', { password: 'correct horse battery' }, 'api')).toMatchObject({ ok: true, value: { isLocked: false } });
-    expect(await host.execute('vault/put', { name: '../x', apiKey: 'a', secret: 'b' }, 'api')).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await host.execute('vault/unlock', { password: 'correct horse battery' }, 'api')).toMatchObject({
+      ok: true,
+      value: { isLocked: false },
+    });
+    expect(await host.execute('vault/put', { name: '../x', apiKey: 'a', secret: 'b' }, 'api')).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request' },
+    });
 
     // Remembering the password needs a real keychain; with one, a fresh start unlocks from it.
-    expect(await host.execute('vault/unlock', { password: 'correct horse battery', remember: true }, 'window')).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await host.execute('vault/unlock', { password: 'correct horse battery', remember: true }, 'window')).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
 
     // The secret reached neither a snapshot, the audit log, nor a log line.
     const everything = JSON.stringify([host.snapshot(), await host.execute('audit/list', {}, 'api'), lines]);
@@ -81,7 +95,10 @@ describe('keychain unlock', () => {
     const first = make();
     await first.execute('vault/create', { password: 'a long password' }, 'window');
     await first.execute('vault/lock', {}, 'window');
-    expect(await first.execute('vault/unlock', { password: 'a long password', remember: true }, 'window')).toMatchObject({ ok: true, value: { keychain: 'remembered' } });
+    expect(await first.execute('vault/unlock', { password: 'a long password', remember: true }, 'window')).toMatchObject({
+      ok: true,
+      value: { keychain: 'remembered' },
+    });
     await first.close();
     const second = make();
     expect(second.vault?.isLocked).toBe(true);

@@ -3,14 +3,34 @@ import { downsample, feeInQuote, fillsCsv, toCsv } from './reports.ts';
 
 describe('reports', () => {
   it('writes RFC 4180 CSV and defuses spreadsheet formulas', () => {
-    expect(toCsv(['a', 'b'], [['x,y', 'say "hi"'], ['=cmd()', -1.5]])).toBe('a,b\r\n"x,y","say ""hi"""\r\n\'=cmd(),-1.5\r\n');
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          ['x,y', 'say "hi"'],
+          ['=cmd()', -1.5],
+        ],
+      ),
+    ).toBe('a,b\r\n"x,y","say ""hi"""\r\n\'=cmd(),-1.5\r\n');
   });
 
   it('prices base fees at the fill price and leaves third-asset fees out of fee_quote', () => {
     const fill = {
-      id: '7', orderId: '3', symbol: 'BTC/USDT', side: 'buy' as const, price: 100, amount: 1, cost: 100,
-      fees: [{ currency: 'BTC', amount: 0.001 }, { currency: 'USDT', amount: 0.05 }, { currency: 'BNB', amount: 0.01 }],
-      timestamp: Date.UTC(2026, 10, 25), isMaker: true, instanceId: 'a',
+      id: '7',
+      orderId: '3',
+      symbol: 'BTC/USDT',
+      side: 'buy' as const,
+      price: 100,
+      amount: 1,
+      cost: 100,
+      fees: [
+        { currency: 'BTC', amount: 0.001 },
+        { currency: 'USDT', amount: 0.05 },
+        { currency: 'BNB', amount: 0.01 },
+      ],
+      timestamp: Date.UTC(2026, 10, 25),
+      isMaker: true,
+      instanceId: 'a',
     };
     expect(feeInQuote(fill)).toBeCloseTo(0.15, 12);
     const csv = fillsCsv([fill]);

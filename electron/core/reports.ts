@@ -35,7 +35,14 @@ export function fundingView(event: FundingEvent): FundingView {
 }
 
 export function auditView(entry: AuditEntry): AuditView {
-  return { seq: entry.seq, at: new Date(Number(entry.at)).toISOString(), action: entry.action, target: entry.target, source: entry.source, reason: entry.reason };
+  return {
+    seq: entry.seq,
+    at: new Date(Number(entry.at)).toISOString(),
+    action: entry.action,
+    target: entry.target,
+    source: entry.source,
+    reason: entry.reason,
+  };
 }
 
 export function equityPoint(sample: EquitySample): EquityPoint {
@@ -94,6 +101,15 @@ export function fundingCsv(events: FundingEvent[]): string {
 export function metricsCsv(samples: EquitySample[]): string {
   return toCsv(
     ['time', 'total_pnl', 'realized_pnl', 'unrealized_pnl', 'funding_received', 'fees_paid', 'capital', 'equity'],
-    samples.map((s) => [new Date(s.ts).toISOString(), s.totalPnl, s.realized, s.unrealized, s.funding, s.fees, s.capital, s.capital + s.totalPnl]),
+    samples.map((s) => [
+      new Date(s.ts).toISOString(),
+      s.totalPnl,
+      s.realized,
+      s.unrealized,
+      s.funding,
+      s.fees,
+      s.capital,
+      s.capital + s.totalPnl,
+    ]),
   );
 }

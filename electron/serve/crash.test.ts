@@ -23,7 +23,12 @@ let sim: Simulator;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, seed: 99, tickMs: 50, accounts: [{ apiKey: KEY, secret: SECRET, balances: { USDT: 1_000_000, BTC: 10, ETH: 100 } }] });
+  sim = await startSimulator({
+    port: 0,
+    seed: 99,
+    tickMs: 50,
+    accounts: [{ apiKey: KEY, secret: SECRET, balances: { USDT: 1_000_000, BTC: 10, ETH: 100 } }],
+  });
 });
 
 afterAll(async () => {
@@ -35,19 +40,31 @@ function workspace(mode: 'live' | 'observe', startTime: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'crash-ws-'));
   const file = join(dir, 'workspace.json');
   const instance = (id: string, symbol: string) => ({
-    id, type: 'fixed_spread', account: 'sim', mode, symbols: [symbol], startTime, autoStart: true,
+    id,
+    type: 'fixed_spread',
+    account: 'sim',
+    mode,
+    symbols: [symbol],
+    startTime,
+    autoStart: true,
     params: { spreadBps: 6, requoteBps: 2, orderFraction: 0.05, intervalMs: 150, capital: 20_000 },
   });
-  writeFileSync(file, JSON.stringify({
-    version: 2, syncIntervalMs: 250,
-    accounts: [{ id: 'sim', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: KEY, secret: SECRET } }],
-    instances: [instance('mm-a', 'BTC/USDT'), instance('mm-b', 'ETH/USDT')],
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 2,
+      syncIntervalMs: 250,
+      accounts: [{ id: 'sim', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: KEY, secret: SECRET } }],
+      instances: [instance('mm-a', 'BTC/USDT'), instance('mm-b', 'ETH/USDT')],
+    }),
+  );
   return file;
 }
 
 async function serve(ws: string, dataDir: string): Promise<{ child: ChildProcess; api: <T>(path: string, method?: string) => Promise<T> }> {
-  const child = spawn(process.execPath, [CLI, '--workspace', ws, '--data-dir', dataDir, '--port', '0', '--token', TOKEN], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '--workspace', ws, '--data-dir', dataDir, '--port', '0', '--token', TOKEN], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -127,13 +144,26 @@ describe('kill -9 during sync', () => {
     await new Promise((r) => setTimeout(r, 500));
     await last.api('/api/strategies/mm-a/pause', 'POST');
     const final = await last.api<Snapshot>('/api/portfolio');
-    expect(final.strategies.map((s) => [s.id, s.status])).toEqual([['mm-a', 'paused'], ['mm-b', 'paused']]);
+    expect(final.strategies.map((s) => [s.id, s.status])).toEqual([
+      ['mm-a', 'paused'],
+      ['mm-b', 'paused'],
+    ]);
 
     const ledger = new Ledger(join(dataDir, 'ledger.sqlite'));
     try {
-      for (const [id, symbol] of [['mm-a', 'BTC/USDT'], ['mm-b', 'ETH/USDT']] as const) {
-        const exchange = sim.trades(KEY, symbol).filter((t) => t.time >= Date.parse(startTime)).map((t) => String(t.id)).sort();
-        const ours = ledger.fillsFor(id).map((f) => f.id).sort();
+      for (const [id, symbol] of [
+        ['mm-a', 'BTC/USDT'],
+        ['mm-b', 'ETH/USDT'],
+      ] as const) {
+        const exchange = sim
+          .trades(KEY, symbol)
+          .filter((t) => t.time >= Date.parse(startTime))
+          .map((t) => String(t.id))
+          .sort();
+        const ours = ledger
+          .fillsFor(id)
+          .map((f) => f.id)
+          .sort();
         expect(ours, `${id}: ledger vs the exchange's own record`).toEqual(exchange);
         expect(money(final, id)?.tradeCount).toBe(exchange.length);
       }

@@ -35,7 +35,12 @@ async function call(path: string, init: { method?: string; body?: string; header
     ...(init.body !== undefined ? { body: init.body } : {}),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : null, text };
+  return {
+    status: res.status,
+    headers: res.headers,
+    json: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : null,
+    text,
+  };
 }
 
 describe('serve mode HTTP API', () => {
@@ -72,7 +77,13 @@ describe('serve mode HTTP API', () => {
     ['bad id', '/api/strategies/a%20b/pause', { method: 'POST' }, 400, 'bad_request'],
     ['wrong method', '/api/portfolio', { method: 'DELETE' }, 405, 'bad_request'],
     ['foreign origin', '/api/portfolio', { headers: { origin: 'https://evil.example' } }, 403, 'forbidden'],
-    ['oversized body', '/api/portfolio/rebalance', { method: 'POST', body: JSON.stringify({ dryRun: true, pad: 'x'.repeat(70_000) }) }, 413, 'bad_request'],
+    [
+      'oversized body',
+      '/api/portfolio/rebalance',
+      { method: 'POST', body: JSON.stringify({ dryRun: true, pad: 'x'.repeat(70_000) }) },
+      413,
+      'bad_request',
+    ],
   ] as const)('%s → %i with a JSON error and no stack', async (_name, path, init, status, code) => {
     const res = await call(path, init);
     expect(res.status).toBe(status);

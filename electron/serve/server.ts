@@ -28,7 +28,8 @@ export interface RunningServer {
 
 const MAX_BODY = 64 * 1024;
 const SESSION_COOKIE = 'stratdesk_session';
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -70,10 +71,30 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/api\/portfolio\/allocation$/, command: 'portfolio/allocation', input: () => ({}) },
   { method: 'POST', pattern: /^\/api\/portfolio\/rebalance$/, command: 'portfolio/rebalance', input: (_m, body) => body },
   { method: 'POST', pattern: /^\/api\/portfolio\/stop-all$/, command: 'portfolio/stopAll', input: (_m, body) => body },
-  { method: 'POST', pattern: /^\/api\/strategies\/([^/]+)\/pause$/, command: 'strategy/pause', input: (m, body) => ({ ...body, id: decode(m[1]) }) },
-  { method: 'POST', pattern: /^\/api\/strategies\/([^/]+)\/resume$/, command: 'strategy/resume', input: (m, body) => ({ ...body, id: decode(m[1]) }) },
-  { method: 'POST', pattern: /^\/api\/instances\/([^/]+)\/start$/, command: 'instance/start', input: (m, body) => ({ ...body, id: decode(m[1]) }) },
-  { method: 'POST', pattern: /^\/api\/instances\/([^/]+)\/stop$/, command: 'instance/stop', input: (m, body) => ({ ...body, id: decode(m[1]) }) },
+  {
+    method: 'POST',
+    pattern: /^\/api\/strategies\/([^/]+)\/pause$/,
+    command: 'strategy/pause',
+    input: (m, body) => ({ ...body, id: decode(m[1]) }),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/strategies\/([^/]+)\/resume$/,
+    command: 'strategy/resume',
+    input: (m, body) => ({ ...body, id: decode(m[1]) }),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/instances\/([^/]+)\/start$/,
+    command: 'instance/start',
+    input: (m, body) => ({ ...body, id: decode(m[1]) }),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/instances\/([^/]+)\/stop$/,
+    command: 'instance/stop',
+    input: (m, body) => ({ ...body, id: decode(m[1]) }),
+  },
   {
     method: 'GET',
     pattern: /^\/api\/instances\/([^/]+)$/,
@@ -86,7 +107,12 @@ const ROUTES: Route[] = [
     command: 'instance/export',
     input: (m, _b, q) => ({ id: decode(m[1]), kind: q.get('kind') ?? 'fills' }),
   },
-  { method: 'GET', pattern: /^\/api\/portfolio\/history$/, command: 'portfolio/history', input: (_m, _b, q) => withDefined({ points: intParam(q, 'points') }) },
+  {
+    method: 'GET',
+    pattern: /^\/api\/portfolio\/history$/,
+    command: 'portfolio/history',
+    input: (_m, _b, q) => withDefined({ points: intParam(q, 'points') }),
+  },
   { method: 'GET', pattern: /^\/api\/vault$/, command: 'vault/status', input: () => ({}) },
   { method: 'POST', pattern: /^\/api\/vault\/create$/, command: 'vault/create', input: (_m, body) => body },
   { method: 'POST', pattern: /^\/api\/vault\/unlock$/, command: 'vault/unlock', input: (_m, body) => body },
@@ -143,7 +169,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await handleApi(req, res, url);
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError('bad_request', `method ${req.method ?? ''} not allowed here`, 405);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new HttpError('bad_request', `method ${req.method ?? ''} not allowed here`, 405);
     const offered = url.searchParams.get('token');
     if (offered !== null) {
       if (!safeEqual(offered, token)) throw new HttpError('unauthorized', 'wrong token in the address');
@@ -209,7 +236,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     } catch (error) {
       const e = error instanceof HttpError ? error : new HttpError('internal', 'internal error');
       const body = JSON.stringify({ error: { code: e.code, message: e.message } });
-      socket.end(`HTTP/1.1 ${e.status} ${e.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${e.status} ${e.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => stream(ws));
@@ -272,7 +301,8 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
   } catch {
     throw new HttpError('bad_request', 'body is not valid JSON');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError('bad_request', 'body must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new HttpError('bad_request', 'body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 

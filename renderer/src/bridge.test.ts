@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StratdeskBridge } from '../../shared/contract.ts';
 import type { StreamMessage } from '../../shared/model.ts';
-import { applyFetchedSnapshot, applyStrategyResult, applyStreamMessage, connectStream } from './bridge.ts';
+import { applyFetchedSnapshot, applyHistory, applyStrategyResult, applyStreamMessage, connectStream } from './bridge.ts';
 import { createStratdeskStore, type StratdeskStore } from './store/index.ts';
 import { makeDelta, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from './testFixtures.ts';
 import type { Transport } from './transport.ts';
@@ -226,11 +226,50 @@ describe('connectStream', () => {
     connectStream(fake.transport, store);
     fake.push({ type: 'snapshot', snapshot: makeSnapshot(10, [makeStrategy('a'), makeStrategy('b')]) });
     fake.push(makeDelta(11, [makeStrategy('a', { status: 'paused' })]));
-    expect(fake.calls).toEqual([]);
+    // The sparklines' history is asked for once at connect; nothing else until a gap.
+    expect(fake.calls).toEqual(['portfolio/history']);
     fake.push(makeDelta(15, [makeStrategy('a', { status: 'live' })]));
-    expect(fake.calls).toEqual(['portfolio/get']);
+    expect(fake.calls).toEqual(['portfolio/history', 'portfolio/get']);
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(store.getState().seq).toBe(20);
     expect(store.getState().strategiesById['b']?.status).toBe('stopped');
+  });
+});
+
+describe('sparklines', () => {
+  it('append one point per changed strategy, at the delta time, touching only its array', () => {
+    seedThree();
+    const before = store.getState().sparkById;
+    expect(Object.keys(before)).toEqual(['a', 'b', 'c']);
+    applyStreamMessage(store, makeDelta(11, [makeStrategy('b', { metrics: makeMetrics({ totalPnl: 42 }) })]));
+    const after = store.getState().sparkById;
+    expect(after['a']).toBe(before['a']);
+    expect(after['c']).toBe(before['c']);
+    expect(after['b']?.map((p) => p.v)).toEqual([11, 42]);
+    expect(after['b']?.[1]?.t).toBe(Date.parse(makeDelta(11, []).asOf));
+  });
+
+  it('add nothing for a strategy repeated unchanged', () => {
+    seedThree();
+    const before = store.getState().sparkById;
+    applyStreamMessage(store, makeDelta(11, [makeStrategy('a')]));
+    expect(store.getState().sparkById).toBe(before);
+  });
+
+  it('seed from history before the live points, once', () => {
+    seedThree();
+    const live = store.getState().sparkById['a'];
+    const liveT = live?.[0]?.t ?? 0;
+    applyHistory(store, {
+      asOf: '2026-11-20T10:00:00Z',
+      series: {
+        a: [
+          { t: liveT - 2000, totalPnl: 1, equity: 1001 },
+          { t: liveT - 1000, totalPnl: 2, equity: 1002 },
+          { t: liveT, totalPnl: 3, equity: 1003 },
+        ],
+      },
+    });
+    expect(store.getState().sparkById['a']?.map((p) => p.v)).toEqual([1, 2, 11]);
   });
 });

@@ -10,9 +10,10 @@
  * - Identity: a strategy, instance or totals object that did not change keeps its identity, so rows
  *   selecting it by id do not re-render.
  */
-import type { InstanceView, Snapshot, StrategyStatus, StrategyView, StreamMessage, Totals } from '../../shared/model.ts';
+import type { InstanceView, PortfolioHistory, Snapshot, StrategyStatus, StrategyView, StreamMessage, Totals } from '../../shared/model.ts';
 import { isSameList, isSameValue } from './sameValue.ts';
-import type { SnapshotSlice, StratdeskStore } from './store/index.ts';
+import { SPARK_MAX_POINTS } from './store/historySlice.ts';
+import type { HistorySlice, SnapshotSlice, SparkPoint, StratdeskStore } from './store/index.ts';
 import type { Transport } from './transport.ts';
 
 export type DeltaMessage = Extract<StreamMessage, { type: 'delta' }>;
@@ -107,16 +108,67 @@ function snapshotSliceOf(state: SnapshotSlice): SnapshotSlice {
   return { seq, asOf, totals, strategyIds, strategiesById, instanceIds, instancesById };
 }
 
+/**
+ * One sparkline point per strategy whose object changed, at the message's time. Only the arrays of
+ * those strategies are replaced; the map is copied once, and not at all when nothing changed.
+ */
+export function appendSpark(
+  sparkById: HistorySlice['sparkById'],
+  before: Readonly<Record<string, StrategyView>>,
+  after: Readonly<Record<string, StrategyView>>,
+  changedIds: readonly string[],
+  t: number,
+): HistorySlice['sparkById'] {
+  if (before === after || !Number.isFinite(t)) return sparkById;
+  let next = sparkById;
+  for (const id of changedIds) {
+    const strategy = after[id];
+    if (strategy === undefined || strategy === before[id]) continue;
+    const points = sparkById[id] ?? [];
+    const last = points[points.length - 1];
+    if (last !== undefined && last.t >= t) continue;
+    const point: SparkPoint = { t, v: strategy.metrics.totalPnl };
+    if (next === sparkById) next = { ...sparkById };
+    (next as Record<string, readonly SparkPoint[]>)[id] =
+      points.length >= SPARK_MAX_POINTS ? [...points.slice(points.length - SPARK_MAX_POINTS + 1), point] : [...points, point];
+  }
+  return next;
+}
+
 /** Writes one stream message into the store and says what happened to it. */
 export function applyStreamMessage(store: StratdeskStore, message: StreamMessage): ApplyOutcome {
-  const current = snapshotSliceOf(store.getState());
+  const state = store.getState();
+  const current = snapshotSliceOf(state);
   if (message.type === 'snapshot') {
-    store.setState(mergeSnapshot(current, message.snapshot));
+    const slice = mergeSnapshot(current, message.snapshot);
+    const ids = message.snapshot.strategies.map((s) => s.id);
+    const sparkById = appendSpark(state.sparkById, current.strategiesById, slice.strategiesById, ids, Date.parse(message.snapshot.asOf));
+    store.setState({ ...slice, sparkById });
     return 'applied';
   }
   const { slice, outcome } = mergeDelta(current, message);
-  if (outcome === 'applied' || outcome === 'gap') store.setState(slice);
+  if (outcome === 'applied' || outcome === 'gap') {
+    const ids = message.strategies.map((s) => s.id);
+    const sparkById = appendSpark(state.sparkById, current.strategiesById, slice.strategiesById, ids, Date.parse(message.asOf));
+    store.setState(sparkById === state.sparkById ? slice : { ...slice, sparkById });
+  }
   return outcome;
+}
+
+/**
+ * Seeds the sparklines with the host's sampled history (once, at start). Points the stream already
+ * appended stay; the seed only fills in what came before them.
+ */
+export function applyHistory(store: StratdeskStore, history: PortfolioHistory): void {
+  const { sparkById } = store.getState();
+  const next: Record<string, readonly SparkPoint[]> = { ...sparkById };
+  for (const [id, series] of Object.entries(history.series)) {
+    const live = sparkById[id] ?? [];
+    const firstLive = live[0]?.t ?? Infinity;
+    const seed = series.filter((p) => p.t < firstLive).map((p) => ({ t: p.t, v: p.totalPnl }));
+    if (seed.length > 0) next[id] = [...seed, ...live].slice(-SPARK_MAX_POINTS);
+  }
+  store.setState({ sparkById: next });
 }
 
 /**
@@ -186,6 +238,12 @@ export function connectStream(transport: Transport, store: StratdeskStore): () =
       isResyncing = false;
     }
   }
+
+  // Sparklines: the sampled history once; the stream appends from then on. A failure only costs
+  // the sparklines their past, so it is not worth a banner.
+  void transport.command('portfolio/history', { points: 120 }).then((result) => {
+    if (result.ok) applyHistory(store, result.value);
+  });
 
   const hasConnectionState = transport.onConnectionChange !== undefined;
   const offConnection = transport.onConnectionChange?.((state) => store.getState().setConnection(state));

@@ -56,7 +56,7 @@ describe('pause and resume', () => {
     void commands.pauseStrategy('a'); // double click
     expect(calls).toHaveLength(1);
     expect(calls[0]?.name).toBe('strategy/pause');
-    expect(calls[0]?.input).toEqual({ id: 'a' });
+    expect(calls[0]?.input).toEqual({ id: 'a', reason: 'from the dashboard' });
     expect(store.getState().pendingById['a']).toBe('pause');
 
     calls[0]?.resolve({ ok: true, value: makeStrategy('a', { status: 'paused' }) });
@@ -153,5 +153,56 @@ describe('rebalance', () => {
     await flush();
     expect(store.getState().rebalance.phase).toBe('plan');
     expect(store.getState().errors.map((e) => e.message)).toEqual(['sync failed', 'budgets changed']);
+  });
+});
+
+describe('confirm and export', () => {
+  it('asks before stopping and only sends the command on yes', async () => {
+    const { transport, calls } = deferredTransport();
+    const store = createStratdeskStore();
+    applyStreamMessage(store, { type: 'snapshot', snapshot: makeSnapshot(1, [makeStrategy('a')]) });
+    const commands = createAppCommands(transport, store);
+    commands.askAction('a', 'stop');
+    expect(store.getState().confirm).toEqual({ id: 'a', action: 'stop' });
+    commands.cancelPending();
+    expect(store.getState().confirm).toBeNull();
+    expect(calls).toHaveLength(0);
+    commands.askAction('a', 'stop');
+    const done = commands.confirmPending();
+    expect(store.getState().confirm).toBeNull();
+    expect(calls[0]?.name).toBe('instance/stop');
+    expect(store.getState().pendingById['a']).toBe('stop');
+    calls[0]?.resolve({
+      ok: true,
+      value: {
+        id: 'a',
+        type: 'fixed_spread',
+        account: 'sim',
+        mode: 'live',
+        running: false,
+        health: makeStrategy('a').health,
+        symbols: [],
+        startTime: '2026-11-20T00:00:00Z',
+      },
+    });
+    await done;
+    expect(store.getState().instancesById['a']?.running).toBe(false);
+    expect(store.getState().pendingById['a']).toBeUndefined();
+  });
+
+  it('saves the exported CSV through one path, and reports a failure in the banner', async () => {
+    const { transport, calls } = deferredTransport();
+    const store = createStratdeskStore();
+    const saved: string[] = [];
+    const commands = createAppCommands(transport, store, (filename, text, mime) => saved.push(`${filename}|${mime}|${text}`));
+    const ok = commands.exportCsv('a', 'fills');
+    calls[0]?.resolve({ ok: true, value: { filename: 'stratdesk-a-fills.csv', csv: 'h\n' } });
+    await ok;
+    expect(calls[0]?.input).toEqual({ id: 'a', kind: 'fills' });
+    expect(saved).toEqual(['stratdesk-a-fills.csv|text/csv;charset=utf-8|h\n']);
+    const bad = commands.exportCsv('a', 'metrics');
+    calls[1]?.resolve({ ok: false, error: { code: 'not_found', message: 'no instance "a"' } });
+    await bad;
+    expect(store.getState().errors[0]?.message).toBe('no instance "a"');
   });
 });

@@ -8,6 +8,8 @@ export function makeHealth(overrides: Partial<Health> = {}): Health {
     lastGoodSyncAt: '2026-11-20T10:00:00.000Z',
     lastError: null,
     failures: 0,
+    retriedFaults: 0,
+    lastFault: null,
     source: 'exchange',
     ...overrides,
   };
@@ -24,6 +26,12 @@ export function makeMetrics(overrides: Partial<Metrics> = {}): Metrics {
     tradeCount: 4,
     volume: 1000,
     positions: { 'BTC/USDT': 0.01 },
+    winRate: 0.5,
+    maxDrawdown: 3,
+    maxDrawdownPct: 0.003,
+    sharpe: null,
+    timeWeightedReturn: 0.011,
+    unpricedFees: {},
     isEstimated: false,
     ...overrides,
   };
@@ -40,6 +48,7 @@ export function makeStrategy(id: string, overrides: Partial<StrategyView> = {}):
     metrics: makeMetrics(),
     targetWeight: 0.5,
     allocation: 1000,
+    figures: { kind: 'fixed_spread', inventory: { 'BTC/USDT': 0.01 }, spreadCapturedBps: null, fillRate: null, quoteUptime: null },
     ...overrides,
   };
 }

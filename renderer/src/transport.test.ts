@@ -5,6 +5,7 @@ import {
   createElectronTransport,
   createServeTransport,
   errorFromResponse,
+  filenameFromDisposition,
   parseStreamMessage,
   routeFor,
   type ServeTransportDeps,
@@ -37,6 +38,26 @@ describe('routeFor', () => {
     });
     expect(routeFor('instance/start', { id: 'arb.1' }).path).toBe('/api/instances/arb.1/start');
     expect(routeFor('instance/stop', { id: 'arb.1' }).path).toBe('/api/instances/arb.1/stop');
+  });
+
+  it('maps the detail, export, history, audit and stop-all routes with their query parameters', () => {
+    expect(routeFor('instance/detail', { id: 'mm-btc', fills: 500 })).toEqual({ method: 'GET', path: '/api/instances/mm-btc?fills=500' });
+    expect(routeFor('instance/detail', { id: 'mm-btc' })).toEqual({ method: 'GET', path: '/api/instances/mm-btc' });
+    expect(routeFor('instance/export', { id: 'mm-btc', kind: 'funding' })).toEqual({
+      method: 'GET',
+      path: '/api/instances/mm-btc/export?kind=funding',
+    });
+    expect(routeFor('portfolio/history', { points: 120 })).toEqual({ method: 'GET', path: '/api/portfolio/history?points=120' });
+    expect(routeFor('audit/list', { limit: 5, target: 'mm-eth' })).toEqual({ method: 'GET', path: '/api/audit?limit=5&target=mm-eth' });
+    expect(routeFor('audit/list', {})).toEqual({ method: 'GET', path: '/api/audit' });
+    expect(routeFor('portfolio/stopAll', {})).toEqual({ method: 'POST', path: '/api/portfolio/stop-all', body: {} });
+    expect(routeFor('vault/remove', { name: 'a/b' })).toEqual({ method: 'DELETE', path: '/api/vault/entries/a%2Fb' });
+  });
+
+  it('reads the file name of an attachment', () => {
+    expect(filenameFromDisposition('attachment; filename="stratdesk-x-fills.csv"')).toBe('stratdesk-x-fills.csv');
+    expect(filenameFromDisposition('attachment; filename=plain.csv')).toBe('plain.csv');
+    expect(filenameFromDisposition(null)).toBeNull();
   });
 
   it('escapes ids so a bad one cannot reach another route', () => {
@@ -127,6 +148,21 @@ describe('serve transport commands', () => {
     expect(request?.init.credentials).toBe('same-origin');
     expect(request?.init.body).toBe('{}');
     expect((request?.init.headers as Record<string, string>)['Content-Type']).toBe('application/json');
+  });
+
+  it('turns the CSV attachment of instance/export back into {filename, csv}', async () => {
+    const h = harness(
+      () =>
+        new Response('time,id\n1,2\n', {
+          headers: {
+            'content-type': 'text/csv; charset=utf-8',
+            'content-disposition': 'attachment; filename="stratdesk-mm-btc-fills.csv"',
+          },
+        }),
+    );
+    const result = await h.transport.command('instance/export', { id: 'mm-btc', kind: 'fills' });
+    expect(result).toEqual({ ok: true, value: { filename: 'stratdesk-mm-btc-fills.csv', csv: 'time,id\n1,2\n' } });
+    expect(h.requests[0]?.url).toBe('http://127.0.0.1:4321/api/instances/mm-btc/export?kind=fills');
   });
 
   it('sends GETs without a body', async () => {

@@ -75,9 +75,17 @@ export interface ServeTransportDeps {
 export const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 10_000 } as const;
 
 interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
+}
+
+/** `?a=1&b=x` from the fields that are set, or "" when none is. */
+function queryOf(fields: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
 }
 
 /** The HTTP route serve mode exposes for each command (DESIGN.md, "Outside interfaces"). */
@@ -87,6 +95,11 @@ export function routeFor(name: CommandName, input: unknown): Route {
     reason?: string;
     dryRun?: boolean;
     policy?: string;
+    fills?: number;
+    kind?: string;
+    points?: number;
+    limit?: number;
+    target?: string;
   };
   const id = encodeURIComponent(fields.id ?? '');
   // Only send `reason` when there is one: the host's schemas are strict about unknown/undefined keys.
@@ -110,7 +123,43 @@ export function routeFor(name: CommandName, input: unknown): Route {
       return { method: 'POST', path: `/api/instances/${id}/start`, body: reasonBody };
     case 'instance/stop':
       return { method: 'POST', path: `/api/instances/${id}/stop`, body: reasonBody };
+    case 'portfolio/stopAll':
+      return { method: 'POST', path: '/api/portfolio/stop-all', body: reasonBody };
+    case 'vault/status':
+      return { method: 'GET', path: '/api/vault' };
+    case 'vault/create':
+      return { method: 'POST', path: '/api/vault/create', body: input };
+    case 'vault/unlock':
+      return { method: 'POST', path: '/api/vault/unlock', body: input };
+    case 'vault/lock':
+      return { method: 'POST', path: '/api/vault/lock', body: input };
+    case 'vault/changePassword':
+      return { method: 'POST', path: '/api/vault/password', body: input };
+    case 'vault/put':
+      return { method: 'POST', path: '/api/vault/entries', body: input };
+    case 'vault/remove': {
+      const name = encodeURIComponent(String((input as { name?: unknown }).name ?? ''));
+      return { method: 'DELETE', path: `/api/vault/entries/${name}` };
+    }
+    case 'instance/detail':
+      return { method: 'GET', path: `/api/instances/${id}${queryOf({ fills: fields.fills })}` };
+    case 'instance/export':
+      return { method: 'GET', path: `/api/instances/${id}/export${queryOf({ kind: fields.kind })}` };
+    case 'portfolio/history':
+      return { method: 'GET', path: `/api/portfolio/history${queryOf({ points: fields.points })}` };
+    case 'audit/list':
+      return { method: 'GET', path: `/api/audit${queryOf({ limit: fields.limit, target: fields.target })}` };
   }
+}
+
+/**
+ * The file name from a Content-Disposition header (`attachment; filename="x.csv"`), or null.
+ * Serve mode answers `instance/export` with the CSV itself as an attachment, not JSON.
+ */
+export function filenameFromDisposition(header: string | null): string | null {
+  if (header === null) return null;
+  const match = header.match(/filename="([^"]+)"/) ?? header.match(/filename=([^;\s]+)/);
+  return match?.[1] ?? null;
 }
 
 const ERROR_CODES: readonly ErrorCode[] = ['bad_request', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'internal'];
@@ -192,7 +241,7 @@ export function createServeTransport(deps: ServeTransportDeps): Transport {
 
   const command: CommandFn = async <N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutputs[N]>> => {
     const route = routeFor(name, input);
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: name === 'instance/export' ? 'text/csv' : 'application/json' };
     const init: RequestInit = { method: route.method, credentials: 'same-origin', headers };
     if (route.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -203,6 +252,18 @@ export function createServeTransport(deps: ServeTransportDeps): Transport {
       response = await deps.fetch(new URL(route.path, deps.pageUrl).href, init);
     } catch (error) {
       return failure('internal', `${name}: host unreachable (${describe(error)})`);
+    }
+    if (name === 'instance/export' && response.ok) {
+      // The one route that answers text/csv; turned back into the command's {filename, csv} so the
+      // UI has one download path for Electron and serve mode.
+      try {
+        const csv = await response.text();
+        const fallback = `stratdesk-${String((input as { id?: unknown }).id)}-${String((input as { kind?: unknown }).kind)}.csv`;
+        const filename = filenameFromDisposition(response.headers.get('content-disposition')) ?? fallback;
+        return { ok: true, value: { filename, csv } as CommandOutputs[N] };
+      } catch (error) {
+        return failure('internal', `${name}: could not read the CSV (${describe(error)})`);
+      }
     }
     let body: unknown;
     try {

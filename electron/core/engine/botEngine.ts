@@ -22,6 +22,8 @@ export interface EngineDeps {
   onFillsClaimed: (id: string) => void;
   /** The instance's signed position in a symbol, from its folded fills (base). */
   position: (id: string, symbol: string) => number;
+  /** A strategy step failed; the next step tries again. */
+  onStepError?: (id: string, error: Error) => void;
 }
 
 export class StrategyInstance {
@@ -173,6 +175,7 @@ export class StrategyInstance {
         (error: unknown) => {
           this.#failures++;
           this.#deps.log.warn('strategy step failed', { instance: this.id, error: (error as Error).message });
+          this.#deps.onStepError?.(this.id, error as Error);
           // Back off on repeated failures so a broken account is not hammered.
           this.#schedule(Math.min(this.#strategy.intervalMs * 2 ** this.#failures, 60_000));
         },
@@ -187,7 +190,10 @@ export class StrategyInstance {
     const id = this.id;
     const tag = orderTag(id);
     const journal = (orderId: string, symbol: string): void => {
-      const claimed = ledger.journalOrder({ exchange: session.exchangeId, account: session.accountId, orderId, instanceId: id, symbol }, clock.now());
+      const claimed = ledger.journalOrder(
+        { exchange: session.exchangeId, account: session.accountId, orderId, instanceId: id, symbol },
+        clock.now(),
+      );
       if (claimed > 0) onFillsClaimed(id);
     };
     return {
@@ -209,7 +215,10 @@ export class StrategyInstance {
         });
       },
       async place(request: OrderRequest): Promise<OpenOrder> {
-        const order = await session.createOrder({ ...request, clientOrderId: `${tag}${(clock.now() % 1e10).toString(36)}${(++orderSeq).toString(36)}` });
+        const order = await session.createOrder({
+          ...request,
+          clientOrderId: `${tag}${(clock.now() % 1e10).toString(36)}${(++orderSeq).toString(36)}`,
+        });
         journal(order.id, request.symbol);
         return order;
       },

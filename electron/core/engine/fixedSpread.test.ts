@@ -16,7 +16,14 @@ afterEach(async () => {
 });
 
 async function setup(params: Record<string, unknown>, extra: { ids?: string[]; dataDir?: string; sim?: Simulator } = {}) {
-  const sim = extra.sim ?? (await startSimulator({ port: 0, seed: 11, tickMs: 40, accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 1_000_000, BTC: 20, ETH: 200, SOL: 5000 } }] }));
+  const sim =
+    extra.sim ??
+    (await startSimulator({
+      port: 0,
+      seed: 11,
+      tickMs: 40,
+      accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 1_000_000, BTC: 20, ETH: 200, SOL: 5000 } }],
+    }));
   if (!extra.sim) cleanups.push(() => sim.close());
   const ids = extra.ids ?? ['mm'];
   const symbols = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
@@ -26,13 +33,24 @@ async function setup(params: Record<string, unknown>, extra: { ids?: string[]; d
       version: 2,
       syncIntervalMs: 300,
       accounts: [{ id: 'a', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k', secret: 's' } }],
-      instances: ids.map((id, i) => ({ id, type: 'fixed_spread', account: 'a', symbols: [symbols[i]], startTime: new Date(Date.now() - 1000).toISOString(), params: { intervalMs: 100, capital: 50_000, ...params } })),
+      instances: ids.map((id, i) => ({
+        id,
+        type: 'fixed_spread',
+        account: 'a',
+        symbols: [symbols[i]],
+        startTime: new Date(Date.now() - 1000).toISOString(),
+        params: { intervalMs: 100, capital: 50_000, ...params },
+      })),
     }),
     dataDir,
     log: silentLogger,
   });
   cleanups.push(() => host.close());
-  const client: ExchangeSession = createCcxtSession({ account: { id: 'a', exchange: 'binance', apiBaseUrl: sim.url }, credentials: { apiKey: 'k', secret: 's' }, symbols });
+  const client: ExchangeSession = createCcxtSession({
+    account: { id: 'a', exchange: 'binance', apiBaseUrl: sim.url },
+    credentials: { apiKey: 'k', secret: 's' },
+    symbols,
+  });
   cleanups.push(() => client.close());
   return { sim, host, client, dataDir };
 }

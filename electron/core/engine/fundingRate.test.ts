@@ -28,7 +28,11 @@ function host(sim: Simulator, dataDir: string, params: Record<string, unknown>):
       accounts: [{ id: 'a', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k', secret: 's' } }],
       instances: [
         {
-          id: 'arb', type: 'funding_rate', account: 'a', symbols: ['BTC/USDT', 'BTC/USDT:USDT'], startTime: new Date(Date.now() - 1000).toISOString(),
+          id: 'arb',
+          type: 'funding_rate',
+          account: 'a',
+          symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
+          startTime: new Date(Date.now() - 1000).toISOString(),
           params: { capital: 50_000, legFraction: 0.2, intervalMs: 200, fundingIntervalMs: 8 * 3_600_000, ...params },
         },
       ],
@@ -52,7 +56,11 @@ describe('funding_rate arbitrage', () => {
   it('opens the hedge above the entry threshold, receives funding on the short, exits below the exit threshold', async () => {
     // Funding 0.03 % per interval (≈ 33 %/year at 8 h) that settles every 2 s in the simulator.
     const sim = await startSimulator({
-      port: 0, seed: 8, tickMs: 50, fundingIntervalMs: 2000, fundingRate: { mean: 0.0003, sd: 0.00001 },
+      port: 0,
+      seed: 8,
+      tickMs: 50,
+      fundingIntervalMs: 2000,
+      fundingRate: { mean: 0.0003, sd: 0.00001 },
       accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 200_000 }, futuresUsdt: 200_000 }],
     });
     cleanups.push(() => sim.close());

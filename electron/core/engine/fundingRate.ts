@@ -60,7 +60,16 @@ export function legAmount(notional: number, price: number, spot: MarketRules, pe
 export class FundingRate implements Strategy {
   readonly intervalMs: number;
   #p: FundingRateParams;
-  #figures: FundingRateFigures = { kind: 'funding_rate', basis: null, fundingAccrued: 0, nextFundingTime: null, predictedRate: null, carryApr: null, hedgeImbalance: null, isHedged: false };
+  #figures: FundingRateFigures = {
+    kind: 'funding_rate',
+    basis: null,
+    fundingAccrued: 0,
+    nextFundingTime: null,
+    predictedRate: null,
+    carryApr: null,
+    hedgeImbalance: null,
+    isHedged: false,
+  };
 
   constructor(params: FundingRateParams) {
     this.#p = params;
@@ -74,14 +83,19 @@ export class FundingRate implements Strategy {
   #legs(ctx: StrategyContext): { spot: string; perp: string } {
     const perp = ctx.config.symbols.find((s) => s.includes(':'));
     const spot = ctx.config.symbols.find((s) => !s.includes(':'));
-    if (!perp || !spot) throw new Error(`funding_rate instance ${ctx.config.id} needs one spot and one perpetual symbol (e.g. BTC/USDT and BTC/USDT:USDT)`);
+    if (!perp || !spot)
+      throw new Error(`funding_rate instance ${ctx.config.id} needs one spot and one perpetual symbol (e.g. BTC/USDT and BTC/USDT:USDT)`);
     return { spot, perp };
   }
 
   async tick(ctx: StrategyContext): Promise<void> {
     await ctx.session.loadMarkets();
     const { spot, perp } = this.#legs(ctx);
-    const [funding, spotQuote, perpQuote] = await Promise.all([ctx.session.fetchFundingRate(perp), ctx.session.fetchQuote(spot), ctx.session.fetchQuote(perp)]);
+    const [funding, spotQuote, perpQuote] = await Promise.all([
+      ctx.session.fetchFundingRate(perp),
+      ctx.session.fetchQuote(spot),
+      ctx.session.fetchQuote(perp),
+    ]);
     const spotMid = (spotQuote.bid + spotQuote.ask) / 2;
     const mark = funding.markPrice ?? (perpQuote.bid + perpQuote.ask) / 2;
     const interval = funding.intervalMs ?? this.#p.fundingIntervalMs;
@@ -140,13 +154,15 @@ export class FundingRate implements Strategy {
       const q = await ctx.session.fetchQuote(perp);
       const rules = ctx.session.market(perp);
       const amount = floorTo(-perpQty, rules.stepSize);
-      if (amount >= rules.minAmount) await ctx.place({ symbol: perp, side: 'buy', amount, price: q.ask * (1 + slip), isPostOnly: false, isReduceOnly: true });
+      if (amount >= rules.minAmount)
+        await ctx.place({ symbol: perp, side: 'buy', amount, price: q.ask * (1 + slip), isPostOnly: false, isReduceOnly: true });
     }
     if (spotQty > 0) {
       const q = await ctx.session.fetchQuote(spot);
       const rules = ctx.session.market(spot);
       const amount = floorTo(spotQty, rules.stepSize);
-      if (amount >= rules.minAmount && amount * q.bid >= rules.minNotional) await ctx.place({ symbol: spot, side: 'sell', amount, price: q.bid * (1 - slip), isPostOnly: false });
+      if (amount >= rules.minAmount && amount * q.bid >= rules.minNotional)
+        await ctx.place({ symbol: spot, side: 'sell', amount, price: q.bid * (1 - slip), isPostOnly: false });
     }
   }
 

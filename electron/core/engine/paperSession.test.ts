@@ -17,7 +17,12 @@ afterEach(async () => {
 
 describe('paper mode', () => {
   it('trades the strategy on live prices with simulated fills and never touches the account', async () => {
-    sim = await startSimulator({ port: 0, seed: 3, tickMs: 50, accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 100_000, BTC: 1 } }] });
+    sim = await startSimulator({
+      port: 0,
+      seed: 3,
+      tickMs: 50,
+      accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 100_000, BTC: 1 } }],
+    });
     host = new Host({
       workspace: parseWorkspace({
         version: 2,
@@ -28,8 +33,24 @@ describe('paper mode', () => {
           { id: 'nokeys', exchange: 'binance', apiBaseUrl: sim.url },
         ],
         instances: [
-          { id: 'paper-btc', type: 'fixed_spread', account: 'nokeys', mode: 'paper', symbols: ['BTC/USDT'], startTime: new Date(Date.now() - 1000).toISOString(), params: { spreadBps: 4, orderFraction: 0.05, intervalMs: 150 } },
-          { id: 'paper-on-real', type: 'fixed_spread', account: 'real', mode: 'paper', symbols: ['BTC/USDT'], startTime: new Date(Date.now() - 1000).toISOString(), params: { spreadBps: 4, orderFraction: 0.05, intervalMs: 150 } },
+          {
+            id: 'paper-btc',
+            type: 'fixed_spread',
+            account: 'nokeys',
+            mode: 'paper',
+            symbols: ['BTC/USDT'],
+            startTime: new Date(Date.now() - 1000).toISOString(),
+            params: { spreadBps: 4, orderFraction: 0.05, intervalMs: 150 },
+          },
+          {
+            id: 'paper-on-real',
+            type: 'fixed_spread',
+            account: 'real',
+            mode: 'paper',
+            symbols: ['BTC/USDT'],
+            startTime: new Date(Date.now() - 1000).toISOString(),
+            params: { spreadBps: 4, orderFraction: 0.05, intervalMs: 150 },
+          },
         ],
       }),
       dataDir: mkdtempSync(join(tmpdir(), 'paper-')),

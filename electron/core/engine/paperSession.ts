@@ -73,7 +73,9 @@ export class PaperSession implements ExchangeSession {
   async fetchFills(symbol: string, since: number, limit: number, until: number | null): Promise<Fill[]> {
     // Bring the paper book up to date with the market before answering, as an exchange would be.
     if ([...this.#orders.values()].some((o) => o.symbol === symbol)) await this.fetchQuote(symbol);
-    return this.#fills.filter((f) => f.symbol === symbol && f.timestamp >= since && (until === null || f.timestamp <= until)).slice(0, limit);
+    return this.#fills
+      .filter((f) => f.symbol === symbol && f.timestamp >= since && (until === null || f.timestamp <= until))
+      .slice(0, limit);
   }
 
   async fetchFunding(): Promise<FundingEvent[]> {
@@ -96,7 +98,10 @@ export class PaperSession implements ExchangeSession {
     const quote = await this.fetchQuote(request.symbol);
     const crosses = request.side === 'buy' ? request.price >= quote.ask : request.price <= quote.bid;
     if (crosses && request.isPostOnly) {
-      throw new ExchangeError('exchange', `paper: OrderImmediatelyFillable: post-only ${request.side} at ${request.price} would immediately match`);
+      throw new ExchangeError(
+        'exchange',
+        `paper: OrderImmediatelyFillable: post-only ${request.side} at ${request.price} would immediately match`,
+      );
     }
     const seq = ++this.#seq;
     const order: PaperOrder = {

@@ -34,7 +34,13 @@ describe('fixed spread quoting', () => {
   });
 
   it('reads params with sane defaults and refuses nonsense', () => {
-    expect(fixedSpreadParams({})).toMatchObject({ spreadBps: 20, requoteBps: 5, orderFraction: 0.02, maxInventoryFraction: 0.25, skew: 0.5 });
+    expect(fixedSpreadParams({})).toMatchObject({
+      spreadBps: 20,
+      requoteBps: 5,
+      orderFraction: 0.02,
+      maxInventoryFraction: 0.25,
+      skew: 0.5,
+    });
     expect(fixedSpreadParams({ spreadBps: -3, orderFraction: 9, skew: 4 })).toMatchObject({ spreadBps: 20, orderFraction: 0.5, skew: 1 });
   });
 });

@@ -8,16 +8,47 @@ import { Ledger, SCHEMA_VERSION } from './ledger.ts';
 
 const path = () => join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger.sqlite');
 const fill = (id: string, ts: number, orderId: string | null = null): Fill => ({
-  id, orderId, symbol: 'BTC/USDT', side: 'buy', price: 100, amount: 1, cost: 100, fees: [], timestamp: ts, isMaker: true,
+  id,
+  orderId,
+  symbol: 'BTC/USDT',
+  side: 'buy',
+  price: 100,
+  amount: 1,
+  cost: 100,
+  fees: [],
+  timestamp: ts,
+  isMaker: true,
 });
 
 describe('ledger', () => {
   it('dedupes by (exchange, account, symbol, id) and moves the cursor with the write', () => {
     const l = new Ledger(path());
     const cursor = { instanceId: 'a', endpoint: 'myTrades', symbol: 'BTC/USDT', since: 2000 };
-    const first = l.appendFills({ exchange: 'binance', account: 'x', fills: [{ fill: fill('1', 1000), instanceId: 'a' }, { fill: fill('2', 2000), instanceId: 'a' }], cursor }, 1);
+    const first = l.appendFills(
+      {
+        exchange: 'binance',
+        account: 'x',
+        fills: [
+          { fill: fill('1', 1000), instanceId: 'a' },
+          { fill: fill('2', 2000), instanceId: 'a' },
+        ],
+        cursor,
+      },
+      1,
+    );
     expect(first.map((f) => f.id)).toEqual(['1', '2']);
-    const again = l.appendFills({ exchange: 'binance', account: 'x', fills: [{ fill: fill('2', 2000), instanceId: 'a' }, { fill: fill('3', 3000), instanceId: 'a' }], cursor: { ...cursor, since: 3000 } }, 2);
+    const again = l.appendFills(
+      {
+        exchange: 'binance',
+        account: 'x',
+        fills: [
+          { fill: fill('2', 2000), instanceId: 'a' },
+          { fill: fill('3', 3000), instanceId: 'a' },
+        ],
+        cursor: { ...cursor, since: 3000 },
+      },
+      2,
+    );
     expect(again.map((f) => f.id)).toEqual(['3']);
     // the same id on another account is another fill
     l.appendFills({ exchange: 'binance', account: 'y', fills: [{ fill: fill('1', 1000), instanceId: 'b' }], cursor: null }, 3);
@@ -31,7 +62,20 @@ describe('ledger', () => {
   it('a failed write leaves neither the fills nor the cursor', () => {
     const l = new Ledger(path());
     const bad = { ...fill('9', 1000), side: 'sideways' as 'buy' };
-    expect(() => l.appendFills({ exchange: 'binance', account: 'x', fills: [{ fill: fill('8', 900), instanceId: 'a' }, { fill: bad, instanceId: 'a' }], cursor: { instanceId: 'a', endpoint: 'myTrades', symbol: 'BTC/USDT', since: 1000 } }, 1)).toThrow();
+    expect(() =>
+      l.appendFills(
+        {
+          exchange: 'binance',
+          account: 'x',
+          fills: [
+            { fill: fill('8', 900), instanceId: 'a' },
+            { fill: bad, instanceId: 'a' },
+          ],
+          cursor: { instanceId: 'a', endpoint: 'myTrades', symbol: 'BTC/USDT', since: 1000 },
+        },
+        1,
+      ),
+    ).toThrow();
     expect(l.countFills()).toBe(0);
     expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBeNull();
   });
@@ -75,7 +119,10 @@ describe('ledger', () => {
 
   it('funding is deduplicated and summed per instance', () => {
     const l = new Ledger(path());
-    const ev = (id: string, amount: number) => ({ event: { id, symbol: 'BTC/USDT:USDT', amount, currency: 'USDT', timestamp: 1000 + Number(id) }, instanceId: 'arb' });
+    const ev = (id: string, amount: number) => ({
+      event: { id, symbol: 'BTC/USDT:USDT', amount, currency: 'USDT', timestamp: 1000 + Number(id) },
+      instanceId: 'arb',
+    });
     expect(l.appendFunding({ exchange: 'binance', account: 'x', events: [ev('1', 1.5), ev('2', -0.5)], cursor: null }, 1)).toBe(2);
     expect(l.appendFunding({ exchange: 'binance', account: 'x', events: [ev('2', -0.5), ev('3', 0.25)], cursor: null }, 2)).toBe(1);
     expect(l.fundingTotal('arb')).toBeCloseTo(1.25, 12);

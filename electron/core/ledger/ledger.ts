@@ -176,9 +176,21 @@ export class Ledger {
       );
       for (const { fill, instanceId } of batch.fills) {
         const result = insert.run(
-          batch.exchange, batch.account, fill.symbol, fill.id, instanceId, fill.orderId, fill.side,
-          fill.price, fill.amount, fill.cost, JSON.stringify(fill.fees), fill.timestamp,
-          fill.isMaker === null ? null : fill.isMaker ? 1 : 0, now, fill.exchangeRealizedPnl ?? null,
+          batch.exchange,
+          batch.account,
+          fill.symbol,
+          fill.id,
+          instanceId,
+          fill.orderId,
+          fill.side,
+          fill.price,
+          fill.amount,
+          fill.cost,
+          JSON.stringify(fill.fees),
+          fill.timestamp,
+          fill.isMaker === null ? null : fill.isMaker ? 1 : 0,
+          now,
+          fill.exchangeRealizedPnl ?? null,
         );
         if (Number(result.changes) > 0) inserted.push({ ...fill, instanceId });
       }
@@ -195,14 +207,27 @@ export class Ledger {
   }
 
   /** Inserts new funding payments (deduplicated like fills) and moves the cursor in the same transaction. */
-  appendFunding(batch: { exchange: string; account: string; events: { event: FundingEvent; instanceId: string }[]; cursor: FillBatch['cursor'] }, now: number): number {
+  appendFunding(
+    batch: { exchange: string; account: string; events: { event: FundingEvent; instanceId: string }[]; cursor: FillBatch['cursor'] },
+    now: number,
+  ): number {
     return this.transaction(() => {
       let inserted = 0;
       const insert = this.#stmt(
         'INSERT INTO funding (exchange, account, symbol, id, instance_id, amount, currency, ts, inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exchange, account, symbol, id) DO NOTHING',
       );
       for (const { event, instanceId } of batch.events) {
-        const r = insert.run(batch.exchange, batch.account, event.symbol, event.id, instanceId, event.amount, event.currency, event.timestamp, now);
+        const r = insert.run(
+          batch.exchange,
+          batch.account,
+          event.symbol,
+          event.id,
+          instanceId,
+          event.amount,
+          event.currency,
+          event.timestamp,
+          now,
+        );
         inserted += Number(r.changes);
       }
       if (batch.cursor) this.#writeCursor(batch.cursor, now);
@@ -211,9 +236,10 @@ export class Ledger {
   }
 
   fundingFor(instanceId: string, limit?: number): FundingEvent[] {
-    const sql = limit === undefined
-      ? 'SELECT id, symbol, amount, currency, ts FROM funding WHERE instance_id = ? ORDER BY ts, id'
-      : 'SELECT id, symbol, amount, currency, ts FROM funding WHERE instance_id = ? ORDER BY ts DESC, id DESC LIMIT ?';
+    const sql =
+      limit === undefined
+        ? 'SELECT id, symbol, amount, currency, ts FROM funding WHERE instance_id = ? ORDER BY ts, id'
+        : 'SELECT id, symbol, amount, currency, ts FROM funding WHERE instance_id = ? ORDER BY ts DESC, id DESC LIMIT ?';
     const rows = (limit === undefined ? this.#stmt(sql).all(instanceId) : this.#stmt(sql).all(instanceId, limit)) as unknown as {
       id: string;
       symbol: string;
@@ -231,7 +257,10 @@ export class Ledger {
 
   /** The newest fills first, for the detail view. */
   recentFills(instanceId: string, limit: number): StoredFill[] {
-    const rows = this.#stmt('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts DESC, CAST(id AS INTEGER) DESC LIMIT ?').all(instanceId, limit) as unknown as FillRow[];
+    const rows = this.#stmt('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts DESC, CAST(id AS INTEGER) DESC LIMIT ?').all(
+      instanceId,
+      limit,
+    ) as unknown as FillRow[];
     return rows.map(rowToFill);
   }
 
@@ -242,7 +271,10 @@ export class Ledger {
   }
 
   equitySamples(instanceId: string, since = 0): EquitySample[] {
-    const rows = this.#stmt('SELECT * FROM equity_samples WHERE instance_id = ? AND ts >= ? ORDER BY ts').all(instanceId, since) as unknown as {
+    const rows = this.#stmt('SELECT * FROM equity_samples WHERE instance_id = ? AND ts >= ? ORDER BY ts').all(
+      instanceId,
+      since,
+    ) as unknown as {
       instance_id: string;
       ts: number;
       total_pnl: number;
@@ -277,15 +309,19 @@ export class Ledger {
   }
 
   cursor(instanceId: string, endpoint: string, symbol: string): number | null {
-    const row = this.#stmt('SELECT since FROM cursors WHERE instance_id = ? AND endpoint = ? AND symbol = ?').get(instanceId, endpoint, symbol) as
-      | { since: number }
-      | undefined;
+    const row = this.#stmt('SELECT since FROM cursors WHERE instance_id = ? AND endpoint = ? AND symbol = ?').get(
+      instanceId,
+      endpoint,
+      symbol,
+    ) as { since: number } | undefined;
     return row ? Number(row.since) : null;
   }
 
   /** The instance's fills in fold order (time, then id). */
   fillsFor(instanceId: string): StoredFill[] {
-    const rows = this.#stmt('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id').all(instanceId) as unknown as FillRow[];
+    const rows = this.#stmt('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id').all(
+      instanceId,
+    ) as unknown as FillRow[];
     return rows.map(rowToFill);
   }
 
@@ -301,7 +337,10 @@ export class Ledger {
 
   /** Fills attributed to the instance and written after ledger row `rowid`, in fold order. */
   fillsAfter(instanceId: string, rowid: number): (StoredFill & { rowid: number })[] {
-    const rows = this.#stmt('SELECT rowid, * FROM fills WHERE instance_id = ? AND rowid > ? ORDER BY ts, CAST(id AS INTEGER), id').all(instanceId, rowid) as unknown as (FillRow & {
+    const rows = this.#stmt('SELECT rowid, * FROM fills WHERE instance_id = ? AND rowid > ? ORDER BY ts, CAST(id AS INTEGER), id').all(
+      instanceId,
+      rowid,
+    ) as unknown as (FillRow & {
       rowid: number;
     })[];
     return rows.map((r) => ({ ...rowToFill(r), rowid: Number(r.rowid) }));
@@ -313,18 +352,20 @@ export class Ledger {
   }
 
   countFills(instanceId?: string): number {
-    const row = (instanceId === undefined
-      ? this.#stmt('SELECT COUNT(*) AS n FROM fills').get()
-      : this.#stmt('SELECT COUNT(*) AS n FROM fills WHERE instance_id = ?').get(instanceId)) as { n: number };
+    const row = (
+      instanceId === undefined
+        ? this.#stmt('SELECT COUNT(*) AS n FROM fills').get()
+        : this.#stmt('SELECT COUNT(*) AS n FROM fills WHERE instance_id = ?').get(instanceId)
+    ) as { n: number };
     return Number(row.n);
   }
 
   /** Records that `instanceId` placed `orderId`, and claims fills of that order that arrived before the journal knew it. */
   journalOrder(entry: { exchange: string; account: string; orderId: string; instanceId: string; symbol: string }, now: number): number {
     return this.transaction(() => {
-      this.#stmt('INSERT OR IGNORE INTO orders (exchange, account, order_id, instance_id, symbol, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-        entry.exchange, entry.account, entry.orderId, entry.instanceId, entry.symbol, now,
-      );
+      this.#stmt(
+        'INSERT OR IGNORE INTO orders (exchange, account, order_id, instance_id, symbol, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(entry.exchange, entry.account, entry.orderId, entry.instanceId, entry.symbol, now);
       const claimed = this.#stmt(
         'UPDATE fills SET instance_id = ? WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ? AND instance_id IS NULL',
       ).run(entry.instanceId, entry.exchange, entry.account, entry.symbol, entry.orderId);
@@ -342,9 +383,9 @@ export class Ledger {
 
   /** Base amount the ledger holds for one order's fills. */
   filledAmount(exchange: string, account: string, symbol: string, orderId: string): number {
-    const row = this.#stmt('SELECT COALESCE(SUM(amount), 0) AS a FROM fills WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ?').get(
-      exchange, account, symbol, orderId,
-    ) as { a: number };
+    const row = this.#stmt(
+      'SELECT COALESCE(SUM(amount), 0) AS a FROM fills WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ?',
+    ).get(exchange, account, symbol, orderId) as { a: number };
     return Number(row.a);
   }
 
@@ -354,16 +395,18 @@ export class Ledger {
   }
 
   orderOwner(exchange: string, account: string, symbol: string, orderId: string): string | null {
-    const row = this.#stmt('SELECT instance_id FROM orders WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ?').get(exchange, account, symbol, orderId) as
-      | { instance_id: string }
-      | undefined;
+    const row = this.#stmt('SELECT instance_id FROM orders WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ?').get(
+      exchange,
+      account,
+      symbol,
+      orderId,
+    ) as { instance_id: string } | undefined;
     return row?.instance_id ?? null;
   }
 
   strategyState(id: string): StrategyState | null {
     const row = this.#stmt('SELECT id, status, allocation, running FROM strategy_state WHERE id = ?').get(id) as
-      | { id: string; status: StrategyStatus; allocation: number | null; running: number | null }
-      | undefined;
+      { id: string; status: StrategyStatus; allocation: number | null; running: number | null } | undefined;
     if (!row) return null;
     return { id: row.id, status: row.status, allocation: row.allocation, isRunning: row.running === null ? null : row.running === 1 };
   }
@@ -377,7 +420,12 @@ export class Ledger {
 
   audit(entry: Omit<AuditEntry, 'seq'>): void {
     this.#stmt('INSERT INTO audit (at, action, target, source, reason, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
-      entry.at, entry.action, entry.target, entry.source, entry.reason, entry.detail,
+      entry.at,
+      entry.action,
+      entry.target,
+      entry.source,
+      entry.reason,
+      entry.detail,
     );
   }
 

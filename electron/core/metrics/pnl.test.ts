@@ -60,7 +60,13 @@ describe('average-cost PnL', () => {
 
   it('sums every fee line, and keeps a third-asset fee apart instead of guessing its price', () => {
     const s = emptyFold('USDT');
-    foldFill(s, fill('buy', 1, 100, [{ currency: 'USDT', amount: 0.05 }, { currency: 'BNB', amount: 0.0002 }]));
+    foldFill(
+      s,
+      fill('buy', 1, 100, [
+        { currency: 'USDT', amount: 0.05 },
+        { currency: 'BNB', amount: 0.0002 },
+      ]),
+    );
     expect(s.fees).toBeCloseTo(0.05, 10);
     expect(s.unpricedFees.get('BNB')).toBeCloseTo(0.0002, 12);
   });
@@ -86,7 +92,10 @@ describe('average-cost PnL', () => {
           for (const st of steps) {
             const feeInBase = st.isBaseFee && st.isBuy;
             const feeAmount = feeInBase ? st.amount * st.feeRate : st.amount * st.price * st.feeRate;
-            foldFill(s, fill(st.isBuy ? 'buy' : 'sell', st.amount, st.price, [{ currency: feeInBase ? 'BTC' : 'USDT', amount: feeAmount }]));
+            foldFill(
+              s,
+              fill(st.isBuy ? 'buy' : 'sell', st.amount, st.price, [{ currency: feeInBase ? 'BTC' : 'USDT', amount: feeAmount }]),
+            );
             const sign = st.isBuy ? 1 : -1;
             quote -= sign * st.amount * st.price;
             base += sign * st.amount;

@@ -150,7 +150,12 @@ export function trade(pos: PositionState, signedQty: number, price: number): num
 }
 
 /** Marks open positions to `marks` (symbol → price); a symbol without a mark contributes 0 and is reported. */
-export function toMetrics(state: FoldState, marks: ReadonlyMap<string, number>, isEstimated: boolean, risk: RiskFigures = NO_RISK): Metrics {
+export function toMetrics(
+  state: FoldState,
+  marks: ReadonlyMap<string, number>,
+  isEstimated: boolean,
+  risk: RiskFigures = NO_RISK,
+): Metrics {
   let unrealizedPnl = 0;
   const positions: Record<string, number> = {};
   for (const [symbol, pos] of state.positions) {

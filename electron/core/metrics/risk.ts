@@ -33,7 +33,18 @@ export interface RiskState {
 }
 
 export function emptyRisk(): RiskState {
-  return { first: null, last: null, peakPnl: 0, peakEquity: 0, maxDrawdown: 0, maxDrawdownPct: null, growth: 1, day: null, growthAtDayStart: 1, dailyReturns: [] };
+  return {
+    first: null,
+    last: null,
+    peakPnl: 0,
+    peakEquity: 0,
+    maxDrawdown: 0,
+    maxDrawdownPct: null,
+    growth: 1,
+    day: null,
+    growthAtDayStart: 1,
+    dailyReturns: [],
+  };
 }
 
 export function foldRiskPoint(state: RiskState, p: RiskPoint): void {

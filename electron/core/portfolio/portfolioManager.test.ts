@@ -97,7 +97,13 @@ describe('inverse volatility policy', () => {
   it('weights live strategies by 1/σ; unknown σ gets the median weight; paused keep their capital', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'pm-')), 'ledger.sqlite');
     const vol: Record<string, number | null> = { a: 0.01, b: 0.02, c: null, d: 0.5 };
-    const pm = new PortfolioManager({ policy: 'inverse_volatility', targets: {}, ledger: new Ledger(path), now: () => 1, volatility: (id) => vol[id] ?? null });
+    const pm = new PortfolioManager({
+      policy: 'inverse_volatility',
+      targets: {},
+      ledger: new Ledger(path),
+      now: () => 1,
+      volatility: (id) => vol[id] ?? null,
+    });
     for (const id of ['a', 'b', 'c', 'd']) pm.add(id, true, 1000);
     pm.pause('d', true);
     const plan = pm.plan('inverse_volatility', true);

@@ -112,7 +112,10 @@ export class PortfolioManager {
    */
   plan(policy: RebalancePolicy, isDryRun: boolean): RebalancePlan {
     const entries = [...this.#entries.values()];
-    const totalCapital = round(entries.reduce((sum, e) => sum + e.allocation, 0), 2);
+    const totalCapital = round(
+      entries.reduce((sum, e) => sum + e.allocation, 0),
+      2,
+    );
     const live = entries.filter((e) => e.status === 'live');
     const fixed = entries.filter((e) => e.status !== 'live').reduce((sum, e) => sum + e.allocation, 0);
     const movable = totalCapital - fixed;
@@ -120,7 +123,12 @@ export class PortfolioManager {
     const targeted = live.filter((e) => (this.#targets[e.id] ?? 0) > 0);
     if (policy === 'inverse_volatility') {
       // Weight ∝ 1/σ. A strategy without enough history to measure σ gets the median weight of the others.
-      const inv = new Map(live.map((e) => [e.id, this.#volatility(e.id)] as const).filter((x): x is [string, number] => x[1] !== null && x[1] > 0).map(([id, v]) => [id, 1 / v]));
+      const inv = new Map(
+        live
+          .map((e) => [e.id, this.#volatility(e.id)] as const)
+          .filter((x): x is [string, number] => x[1] !== null && x[1] > 0)
+          .map(([id, v]) => [id, 1 / v]),
+      );
       const known = [...inv.values()].sort((a, b) => a - b);
       const median = known.length > 0 ? (known[Math.floor((known.length - 1) / 2)]! + known[Math.ceil((known.length - 1) / 2)]!) / 2 : 1;
       for (const e of live) weights.set(e.id, inv.get(e.id) ?? median);
@@ -133,7 +141,14 @@ export class PortfolioManager {
     const moves: RebalanceMove[] = entries.map((e) => {
       const w = weights.get(e.id);
       const after = w === undefined ? e.allocation : weightSum > 0 ? round((movable * w) / weightSum, 2) : e.allocation;
-      return { id: e.id, status: e.status, targetWeight: this.targetWeight(e.id), before: round(e.allocation, 2), after, move: round(after - e.allocation, 2) };
+      return {
+        id: e.id,
+        status: e.status,
+        targetWeight: this.targetWeight(e.id),
+        before: round(e.allocation, 2),
+        after,
+        move: round(after - e.allocation, 2),
+      };
     });
     return { policy, asOf: new Date(this.#now()).toISOString(), dryRun: isDryRun, applied: false, totalCapital, moves };
   }

@@ -181,7 +181,10 @@ export class PortfolioSync {
     const s = this.state(instance.id);
     const now = this.#o.clock.now();
     const isStale = s.lastGoodSyncAt === null || now - s.lastGoodSyncAt > 3 * this.#o.intervalMs;
-    const lastError = instance.sessionError !== null && s.lastError === null ? { at: new Date(now).toISOString(), kind: 'auth' as const, message: instance.sessionError } : s.lastError;
+    const lastError =
+      instance.sessionError !== null && s.lastError === null
+        ? { at: new Date(now).toISOString(), kind: 'auth' as const, message: instance.sessionError }
+        : s.lastError;
     return {
       state: instance.session === null || s.isLastAttemptFailed ? 'error' : isStale ? 'stale' : 'ok',
       lastGoodSyncAt: s.lastGoodSyncAt === null ? null : new Date(s.lastGoodSyncAt).toISOString(),
@@ -230,7 +233,8 @@ export class PortfolioSync {
       const absorbed = instance.session.takeFaults?.();
       if (absorbed && absorbed.count > 0) {
         s.retriedFaults += absorbed.count;
-        if (absorbed.last) s.lastFault = { at: new Date(absorbed.last.at).toISOString(), kind: absorbed.last.kind, message: absorbed.last.message };
+        if (absorbed.last)
+          s.lastFault = { at: new Date(absorbed.last.at).toISOString(), kind: absorbed.last.kind, message: absorbed.last.message };
       }
     }
     return true;
@@ -260,24 +264,43 @@ export class PortfolioSync {
     const limit = session.pageLimit ?? PAGE_LIMIT;
     for (const symbol of instance.config.symbols) {
       const shared = this.#sharesSymbol(instance, symbol);
-      await this.#pull(instance, FILLS_ENDPOINT, symbol, (since, until) => session.fetchFills(symbol, since, limit, until), (rows, cursor, now) => {
-        ledger.appendFills(
-          { exchange: session.exchangeId, account: session.accountId, fills: rows.map((fill) => ({ fill, instanceId: this.#owner(instance, fill, shared) })), cursor },
-          now,
-        );
-        // Fold in the same turn as the write: a fill the ledger holds is always in the position the strategy reads.
-        this.#foldNew(instance, s);
-      });
+      await this.#pull(
+        instance,
+        FILLS_ENDPOINT,
+        symbol,
+        (since, until) => session.fetchFills(symbol, since, limit, until),
+        (rows, cursor, now) => {
+          ledger.appendFills(
+            {
+              exchange: session.exchangeId,
+              account: session.accountId,
+              fills: rows.map((fill) => ({ fill, instanceId: this.#owner(instance, fill, shared) })),
+              cursor,
+            },
+            now,
+          );
+          // Fold in the same turn as the write: a fill the ledger holds is always in the position the strategy reads.
+          this.#foldNew(instance, s);
+        },
+      );
       if (isPerpetual(symbol)) {
-        await this.#pull(instance, FUNDING_ENDPOINT, symbol, (since, until) => session.fetchFunding(symbol, since, limit, until), (rows, cursor, now) => {
-          const events = shared ? rows.flatMap((event) => this.#splitFunding(instance, event)) : rows.map((event) => ({ event, instanceId: instance.id }));
-          const inserted = ledger.appendFunding({ exchange: session.exchangeId, account: session.accountId, events, cursor }, now);
-          if (inserted > 0) {
-            s.needsFundingRefresh = true;
-            // A split payment belongs partly to the other sharers too: they refresh their funding.
-            if (shared) for (const e of events) if (e.instanceId !== instance.id) this.state(e.instanceId).needsFundingRefresh = true;
-          }
-        });
+        await this.#pull(
+          instance,
+          FUNDING_ENDPOINT,
+          symbol,
+          (since, until) => session.fetchFunding(symbol, since, limit, until),
+          (rows, cursor, now) => {
+            const events = shared
+              ? rows.flatMap((event) => this.#splitFunding(instance, event))
+              : rows.map((event) => ({ event, instanceId: instance.id }));
+            const inserted = ledger.appendFunding({ exchange: session.exchangeId, account: session.accountId, events, cursor }, now);
+            if (inserted > 0) {
+              s.needsFundingRefresh = true;
+              // A split payment belongs partly to the other sharers too: they refresh their funding.
+              if (shared) for (const e of events) if (e.instanceId !== instance.id) this.state(e.instanceId).needsFundingRefresh = true;
+            }
+          },
+        );
       }
     }
     this.#foldNew(instance, s);
@@ -421,7 +444,11 @@ export class PortfolioSync {
     const session = instance.session;
     if (!session) return [];
     const book = session.exchangeId;
-    const sharers = this.#o.instances().filter((i) => i.config.account === instance.config.account && i.session?.exchangeId === book && i.config.symbols.includes(event.symbol));
+    const sharers = this.#o
+      .instances()
+      .filter(
+        (i) => i.config.account === instance.config.account && i.session?.exchangeId === book && i.config.symbols.includes(event.symbol),
+      );
     const positions = sharers.map((i) => ({ id: i.id, qty: this.#o.ledger.positionAt(i.id, event.symbol, event.timestamp) }));
     const net = positions.reduce((sum, p) => sum + p.qty, 0);
     // No attributable position (fills not synced yet, or a human's): keep it whole on this instance rather than lose it.
@@ -436,7 +463,13 @@ export class PortfolioSync {
     const book = instance.session?.exchangeId;
     return this.#o
       .instances()
-      .some((other) => other !== instance && other.config.account === instance.config.account && other.session?.exchangeId === book && other.config.symbols.includes(symbol));
+      .some(
+        (other) =>
+          other !== instance &&
+          other.config.account === instance.config.account &&
+          other.session?.exchangeId === book &&
+          other.config.symbols.includes(symbol),
+      );
   }
 
   /** Who owns a fill: the instance of its symbol, or, where instances share account and symbol, the one that placed its order. */

@@ -13,8 +13,25 @@ const DESIGN_EXAMPLE = {
     { id: 'main', exchange: 'bybit', credentials: { vault: 'bybit-main' } },
   ],
   instances: [
-    { id: 'mm-btc', type: 'fixed_spread', account: 'sim', mode: 'observe', symbols: ['BTC/USDT'], startTime: '2026-11-20T00:00:00Z', autoStart: true, params: {} },
-    { id: 'arb-btc', type: 'funding_rate', account: 'main', mode: 'live', symbols: ['BTC/USDT', 'BTC/USDT:USDT'], startTime: '2026-11-01T00:00:00Z', params: {} },
+    {
+      id: 'mm-btc',
+      type: 'fixed_spread',
+      account: 'sim',
+      mode: 'observe',
+      symbols: ['BTC/USDT'],
+      startTime: '2026-11-20T00:00:00Z',
+      autoStart: true,
+      params: {},
+    },
+    {
+      id: 'arb-btc',
+      type: 'funding_rate',
+      account: 'main',
+      mode: 'live',
+      symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
+      startTime: '2026-11-01T00:00:00Z',
+      params: {},
+    },
   ],
   portfolio: { policy: 'target_weights', targets: { 'mm-btc': 0.5, 'arb-btc': 0.5 } },
 };
@@ -42,14 +59,27 @@ describe('workspace file', () => {
   it('migrates a legacy single-strategy file to account "default" and one live instance named after the type', () => {
     const ws = parseWorkspace(LEGACY_EXAMPLE);
     expect(ws.version).toBe(2);
-    expect(ws.accounts).toEqual([{ id: 'default', exchange: 'binance', apiBaseUrl: 'http://127.0.0.1:9000', credentials: { apiKey: 'k1', secret: 's1' } }]);
+    expect(ws.accounts).toEqual([
+      { id: 'default', exchange: 'binance', apiBaseUrl: 'http://127.0.0.1:9000', credentials: { apiKey: 'k1', secret: 's1' } },
+    ]);
     expect(ws.instances).toHaveLength(1);
-    expect(ws.instances[0]).toMatchObject({ id: 'fixed_spread', type: 'fixed_spread', account: 'default', mode: 'live', symbols: ['BTC/USDT'] });
+    expect(ws.instances[0]).toMatchObject({
+      id: 'fixed_spread',
+      type: 'fixed_spread',
+      account: 'default',
+      mode: 'live',
+      symbols: ['BTC/USDT'],
+    });
   });
 
   it('refuses inline keys for a non-loopback exchange, naming the field', () => {
     const bad = structuredClone(DESIGN_EXAMPLE);
-    bad.accounts[0] = { id: 'sim', exchange: 'binance', apiBaseUrl: 'https://api.binance.com', credentials: { apiKey: 'k1', secret: 's1' } };
+    bad.accounts[0] = {
+      id: 'sim',
+      exchange: 'binance',
+      apiBaseUrl: 'https://api.binance.com',
+      credentials: { apiKey: 'k1', secret: 's1' },
+    };
     expect(() => parseWorkspace(bad)).toThrow(/accounts\.0\.credentials: inline credentials are accepted only with a loopback/);
   });
 

@@ -13,9 +13,7 @@ const id = z
 
 const credentialsSchema = z.union([
   z.object({ vault: z.string().min(1) }).strict(),
-  z
-    .object({ apiKey: z.string().min(1), secret: z.string().min(1), password: z.string().optional() })
-    .strict(),
+  z.object({ apiKey: z.string().min(1), secret: z.string().min(1), password: z.string().optional() }).strict(),
 ]);
 
 const accountSchema = z
@@ -63,7 +61,8 @@ export const workspaceSchema = z
   .superRefine((ws, ctx) => {
     const accountIds = new Set<string>();
     for (const [i, account] of ws.accounts.entries()) {
-      if (accountIds.has(account.id)) ctx.addIssue({ code: 'custom', path: ['accounts', i, 'id'], message: `duplicate account id "${account.id}"` });
+      if (accountIds.has(account.id))
+        ctx.addIssue({ code: 'custom', path: ['accounts', i, 'id'], message: `duplicate account id "${account.id}"` });
       accountIds.add(account.id);
       const creds = account.credentials;
       if (creds && 'apiKey' in creds && !isLoopbackUrl(account.apiBaseUrl)) {
@@ -76,7 +75,8 @@ export const workspaceSchema = z
     }
     const instanceIds = new Set<string>();
     for (const [i, instance] of ws.instances.entries()) {
-      if (instanceIds.has(instance.id)) ctx.addIssue({ code: 'custom', path: ['instances', i, 'id'], message: `duplicate instance id "${instance.id}"` });
+      if (instanceIds.has(instance.id))
+        ctx.addIssue({ code: 'custom', path: ['instances', i, 'id'], message: `duplicate instance id "${instance.id}"` });
       instanceIds.add(instance.id);
       if (!accountIds.has(instance.account)) {
         ctx.addIssue({ code: 'custom', path: ['instances', i, 'account'], message: `unknown account "${instance.account}"` });

@@ -9,6 +9,7 @@ import { mergeSnapshot } from '../bridge.ts';
 import type { AppCommands } from '../commands.ts';
 import { createStratdeskStore, type StratdeskState } from '../store/index.ts';
 import { initialSnapshotSlice } from '../store/snapshotSlice.ts';
+import { defaultPrefs } from '../store/prefsSlice.ts';
 import { makeHealth, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from '../testFixtures.ts';
 
 const noCommands: AppCommands = {
@@ -17,6 +18,14 @@ const noCommands: AppCommands = {
   planRebalance: async () => {},
   applyRebalance: async () => {},
   closeRebalance: () => {},
+  startInstance: async () => {},
+  stopInstance: async () => {},
+  runAction: async () => {},
+  askAction: () => {},
+  confirmPending: async () => {},
+  cancelPending: () => {},
+  loadDetail: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  exportCsv: async () => {},
 };
 
 const snapshot = makeSnapshot(3, [
@@ -67,15 +76,72 @@ describe('App markup', () => {
     expect(mm).not.toContain('>Resume</button>');
   });
 
-  it('offers Resume on a paused row and nothing on a stopped one', () => {
-    const html = render();
+  it('offers Resume and Stop on a paused row and only Start on a stopped one', () => {
+    const html = render({ instancesById: {} });
     const arb = row(html, 'arb-btc');
     expect(arb).toContain('data-status="paused"');
     expect(arb).toContain('>Resume</button>');
+    expect(arb).toContain('>Stop</button>');
     expect(arb).not.toContain('>Pause</button>');
     expect(arb).toContain('badge--mode-paper');
     const eth = row(html, 'mm-eth');
-    expect(eth).not.toContain('<button');
+    expect(eth).toContain('>Start</button>');
+    expect(eth).not.toContain('>Stop</button>');
+    expect(eth).not.toContain('>Pause</button>');
+  });
+
+  it('hatches paper and observe rows and keeps them out of the live totals', () => {
+    const html = render();
+    expect(row(html, 'mm-btc')).toContain('strategy-row--mode-observe');
+    expect(row(html, 'arb-btc')).toContain('strategy-row--mode-paper');
+    // Only mm-eth is live money: total PnL 11, equity 1000 + 11.
+    expect(html).toMatch(/data-testid="totals-total" data-value="11"/);
+    expect(html).toMatch(/data-testid="totals-equity" data-value="1011"/);
+    expect(html).toContain('data-testid="totals-not-money"');
+    expect(html).toContain('data-testid="totals-paper"');
+    expect(html).toContain('data-testid="totals-observe"');
+  });
+
+  it('groups rows by type with a live-money subtotal and a separate paper/observe line', () => {
+    const html = render();
+    expect(html).toContain('data-testid="group-fixed_spread"');
+    expect(html).toContain('data-testid="group-funding_rate"');
+    expect(html).toMatch(/data-testid="subtotal-fixed_spread" data-value="11"/);
+    expect(html).toContain('data-testid="subtotal-fixed_spread-other"');
+    // Group order follows the model's type order; the funding arb sits in its own group.
+    expect(html.indexOf('strategy-row-mm-eth')).toBeLessThan(html.indexOf('group-funding_rate'));
+    expect(html.indexOf('group-funding_rate')).toBeLessThan(html.indexOf('strategy-row-arb-btc'));
+  });
+
+  it('shows "—" for funding on a spot instance and the money where there is a perpetual', () => {
+    const html = render();
+    expect(row(html, 'mm-eth')).toMatch(/data-testid="funding"[^>]*><span class="na"/);
+    expect(row(html, 'arb-btc')).toContain('data-testid="funding"');
+  });
+
+  it('greys a stale row and shows the age of its data', () => {
+    const stale = makeStrategy('mm-eth', {
+      status: 'live',
+      health: makeHealth({ state: 'stale', lastGoodSyncAt: '2026-11-20T09:00:00Z' }),
+    });
+    const store = mergeSnapshot(initialSnapshotSlice(), makeSnapshot(4, [stale]));
+    const html = renderToStaticMarkup(createElement(App, { services: { store: createStratdeskStore(store), commands: noCommands } }));
+    const r = row(html, 'mm-eth');
+    expect(r).toContain('strategy-row--unhealthy');
+    expect(r).toContain('data-health="stale"');
+    expect(r).toMatch(/data-testid="age"[^>]*>\d+d \d+h ago/);
+  });
+
+  it('filters by text and status, and sorts by a column', () => {
+    const filtered = render({ prefs: { ...defaultPrefs(), filter: { text: 'eth', statuses: [], health: [] } } });
+    expect(filtered).toContain('strategy-row-mm-eth');
+    expect(filtered).not.toContain('strategy-row-mm-btc');
+    const paused = render({ prefs: { ...defaultPrefs(), filter: { text: '', statuses: ['paused'], health: [] } } });
+    expect(paused).toContain('strategy-row-arb-btc');
+    expect(paused).not.toContain('strategy-row-mm-eth');
+    const sorted = render({ prefs: { ...defaultPrefs(), sort: { key: 'total', dir: 'asc' } } });
+    expect(sorted.indexOf('strategy-row-mm-btc')).toBeLessThan(sorted.indexOf('strategy-row-mm-eth'));
+    expect(sorted).toContain('aria-sort="ascending"');
   });
 
   it('puts the last error and last good sync in the health tooltip', () => {
@@ -88,7 +154,9 @@ describe('App markup', () => {
   it('shows totals, the connection state and the Rebalance button', () => {
     const html = render({ totals: makeTotals({ totalPnl: 22, inError: 1 }), connection: 'connected', hasEverConnected: true });
     expect(html).toContain('data-testid="totals"');
-    expect(html).toContain('+22.00 USD');
+    expect(html).toContain('+11.00 USD');
+    expect(html).toMatch(/data-testid="sync-light" data-state="error"/);
+    expect(html).toContain('1 in error');
     expect(html).toMatch(/data-testid="connection" data-state="connected"/);
     expect(html).toContain('>Rebalance</button>');
     expect(render()).toMatch(/data-testid="connection" data-state="reconnecting"[^>]*>.*Connecting…/);

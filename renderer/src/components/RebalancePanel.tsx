@@ -1,4 +1,4 @@
-import type { RebalanceMove, RebalancePlan, RebalancePolicy } from '../../../shared/model.ts';
+import { REBALANCE_POLICIES, type RebalanceMove, type RebalancePlan, type RebalancePolicy } from '../../../shared/model.ts';
 import { formatMoney, formatTimestamp, formatWeight, moneyTone } from '../format.ts';
 import { useCommands, useStratdesk } from '../store/hooks.ts';
 import { StatusBadge } from './Badges.tsx';
@@ -10,9 +10,14 @@ const PLAN_CURRENCY = 'USD';
 const POLICY_LABEL: Record<RebalancePolicy, string> = {
   target_weights: 'Target weights',
   equal: 'Equal weights',
+  inverse_volatility: 'Inverse volatility',
 };
 
-function PlanRow({ move }: { move: RebalanceMove }) {
+function isPolicy(value: string): value is RebalancePolicy {
+  return (REBALANCE_POLICIES as readonly string[]).includes(value);
+}
+
+function PlanRow({ move, totalBefore, totalAfter }: { move: RebalanceMove; totalBefore: number; totalAfter: number }) {
   // Moves carry no currency of their own; the strategy's quote currency is the unit of its budget.
   const currency = useStratdesk((state) => state.strategiesById[move.id]?.metrics.quoteCurrency ?? PLAN_CURRENCY);
   return (
@@ -24,9 +29,11 @@ function PlanRow({ move }: { move: RebalanceMove }) {
       <td className="num">{formatWeight(move.targetWeight)}</td>
       <td className="num">
         <Money value={move.before} currency={currency} isSigned={false} />
+        <span className="subfigure">{formatWeight(totalBefore > 0 ? move.before / totalBefore : null)}</span>
       </td>
       <td className="num">
         <Money value={move.after} currency={currency} isSigned={false} />
+        <span className="subfigure">{formatWeight(totalAfter > 0 ? move.after / totalAfter : null)}</span>
       </td>
       <td className="num">
         <Money value={move.move} currency={currency} />
@@ -36,6 +43,8 @@ function PlanRow({ move }: { move: RebalanceMove }) {
 }
 
 function PlanTable({ plan }: { plan: RebalancePlan }) {
+  const totalBefore = plan.moves.reduce((sum, m) => sum + m.before, 0);
+  const totalAfter = plan.moves.reduce((sum, m) => sum + m.after, 0);
   return (
     <div className="table-scroll">
       <table className="grid plan" data-testid="rebalance-plan">
@@ -43,14 +52,14 @@ function PlanTable({ plan }: { plan: RebalancePlan }) {
           <tr>
             <th scope="col">Strategy</th>
             <th scope="col">Status</th>
-            <th scope="col" className="num">
+            <th scope="col" className="num" title="From the workspace's portfolio targets (read-only here)">
               Target weight
             </th>
             <th scope="col" className="num">
-              Before
+              Before (share)
             </th>
             <th scope="col" className="num">
-              After
+              After (share)
             </th>
             <th scope="col" className="num">
               Move
@@ -59,9 +68,25 @@ function PlanTable({ plan }: { plan: RebalancePlan }) {
         </thead>
         <tbody>
           {plan.moves.map((move) => (
-            <PlanRow key={move.id} move={move} />
+            <PlanRow key={move.id} move={move} totalBefore={totalBefore} totalAfter={totalAfter} />
           ))}
         </tbody>
+        <tfoot>
+          <tr className="subtotal-row">
+            <th scope="row" colSpan={3}>
+              Total
+            </th>
+            <td className="num">
+              <Money value={totalBefore} currency={PLAN_CURRENCY} isSigned={false} />
+            </td>
+            <td className="num">
+              <Money value={totalAfter} currency={PLAN_CURRENCY} isSigned={false} />
+            </td>
+            <td className="num">
+              <Money value={totalAfter - totalBefore} currency={PLAN_CURRENCY} />
+            </td>
+          </tr>
+        </tfoot>
       </table>
       {plan.moves.length === 0 && <p className="empty">No strategies to rebalance.</p>}
     </div>
@@ -94,16 +119,18 @@ export function RebalancePanel() {
         <label className="field">
           Policy
           <select
+            data-testid="rebalance-policy"
             value={policyValue}
             disabled={isApplying || rebalance.phase === 'applied'}
             onChange={(event) => {
               const value = event.target.value;
-              void commands.planRebalance(value === 'target_weights' || value === 'equal' ? value : null);
+              void commands.planRebalance(isPolicy(value) ? value : null);
             }}
           >
             <option value="">Workspace policy</option>
             <option value="target_weights">{POLICY_LABEL.target_weights}</option>
             <option value="equal">{POLICY_LABEL.equal}</option>
+            <option value="inverse_volatility">{POLICY_LABEL.inverse_volatility}</option>
           </select>
         </label>
       </div>
@@ -131,6 +158,12 @@ export function RebalancePanel() {
       )}
 
       {rebalance.phase !== 'loading' && <PlanTable plan={rebalance.plan} />}
+
+      <p className="muted small" data-testid="targets-readonly">
+        Target weights come from the workspace file and are read-only here: editing them needs a contract command (e.g.{' '}
+        <code>portfolio/setTargets</code>) that the host does not offer yet. Equal weights and inverse volatility ignore them. Paused and
+        stopped strategies keep their capital.
+      </p>
 
       <div className="panel-actions">
         {(rebalance.phase === 'plan' || rebalance.phase === 'applying') && (

@@ -1,56 +1,307 @@
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { useStratdesk } from '../store/hooks.ts';
+import type { InstanceType } from '../../../shared/model.ts';
+import { NOT_A_FIGURE, feesAsPnl, formatCount } from '../format.ts';
+import { useCommands, useStoreApi, useStratdesk } from '../store/hooks.ts';
+import type { SortKey, StratdeskState } from '../store/index.ts';
+import { ROW_HEIGHT, TYPE_LABEL, isStrategyKey, portfolioSums, rowOffset, tableKeys, windowRows, type MoneySums } from '../tableModel.ts';
+import { Money } from './Money.tsx';
 import { StrategyRow } from './StrategyRow.tsx';
 
-/** Re-renders only when the list of ids changes; each row watches its own strategy. */
-export function StrategiesTable() {
-  const ids = useStratdesk(useShallow((state) => state.strategyIds));
-  const hasSnapshot = useStratdesk((state) => state.seq !== null);
+interface Column {
+  key: SortKey | null;
+  label: string;
+  /** CSS class of its <col>: fixed widths, so a changed figure never makes the browser re-measure the whole table. */
+  col: string;
+  isNum?: boolean;
+  hint?: string;
+}
 
+const COLUMNS: readonly Column[] = [
+  { key: 'id', label: 'Strategy', col: 'c-id' },
+  { key: 'account', label: 'Account', col: 'c-account' },
+  { key: 'mode', label: 'Mode', col: 'c-mode', hint: 'live trades real money; paper is simulated; observe never trades' },
+  { key: 'status', label: 'Status', col: 'c-status' },
+  { key: 'health', label: 'Health', col: 'c-health', hint: 'Data age since the last good sync; hover or focus for the last error' },
+  { key: 'realized', label: 'Realized', col: 'c-money', isNum: true },
+  { key: 'fees', label: 'Fees', col: 'c-money-s', isNum: true, hint: 'Effect on PnL: − paid, + rebate' },
+  { key: 'funding', label: 'Funding', col: 'c-money-s', isNum: true, hint: '+ received, − paid; — where the instance has no perpetual' },
+  { key: 'unrealized', label: 'Unrealized', col: 'c-money', isNum: true },
+  { key: 'total', label: 'Total PnL', col: 'c-total', isNum: true, hint: 'Realized + unrealized + funding − fees' },
+  { key: 'trades', label: 'Trades', col: 'c-trades', isNum: true },
+  { key: null, label: 'PnL trend', col: 'c-spark', hint: 'Total PnL over the sampled history, then every sync' },
+  {
+    key: 'allocation',
+    label: 'Allocation',
+    col: 'c-alloc',
+    isNum: true,
+    hint: 'Capital budget; below: share of all capital now → target weight (bar, tick = target)',
+  },
+  { key: null, label: 'Actions', col: 'c-actions' },
+];
+
+function selectKeys(state: StratdeskState): string[] {
+  return tableKeys(state, state.prefs);
+}
+
+function SortHeader({ column }: { column: Column }) {
+  const sort = useStratdesk((state) => state.prefs.sort);
+  const toggleSort = useStratdesk((state) => state.toggleSort);
+  const className = column.isNum === true ? 'num' : undefined;
+  if (column.key === null) {
+    return (
+      <th scope="col" className={className} title={column.hint}>
+        {column.label === 'Actions' ? <span className="visually-hidden">Actions</span> : column.label}
+      </th>
+    );
+  }
+  const key = column.key;
+  const dir = sort?.key === key ? sort.dir : null;
+  return (
+    <th
+      scope="col"
+      className={className}
+      aria-sort={dir === null ? 'none' : dir === 'asc' ? 'ascending' : 'descending'}
+      title={column.hint}
+    >
+      <button type="button" className="sort-button" data-testid={`sort-${key}`} onClick={() => toggleSort(key)}>
+        {column.label}
+        <span className="sort-arrow" aria-hidden="true">
+          {dir === 'asc' ? '▲' : dir === 'desc' ? '▼' : ''}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+const GroupRow = memo(function GroupRow({ type, count }: { type: InstanceType; count: number }) {
+  return (
+    <tr className="group-row" data-testid={`group-${type}`}>
+      <th scope="rowgroup" colSpan={COLUMNS.length}>
+        {TYPE_LABEL[type]} <span className="group-count">{count}</span>
+      </th>
+    </tr>
+  );
+});
+
+function sumsCells(sums: MoneySums, currency: string) {
+  return (
+    <>
+      <td className="num cell-money">
+        <Money value={sums.realizedPnl} currency={currency} />
+      </td>
+      <td className="num cell-money">
+        <Money value={feesAsPnl(sums.fees)} currency={currency} />
+      </td>
+      <td className="num cell-money">
+        {sums.hasFunding ? <Money value={sums.funding} currency={currency} /> : <span className="na">{NOT_A_FIGURE}</span>}
+      </td>
+      <td className="num cell-money">
+        <Money value={sums.unrealizedPnl} currency={currency} />
+      </td>
+      <td className="num cell-money cell-total">
+        <Money value={sums.totalPnl} currency={currency} />
+      </td>
+      <td className="num">{formatCount(sums.tradeCount)}</td>
+      <td />
+      <td className="num cell-money">
+        <Money value={sums.allocation} currency={currency} isSigned={false} />
+      </td>
+      <td />
+    </>
+  );
+}
+
+function useTypeSums(type: InstanceType) {
+  const byId = useStratdesk((state) => state.strategiesById);
+  const ids = useStratdesk((state) => state.strategyIds);
+  return useMemo(() => portfolioSums(ids, byId, type), [ids, byId, type]);
+}
+
+/** Live money only: a subtotal never mixes simulated or foreign money into real. */
+const SubtotalRow = memo(function SubtotalRow({ type }: { type: InstanceType }) {
+  const sums = useTypeSums(type);
+  return (
+    <tr className="subtotal-row" data-testid={`subtotal-${type}`} data-value={sums.live.totalPnl}>
+      <th scope="row" colSpan={5}>
+        Subtotal, live money <span className="group-count">{sums.live.count}</span>
+      </th>
+      {sumsCells(sums.live, 'USD')}
+    </tr>
+  );
+});
+
+/** Paper and observe of the same type, summed apart and hatched like their rows. */
+const OtherRow = memo(function OtherRow({ type }: { type: InstanceType }) {
+  const sums = useTypeSums(type);
+  const other: MoneySums = { ...sums.paper };
+  for (const k of Object.keys(other) as (keyof MoneySums)[]) {
+    if (k === 'hasFunding') other.hasFunding = sums.paper.hasFunding || sums.observe.hasFunding;
+    else other[k] += sums.observe[k];
+  }
+  return (
+    <tr className="subtotal-row subtotal-row--not-money" data-testid={`subtotal-${type}-other`}>
+      <th scope="row" colSpan={5}>
+        Paper / observe, not in totals <span className="group-count">{other.count}</span>
+      </th>
+      {sumsCells(other, 'USD')}
+    </tr>
+  );
+});
+
+/** An empty row whose height stands in for the rows outside the window (set through the CSSOM: no style attributes under our CSP). */
+function Spacer({ px }: { px: number }) {
+  const ref = useRef<HTMLTableCellElement>(null);
+  useLayoutEffect(() => {
+    if (ref.current) ref.current.style.height = `${px}px`;
+  }, [px]);
+  if (px <= 0) return null;
+  return (
+    <tr className="spacer-row" aria-hidden="true">
+      <td ref={ref} colSpan={COLUMNS.length} />
+    </tr>
+  );
+}
+
+/** The scroller's scrollTop and height, as state, so the window follows scrolling and resizing. */
+function useViewport(ref: RefObject<HTMLDivElement | null>): { top: number; height: number } {
+  const [view, setView] = useState({ top: 0, height: 900 });
+  useEffect(() => {
+    const el = ref.current;
+    if (el === null) return;
+    const update = (): void =>
+      setView((v) => (v.top === el.scrollTop && v.height === el.clientHeight ? v : { top: el.scrollTop, height: el.clientHeight }));
+    update();
+    el.addEventListener('scroll', update, { passive: true });
+    const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(update);
+    observer?.observe(el);
+    return () => {
+      el.removeEventListener('scroll', update);
+      observer?.disconnect();
+    };
+  }, [ref]);
+  return view;
+}
+
+/** Re-renders only when the visible key list changes; each row watches its own strategy. */
+export function StrategiesTable() {
+  const keys = useStratdesk(useShallow(selectKeys));
+  const hasSnapshot = useStratdesk((state) => state.seq !== null);
+  const total = useStratdesk((state) => state.strategyIds.length);
+  const focusedId = useStratdesk((state) => state.focusedId);
+  const isDisconnected = useStratdesk((state) => state.connection !== 'connected' && state.hasEverConnected);
+  const commands = useCommands();
+  const store = useStoreApi();
+  const ids = keys.filter(isStrategyKey);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const view = useViewport(scrollRef);
+  // Only the rows in view (plus ~400 px either side) are rendered: 200 instances ticking every second
+  // cost the ~25 rows on screen, not 200 rows of React work, style and layout.
+  const win = windowRows(keys, view.top, view.height);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTableElement>): void => {
+    // Keys typed into a button or field inside the table belong to it.
+    if (event.target !== event.currentTarget || event.altKey || event.ctrlKey || event.metaKey) return;
+    const { setFocused, select, strategiesById } = store.getState();
+    const index = focusedId === null ? -1 : ids.indexOf(focusedId);
+    const move = (to: number): void => {
+      const next = ids[Math.max(0, Math.min(ids.length - 1, to))];
+      event.preventDefault();
+      if (next === undefined) return;
+      setFocused(next);
+      // The row may be outside the window (not in the DOM): scroll by its computed offset.
+      const scroller = scrollRef.current;
+      if (scroller === null) return;
+      const head = scroller.querySelector('thead')?.getBoundingClientRect().height ?? 0;
+      const top = head + rowOffset(keys, keys.indexOf(next));
+      const bottom = top + ROW_HEIGHT.strategy;
+      if (top - head < scroller.scrollTop) scroller.scrollTop = top - head;
+      else if (bottom > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = bottom - scroller.clientHeight;
+    };
+    switch (event.key) {
+      case 'ArrowDown':
+        move(index + 1);
+        return;
+      case 'ArrowUp':
+        move(index < 0 ? ids.length - 1 : index - 1);
+        return;
+      case 'Home':
+        move(0);
+        return;
+      case 'End':
+        move(ids.length - 1);
+        return;
+      case 'Enter':
+        if (focusedId !== null && index >= 0) {
+          select(focusedId);
+          event.preventDefault();
+        }
+        return;
+      case 'p':
+      case 'P': {
+        const s = focusedId === null ? undefined : strategiesById[focusedId];
+        if (s === undefined || index < 0) return;
+        if (s.status === 'live') commands.askAction(s.id, 'pause');
+        else if (s.status === 'paused') commands.askAction(s.id, 'resume');
+        event.preventDefault();
+        return;
+      }
+    }
+  };
+
+  const visibleCount = ids.length;
   return (
     <section className="panel" aria-labelledby="strategies-heading">
       <h2 id="strategies-heading" className="panel-title">
-        Strategies
+        Strategies{' '}
+        <span className="group-count" data-testid="visible-count">
+          {visibleCount === total ? `${total}` : `${visibleCount} of ${total}`}
+        </span>
+        <span className="keys-hint">↑↓ move · Enter details · p pause/resume</span>
       </h2>
-      <div className="table-scroll">
-        <table className="grid strategies">
+      <div className="table-scroll table-scroll--rows" ref={scrollRef} data-testid="strategies-scroll">
+        <table
+          className={`grid strategies${isDisconnected ? ' is-disconnected' : ''}`}
+          data-testid="strategies-table"
+          role="grid"
+          tabIndex={0}
+          aria-label="Strategies: arrow keys move, Enter opens details, p pauses or resumes"
+          aria-activedescendant={focusedId !== null && ids.includes(focusedId) ? `row-${focusedId}` : undefined}
+          onKeyDown={onKeyDown}
+        >
+          <colgroup>
+            {COLUMNS.map((column) => (
+              <col key={column.label} className={column.col} />
+            ))}
+          </colgroup>
           <thead>
             <tr>
-              <th scope="col">Strategy</th>
-              <th scope="col">Type</th>
-              <th scope="col">Account</th>
-              <th scope="col">Mode</th>
-              <th scope="col">Status</th>
-              <th scope="col">Health</th>
-              <th scope="col" className="num">
-                Realized
-              </th>
-              <th scope="col" className="num" title="Effect on PnL: − paid, + rebate">
-                Fees
-              </th>
-              <th scope="col" className="num" title="Realized + unrealized + funding − fees">
-                Total PnL
-              </th>
-              <th scope="col" className="num">
-                Trades
-              </th>
-              <th scope="col" className="num">
-                Allocation
-              </th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+              {COLUMNS.map((column) => (
+                <SortHeader key={column.label} column={column} />
+              ))}
             </tr>
           </thead>
           <tbody>
-            {ids.map((id) => (
-              <StrategyRow key={id} id={id} />
-            ))}
+            <Spacer px={win.above} />
+            {keys.slice(win.start, win.end).map((key, offset) => {
+              const index = win.start + offset;
+              if (key.startsWith('group:')) {
+                const type = key.slice(6) as InstanceType;
+                let count = 0;
+                for (let i = index + 1; i < keys.length && isStrategyKey(keys[i] ?? ':'); i++) count++;
+                return <GroupRow key={key} type={type} count={count} />;
+              }
+              if (key.startsWith('subtotal:')) return <SubtotalRow key={key} type={key.slice(9) as InstanceType} />;
+              if (key.startsWith('other:')) return <OtherRow key={key} type={key.slice(6) as InstanceType} />;
+              return <StrategyRow key={key} id={key} />;
+            })}
+            <Spacer px={win.below} />
           </tbody>
         </table>
       </div>
       {!hasSnapshot && <p className="empty">Waiting for the first snapshot from the host…</p>}
-      {hasSnapshot && ids.length === 0 && <p className="empty">No strategies in this workspace.</p>}
+      {hasSnapshot && total === 0 && <p className="empty">No strategies in this workspace.</p>}
+      {hasSnapshot && total > 0 && visibleCount === 0 && <p className="empty">No strategy matches the filters.</p>}
     </section>
   );
 }

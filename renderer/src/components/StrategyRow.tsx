@@ -1,14 +1,12 @@
-import { memo } from 'react';
-import type { Health, InstanceType } from '../../../shared/model.ts';
-import { feesAsPnl, formatCount, formatTimestamp, formatWeight } from '../format.ts';
+import { memo, type MouseEvent } from 'react';
+import type { Health } from '../../../shared/model.ts';
+import { NOT_A_FIGURE, feesAsPnl, formatCount, formatTimestamp, formatWeight } from '../format.ts';
 import { useCommands, useStratdesk } from '../store/hooks.ts';
+import { AllocationBar } from './AllocationBar.tsx';
 import { HealthBadge, ModeBadge, StatusBadge } from './Badges.tsx';
+import { LiveAge } from './LiveAge.tsx';
 import { Money } from './Money.tsx';
-
-const TYPE_LABEL: Record<InstanceType, string> = {
-  fixed_spread: 'Fixed spread',
-  funding_rate: 'Funding arb',
-};
+import { Sparkline } from './Sparkline.tsx';
 
 export function healthTooltip(health: Health): string {
   const lines = [`Health: ${health.state}`, `Last good sync: ${formatTimestamp(health.lastGoodSyncAt)}`];
@@ -19,22 +17,43 @@ export function healthTooltip(health: Health): string {
     lines.push('Last error: none');
   }
   if (health.failures > 0) lines.push(`Failed syncs in a row: ${health.failures}`);
+  // Faults a retry absorbed: the figures are fine, but an exchange that keeps timing out is worth knowing about.
+  const retried = (health as Partial<Health>).retriedFaults ?? 0;
+  const fault = (health as Partial<Health>).lastFault ?? null;
+  if (retried > 0) {
+    lines.push(
+      `Retried faults since start: ${retried}` +
+        (fault === null ? '' : `, last (${fault.kind}) at ${formatTimestamp(fault.at)}: ${fault.message}`),
+    );
+  }
   lines.push(`Figures from: ${health.source}`);
   return lines.join('\n');
 }
 
+/** A perpetual's ccxt symbol names its settle currency after a colon (BTC/USDT:USDT). */
+export function hasPerpetual(symbols: readonly string[] | undefined): boolean {
+  return symbols?.some((s) => s.includes(':')) ?? false;
+}
+
 /**
  * One strategy. Takes only the id and selects its own strategy, so a delta that replaces one
- * strategy object re-renders one row; `memo` keeps the table's re-render (a new id list) from
- * cascading into rows whose id did not change.
+ * strategy object re-renders one row; `memo` keeps the table's re-render (a new key list) from
+ * cascading into rows whose id did not change. Ages tick outside React (LiveAge).
  */
 export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
   const strategy = useStratdesk((state) => state.strategiesById[id]);
   const pending = useStratdesk((state) => state.pendingById[id]);
+  const isFocused = useStratdesk((state) => state.focusedId === id);
+  const isSelected = useStratdesk((state) => state.selectedId === id);
+  const isRunning = useStratdesk((state) => state.instancesById[id]?.running);
+  const isPerp = useStratdesk((state) => hasPerpetual(state.instancesById[id]?.symbols));
+  const totalAllocation = useStratdesk((state) => state.totals?.allocation ?? 0);
   const commands = useCommands();
+  const select = useStratdesk((state) => state.select);
   if (strategy === undefined) return null;
 
-  const { metrics, health, status } = strategy;
+  countRender(id);
+  const { metrics, health, status, mode } = strategy;
   const currency = metrics.quoteCurrency;
   const breakdown = [
     `Realized ${metrics.realizedPnl}`,
@@ -43,28 +62,63 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
     `Fees ${metrics.fees} (+ paid)`,
   ].join('\n');
   const isBusy = pending !== undefined;
+  const isLive = mode === 'live';
+  // Funding exists for perpetuals only: a spot market maker shows "—", not a misleading 0.00.
+  const hasFunding = isPerp || strategy.type === 'funding_rate' || metrics.funding !== 0;
+  const running = isRunning ?? status !== 'stopped';
+  const weight = totalAllocation > 0 ? strategy.allocation / totalAllocation : null;
+  const healthTip = healthTooltip(health);
+  const lastGood = health.lastGoodSyncAt === null ? null : Date.parse(health.lastGoodSyncAt);
+
+  const onClick = (event: MouseEvent<HTMLTableRowElement>): void => {
+    if ((event.target as HTMLElement).closest('button, a, input, select') !== null) return;
+    select(id);
+  };
+
+  const classes = [
+    'strategy-row',
+    `strategy-row--${status}`,
+    `strategy-row--mode-${mode}`,
+    health.state !== 'ok' ? 'strategy-row--unhealthy' : '',
+    isFocused ? 'is-focused' : '',
+    isSelected ? 'is-selected' : '',
+  ].join(' ');
 
   return (
-    <tr data-testid={`strategy-row-${id}`} data-status={status} className={`strategy-row strategy-row--${status}`}>
+    <tr
+      id={`row-${id}`}
+      data-testid={`strategy-row-${id}`}
+      data-status={status}
+      data-health={health.state}
+      data-mode={mode}
+      aria-selected={isFocused}
+      className={classes}
+      onClick={onClick}
+    >
       <td className="cell-id" title={id}>
         {id}
       </td>
-      <td className="cell-text">{TYPE_LABEL[strategy.type]}</td>
       <td className="cell-text">{strategy.account}</td>
       <td data-testid="mode">
-        <ModeBadge mode={strategy.mode} />
+        <ModeBadge mode={mode} />
       </td>
       <td data-testid="status">
         <StatusBadge status={status} />
       </td>
-      <td data-testid="health" title={healthTooltip(health)}>
-        <HealthBadge state={health.state} />
+      <td data-testid="health" className="cell-health" title={healthTip}>
+        <span className="health-cell" tabIndex={-1}>
+          <HealthBadge state={health.state} />
+          <LiveAge since={lastGood} oldAfterMs={health.state === 'ok' ? 30_000 : 0} hideBelowMs={health.state === 'ok' ? 10_000 : 0} />
+          <span className="health-tip" role="tooltip">
+            {healthTip}
+          </span>
+        </span>
       </td>
-      <td data-testid="realized" data-value={metrics.realizedPnl} className="num">
+      <td data-testid="realized" data-value={metrics.realizedPnl} className="num cell-money">
         <Money value={metrics.realizedPnl} currency={currency} isEstimated={metrics.isEstimated} />
       </td>
       {/* Shown as their effect on PnL (paid = −); data-value keeps the model's sign (+ = paid). */}
-      <td data-testid="fees" data-value={metrics.fees} className="num">
+      <td data-testid="fees" data-value={metrics.fees} className="num cell-money">
         <Money
           value={feesAsPnl(metrics.fees)}
           currency={currency}
@@ -72,36 +126,78 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
           detail="Fees shown as their effect on PnL: − paid, + rebate"
         />
       </td>
-      <td data-testid="total" data-value={metrics.totalPnl} className="num cell-total">
+      <td data-testid="funding" data-value={metrics.funding} className="num cell-money">
+        {hasFunding ? (
+          <Money value={metrics.funding} currency={currency} isEstimated={metrics.isEstimated} detail="+ received, − paid" />
+        ) : (
+          <span className="na" title="No funding: this instance trades no perpetual">
+            {NOT_A_FIGURE}
+          </span>
+        )}
+      </td>
+      <td data-testid="unrealized" data-value={metrics.unrealizedPnl} className="num cell-money">
+        <Money value={metrics.unrealizedPnl} currency={currency} isEstimated={metrics.isEstimated} />
+      </td>
+      <td data-testid="total" data-value={metrics.totalPnl} className="num cell-money cell-total">
         <Money value={metrics.totalPnl} currency={currency} isEstimated={metrics.isEstimated} detail={breakdown} />
       </td>
       <td data-testid="trade-count" data-value={metrics.tradeCount} className="num">
         {formatCount(metrics.tradeCount)}
       </td>
-      <td data-testid="allocation" data-value={strategy.allocation} className="num">
+      <td className="cell-spark">
+        <Sparkline id={id} currency={currency} />
+      </td>
+      <td data-testid="allocation" data-value={strategy.allocation} className="num cell-alloc">
         <Money value={strategy.allocation} currency={currency} isSigned={false} />
-        <span className="subfigure" title="Target weight from the portfolio policy">
-          target {formatWeight(strategy.targetWeight)}
+        <span
+          className="subfigure"
+          title={`Share of all capital now ${formatWeight(weight)}, the policy's target ${formatWeight(strategy.targetWeight)} (read-only)`}
+        >
+          <AllocationBar weight={weight} target={strategy.targetWeight} /> {formatWeight(weight)} → {formatWeight(strategy.targetWeight)}
         </span>
       </td>
       <td className="cell-actions">
-        {status === 'live' && (
-          <button type="button" className="button" disabled={isBusy} aria-busy={isBusy} onClick={() => void commands.pauseStrategy(id)}>
-            Pause
-          </button>
-        )}
-        {status === 'paused' && (
-          <button
-            type="button"
-            className="button button--accent"
-            disabled={isBusy}
-            aria-busy={isBusy}
-            onClick={() => void commands.resumeStrategy(id)}
-          >
-            Resume
-          </button>
-        )}
+        <div className="row-actions">
+          {status === 'live' && (
+            <button type="button" className="button" disabled={isBusy} aria-busy={isBusy} onClick={() => void commands.pauseStrategy(id)}>
+              Pause
+            </button>
+          )}
+          {status === 'paused' && (
+            <button
+              type="button"
+              className="button button--accent"
+              disabled={isBusy}
+              aria-busy={isBusy}
+              onClick={() => void commands.resumeStrategy(id)}
+            >
+              Resume
+            </button>
+          )}
+          {running ? (
+            <button type="button" className="button button--danger" disabled={isBusy} onClick={() => commands.askAction(id, 'stop')}>
+              Stop
+            </button>
+          ) : (
+            <button type="button" className="button" disabled={isBusy} aria-busy={isBusy} onClick={() => void commands.startInstance(id)}>
+              Start
+            </button>
+          )}
+          {!isLive && <span className="visually-hidden">{mode} mode: not live money</span>}
+        </div>
       </td>
     </tr>
   );
 });
+
+/**
+ * Render counts by row, for the benchmark's "one delta re-renders one row" check. Only the
+ * profiling build (`--mode profile`) exposes them; elsewhere this is one branch on a constant.
+ */
+const renderCounts: Record<string, number> | null = import.meta.env.MODE === 'profile' ? {} : null;
+if (renderCounts !== null && typeof window !== 'undefined')
+  (window as unknown as { __stratdeskRowRenders: Record<string, number> }).__stratdeskRowRenders = renderCounts;
+
+function countRender(id: string): void {
+  if (renderCounts !== null) renderCounts[id] = (renderCounts[id] ?? 0) + 1;
+}

@@ -31,3 +31,8 @@ export function useStratdesk<T>(selector: (state: StratdeskState) => T): T {
 export function useCommands(): AppCommands {
   return useServices().commands;
 }
+
+/** The store itself, for event handlers that read state without subscribing to it. */
+export function useStoreApi(): StratdeskStore {
+  return useServices().store;
+}

@@ -5,11 +5,25 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { initialSnapshotSlice, type SnapshotSlice } from './snapshotSlice.ts';
 import { createUiSlice, type UiSlice } from './uiSlice.ts';
+import { createPrefsSlice, type PrefsSlice } from './prefsSlice.ts';
+import { initialHistorySlice, type HistorySlice } from './historySlice.ts';
 
 export type { SnapshotSlice } from './snapshotSlice.ts';
-export type { ConnectionState, RebalanceUi, RowAction, UiError, UiSlice } from './uiSlice.ts';
+export type {
+  Alert,
+  AlertKind,
+  AlertSeverity,
+  ConnectionState,
+  PendingConfirm,
+  RebalanceUi,
+  RowAction,
+  UiError,
+  UiSlice,
+} from './uiSlice.ts';
+export type { Prefs, PrefsSlice, SortDir, SortKey, TableFilter, ThemeChoice } from './prefsSlice.ts';
+export type { HistorySlice, SparkPoint } from './historySlice.ts';
 
-export type StratdeskState = SnapshotSlice & UiSlice;
+export type StratdeskState = SnapshotSlice & HistorySlice & UiSlice & PrefsSlice;
 export type StratdeskStore = StoreApi<StratdeskState>;
 
 /**
@@ -19,7 +33,9 @@ export type StratdeskStore = StoreApi<StratdeskState>;
 export function createStratdeskStore(preloaded: Partial<StratdeskState> = {}): StratdeskStore {
   return createStore<StratdeskState>()((...args) => ({
     ...initialSnapshotSlice(),
+    ...initialHistorySlice(),
     ...createUiSlice(...args),
+    ...createPrefsSlice(...args),
     ...preloaded,
   }));
 }

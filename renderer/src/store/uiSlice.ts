@@ -12,7 +12,32 @@ import type { StratdeskState } from './index.ts';
  */
 export type ConnectionState = 'connected' | 'reconnecting';
 
-export type RowAction = 'pause' | 'resume';
+export type RowAction = 'pause' | 'resume' | 'start' | 'stop';
+
+/** An action waiting for the trader's yes: a stray key or click must not change what trades. */
+export interface PendingConfirm {
+  action: RowAction;
+  id: string;
+}
+
+export type AlertKind = 'health' | 'drawdown' | 'funding' | 'recovered';
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+
+export interface Alert {
+  /** Unique, increasing. */
+  id: number;
+  /** Milliseconds since epoch, when the renderer saw it. */
+  at: number;
+  kind: AlertKind;
+  severity: AlertSeverity;
+  /** Strategy id. */
+  target: string;
+  title: string;
+  message: string;
+}
+
+/** Alerts kept; older ones drop off. */
+export const MAX_ALERTS = 200;
 
 export interface UiError {
   /** Unique per banner, for React keys and dismissal. */
@@ -44,21 +69,43 @@ export interface UiSlice {
   /** Row actions in flight, by strategy id, so a row disables its button until the host answers. */
   pendingById: Readonly<Record<string, RowAction>>;
   rebalance: RebalanceUi;
+  /** Strategy whose detail panel is open. */
+  selectedId: string | null;
+  /** Row holding the keyboard focus in the table. */
+  focusedId: string | null;
+  confirm: PendingConfirm | null;
+  /** Newest last. */
+  alerts: readonly Alert[];
+  unreadAlerts: number;
+  isAlertsOpen: boolean;
   setConnection: (state: ConnectionState) => void;
   pushError: (source: string, error: { code: string; message: string }) => void;
   dismissError: (id: number) => void;
   setPending: (strategyId: string, action: RowAction | null) => void;
   setRebalance: (rebalance: RebalanceUi) => void;
+  select: (id: string | null) => void;
+  setFocused: (id: string | null) => void;
+  askConfirm: (confirm: PendingConfirm | null) => void;
+  pushAlerts: (alerts: readonly Omit<Alert, 'id'>[]) => void;
+  setAlertsOpen: (isOpen: boolean) => void;
+  clearAlerts: () => void;
 }
 
 export const createUiSlice: StateCreator<StratdeskState, [], [], UiSlice> = (set) => {
   let nextErrorId = 1;
+  let nextAlertId = 1;
   return {
     connection: 'reconnecting',
     hasEverConnected: false,
     errors: [],
     pendingById: {},
     rebalance: { phase: 'closed' },
+    selectedId: null,
+    focusedId: null,
+    confirm: null,
+    alerts: [],
+    unreadAlerts: 0,
+    isAlertsOpen: false,
     setConnection: (connection) =>
       set((state) => ({
         connection,
@@ -82,5 +129,19 @@ export const createUiSlice: StateCreator<StratdeskState, [], [], UiSlice> = (set
         return { pendingById };
       }),
     setRebalance: (rebalance) => set({ rebalance }),
+    select: (selectedId) => set(selectedId === null ? { selectedId } : { selectedId, focusedId: selectedId }),
+    setFocused: (focusedId) => set({ focusedId }),
+    askConfirm: (confirm) => set({ confirm }),
+    pushAlerts: (incoming) =>
+      set((state) => {
+        if (incoming.length === 0) return {};
+        const added = incoming.map((alert) => ({ ...alert, id: nextAlertId++ }));
+        return {
+          alerts: [...state.alerts, ...added].slice(-MAX_ALERTS),
+          unreadAlerts: state.isAlertsOpen ? 0 : state.unreadAlerts + added.length,
+        };
+      }),
+    setAlertsOpen: (isAlertsOpen) => set((state) => ({ isAlertsOpen, unreadAlerts: isAlertsOpen ? 0 : state.unreadAlerts })),
+    clearAlerts: () => set({ alerts: [], unreadAlerts: 0 }),
   };
 };

@@ -1,0 +1,61 @@
+import { useEffect, useRef } from 'react';
+import { formatAge } from '../format.ts';
+
+/**
+ * One shared 1 s clock for every age on screen. Ages are written straight into their text nodes
+ * instead of through React state: 200 rows each showing "4s ago" would otherwise make React commit
+ * 200 rows every second, and the table's promise is that a row re-renders only when its data changes.
+ */
+const tickers = new Set<() => void>();
+let timer: ReturnType<typeof setInterval> | null = null;
+
+function subscribe(tick: () => void): () => void {
+  tickers.add(tick);
+  if (timer === null) timer = setInterval(() => tickers.forEach((t) => t()), 1000);
+  return () => {
+    tickers.delete(tick);
+    if (tickers.size === 0 && timer !== null) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+}
+
+interface LiveAgeProps {
+  /** Milliseconds since epoch; null shows `never`. */
+  since: number | null;
+  /** Past this age the text gets `age--old` (greyed/amber by CSS). */
+  oldAfterMs?: number;
+  /** Younger than this, nothing is shown: a fresh figure needs no age, and 200 ticking cells cost a relayout a second. */
+  hideBelowMs?: number;
+  prefix?: string;
+}
+
+function ageText(since: number | null, prefix: string, hideBelowMs: number): string {
+  if (since === null) return `${prefix}never`;
+  const age = Date.now() - since;
+  return age < hideBelowMs ? '' : `${prefix}${formatAge(age)}`;
+}
+
+export function LiveAge({ since, oldAfterMs = 30_000, hideBelowMs = 0, prefix = '' }: LiveAgeProps) {
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const tick = (): void => {
+      const el = ref.current;
+      if (el === null) return;
+      // Write only what changed: an unchanged text node still costs style and layout when replaced.
+      const text = ageText(since, prefix, hideBelowMs);
+      if (el.textContent !== text) el.textContent = text;
+      const isOld = since === null || Date.now() - since > oldAfterMs;
+      if (el.classList.contains('age--old') !== isOld) el.classList.toggle('age--old', isOld);
+    };
+    tick();
+    return subscribe(tick);
+  }, [since, oldAfterMs, hideBelowMs, prefix]);
+  // Server rendering (tests) and the first paint get the text at render time.
+  return (
+    <span ref={ref} className="age" data-testid="age">
+      {ageText(since, prefix, hideBelowMs)}
+    </span>
+  );
+}

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { mergeSnapshot } from './bridge.ts';
+import { initialSnapshotSlice } from './store/snapshotSlice.ts';
+import { defaultPrefs, parsePrefs, type Prefs } from './store/prefsSlice.ts';
+import { drawdownSeries, portfolioSums, rowHeight, rowOffset, tableKeys, windowRows } from './tableModel.ts';
+import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy } from './testFixtures.ts';
+import { visibleRange } from './components/VirtualRows.tsx';
+import { sparkPath } from './components/Sparkline.tsx';
+import { toChartSeries } from './components/EquityChart.tsx';
+
+const strategies = [
+  makeStrategy('mm-b', { metrics: makeMetrics({ totalPnl: 5, fees: 2 }), allocation: 3000 }),
+  makeStrategy('arb', { type: 'funding_rate', metrics: makeMetrics({ totalPnl: -1, funding: 4 }), status: 'paused' }),
+  makeStrategy('mm-a', { metrics: makeMetrics({ totalPnl: 9, fees: 1 }), health: makeHealth({ state: 'error' }) }),
+  makeStrategy('mm-p', { mode: 'paper', metrics: makeMetrics({ totalPnl: 100 }) }),
+];
+const source = mergeSnapshot(initialSnapshotSlice(), {
+  ...makeSnapshot(1, strategies),
+  instances: strategies.map((s) => makeInstance(s.id, s.id === 'arb' ? { symbols: ['BTC/USDT', 'BTC/USDT:USDT'] } : {})),
+});
+const prefs = (over: Partial<Prefs> = {}): Prefs => ({ ...defaultPrefs(), ...over });
+
+describe('tableKeys', () => {
+  it('groups by type in model order with a subtotal each, host order inside when unsorted', () => {
+    expect(tableKeys(source, prefs())).toEqual([
+      'group:fixed_spread',
+      'mm-b',
+      'mm-a',
+      'mm-p',
+      'subtotal:fixed_spread',
+      'other:fixed_spread', // mm-p is paper: its money gets its own line
+      'group:funding_rate',
+      'arb',
+      'subtotal:funding_rate',
+    ]);
+  });
+
+  it('sorts inside each group by the displayed value; fees sort as their effect on PnL', () => {
+    expect(tableKeys(source, prefs({ sort: { key: 'total', dir: 'desc' } })).slice(1, 4)).toEqual(['mm-p', 'mm-a', 'mm-b']);
+    expect(tableKeys(source, prefs({ sort: { key: 'fees', dir: 'desc' } })).slice(1, 4)).toEqual(['mm-a', 'mm-p', 'mm-b']);
+    expect(tableKeys(source, prefs({ sort: { key: 'id', dir: 'asc' } })).slice(1, 4)).toEqual(['mm-a', 'mm-b', 'mm-p']);
+    expect(tableKeys(source, prefs({ sort: { key: 'health', dir: 'desc' } }))[1]).toBe('mm-a');
+  });
+
+  it('filters by words over id, account, type and symbols, and by chips; empty groups vanish', () => {
+    const f = (text: string, statuses: Prefs['filter']['statuses'] = [], health: Prefs['filter']['health'] = []) =>
+      tableKeys(source, prefs({ filter: { text, statuses, health } }));
+    expect(f('usdt:usdt')).toEqual(['group:funding_rate', 'arb', 'subtotal:funding_rate']);
+    expect(f('arbitrage')).toContain('arb');
+    expect(f('mm paper')).toEqual(['group:fixed_spread', 'mm-p', 'subtotal:fixed_spread', 'other:fixed_spread']);
+    expect(f('', ['paused'])).toEqual(['group:funding_rate', 'arb', 'subtotal:funding_rate']);
+    expect(f('', [], ['error', 'stale'])).toEqual(['group:fixed_spread', 'mm-a', 'subtotal:fixed_spread', 'other:fixed_spread']);
+    expect(f('nothing-matches')).toEqual([]);
+  });
+});
+
+describe('portfolioSums', () => {
+  it('keeps paper and observe out of the live sums, and counts status and health', () => {
+    const sums = portfolioSums(source.strategyIds, source.strategiesById);
+    expect(sums.live.count).toBe(3);
+    expect(sums.live.totalPnl).toBe(13);
+    expect(sums.live.equity).toBe(3000 + 1000 + 1000 + 13);
+    expect(sums.paper.totalPnl).toBe(100);
+    expect(sums.observe.count).toBe(0);
+    expect(sums.status).toEqual({ live: 3, paused: 1, stopped: 0 });
+    expect(sums.health).toEqual({ ok: 3, stale: 0, error: 1 });
+    expect(sums.live.hasFunding).toBe(true);
+    expect(portfolioSums(['mm-b'], source.strategiesById).live.hasFunding).toBe(false);
+  });
+
+  it('sums one type for a subtotal', () => {
+    expect(portfolioSums(source.strategyIds, source.strategiesById, 'funding_rate').live.funding).toBe(4);
+  });
+});
+
+describe('prefs', () => {
+  it('survive a round trip and reject whatever is not valid, field by field', () => {
+    const p = prefs({ sort: { key: 'total', dir: 'desc' }, theme: 'dark', panelWidth: 900, drawdownAlertPct: 0.1, isNotifying: true });
+    expect(parsePrefs(JSON.stringify(p))).toEqual(p);
+    const bad = parsePrefs(
+      JSON.stringify({
+        sort: { key: 'nope', dir: 'desc' },
+        theme: 'pink',
+        panelWidth: 99999,
+        drawdownAlertPct: 5,
+        filter: { text: 3, statuses: ['live', 'x'] },
+      }),
+    );
+    expect(bad.sort).toBeNull();
+    expect(bad.theme).toBe('system');
+    expect(bad.panelWidth).toBe(1200);
+    expect(bad.drawdownAlertPct).toBe(0.05);
+    expect(bad.filter).toEqual({ text: '', statuses: ['live'], health: [] });
+    expect(parsePrefs('{not json')).toEqual(defaultPrefs());
+  });
+});
+
+describe('windowRows', () => {
+  const keys = ['group:fixed_spread', ...Array.from({ length: 200 }, (_, i) => `s${i}`), 'subtotal:fixed_spread'];
+  it('renders the rows in view plus the overscan, with spacers standing in for the rest', () => {
+    const w = windowRows(keys, 0, 600, 400);
+    expect(w.start).toBe(0);
+    expect(w.above).toBe(0);
+    // 30 px group + 22 rows of 46 px reach past 1000 px.
+    expect(w.end).toBe(23);
+    const total = 30 + 200 * 46 + 30;
+    expect(w.below).toBe(total - (30 + 22 * 46));
+  });
+
+  it('starts lower down after scrolling, and keeps above + rows + below equal to the full height', () => {
+    const w = windowRows(keys, 46 * 100, 600, 400);
+    expect(w.start).toBeGreaterThan(80);
+    const rendered = keys.slice(w.start, w.end).reduce((sum, k) => sum + rowHeight(k), 0);
+    expect(w.above + rendered + w.below).toBe(30 + 200 * 46 + 30);
+    expect(rowOffset(keys, 1)).toBe(30);
+  });
+});
+
+describe('small pure helpers', () => {
+  it('visibleRange windows thousands of rows to the viewport plus overscan', () => {
+    expect(visibleRange(5000, 24, 288, 0)).toEqual({ start: 0, end: 20 });
+    expect(visibleRange(5000, 24, 288, 24 * 1000)).toEqual({ start: 992, end: 1020 });
+    expect(visibleRange(5000, 24, 288, 24 * 5000)).toEqual({ start: 4992, end: 5000 });
+    expect(visibleRange(0, 24, 288, 0)).toEqual({ start: 0, end: 0 });
+  });
+
+  it('drawdownSeries is equity below its running peak', () => {
+    const dd = drawdownSeries([
+      { t: 1, equity: 100 },
+      { t: 2, equity: 110 },
+      { t: 3, equity: 104 },
+      { t: 4, equity: 111 },
+    ]);
+    expect(dd.map((p) => p.value)).toEqual([0, 0, -6, 0]);
+  });
+
+  it('toChartSeries gives whole, strictly increasing seconds (last sample in a second wins)', () => {
+    expect(
+      toChartSeries([
+        { t: 1000, value: 1 },
+        { t: 1500, value: 2 },
+        { t: 900, value: 9 },
+        { t: 3000, value: 3 },
+        { t: 4000, value: NaN },
+      ]),
+    ).toEqual([
+      { time: 1, value: 2 },
+      { time: 3, value: 3 },
+    ]);
+  });
+
+  it('sparkPath scales time and value into the box; a flat line sits mid-height', () => {
+    expect(sparkPath([{ t: 0, v: 0 }])).toBe('');
+    expect(
+      sparkPath(
+        [
+          { t: 0, v: 0 },
+          { t: 10, v: 1 },
+        ],
+        12,
+        10,
+      ),
+    ).toBe('1.0,8.0 11.0,2.0');
+    expect(
+      sparkPath(
+        [
+          { t: 0, v: 5 },
+          { t: 10, v: 5 },
+        ],
+        12,
+        10,
+      ),
+    ).toBe('1.0,5.0 11.0,5.0');
+  });
+});

@@ -1,0 +1,247 @@
+/**
+ * What the strategies table shows, as pure functions of the store: filtering, sorting, grouping by
+ * type with subtotals, and the sums behind the header. Kept out of the components so they are unit
+ * tested and so the table selects one flat list of keys (cheap to compare, see `useShallow`).
+ */
+import type { HealthState, InstanceMode, InstanceType, InstanceView, StrategyStatus, StrategyView } from '../../shared/model.ts';
+import { INSTANCE_TYPES } from '../../shared/model.ts';
+import { feesAsPnl } from './format.ts';
+import type { Prefs, SortKey, TableFilter } from './store/index.ts';
+
+export const TYPE_LABEL: Record<InstanceType, string> = {
+  fixed_spread: 'Fixed spread (market making)',
+  funding_rate: 'Funding-rate arbitrage',
+};
+
+const MODE_RANK: Record<InstanceMode, number> = { live: 0, paper: 1, observe: 2 };
+const STATUS_RANK: Record<StrategyStatus, number> = { live: 0, paused: 1, stopped: 2 };
+const HEALTH_RANK: Record<HealthState, number> = { ok: 0, stale: 1, error: 2 };
+
+/** The value a column sorts by; money columns sort by what they display (fees as their effect on PnL). */
+export function sortValue(s: StrategyView, key: SortKey): number | string {
+  switch (key) {
+    case 'id':
+      return s.id;
+    case 'account':
+      return s.account;
+    case 'mode':
+      return MODE_RANK[s.mode];
+    case 'status':
+      return STATUS_RANK[s.status];
+    case 'health':
+      return HEALTH_RANK[s.health.state];
+    case 'realized':
+      return s.metrics.realizedPnl;
+    case 'fees':
+      return feesAsPnl(s.metrics.fees);
+    case 'funding':
+      return s.metrics.funding;
+    case 'unrealized':
+      return s.metrics.unrealizedPnl;
+    case 'total':
+      return s.metrics.totalPnl;
+    case 'trades':
+      return s.metrics.tradeCount;
+    case 'allocation':
+      return s.allocation;
+  }
+}
+
+export function matchesFilter(s: StrategyView, instance: InstanceView | undefined, filter: TableFilter): boolean {
+  if (filter.statuses.length > 0 && !filter.statuses.includes(s.status)) return false;
+  if (filter.health.length > 0 && !filter.health.includes(s.health.state)) return false;
+  const text = filter.text.trim().toLowerCase();
+  if (text === '') return true;
+  const haystack = [s.id, s.account, s.type, TYPE_LABEL[s.type], s.mode, ...(instance?.symbols ?? [])].join(' ').toLowerCase();
+  return text.split(/\s+/).every((word) => haystack.includes(word));
+}
+
+export const groupKey = (type: InstanceType): string => `group:${type}`;
+export const subtotalKey = (type: InstanceType): string => `subtotal:${type}`;
+/** The paper/observe line under a group's subtotal, present when the type has such strategies. */
+export const otherKey = (type: InstanceType): string => `other:${type}`;
+
+/** Structural keys contain a colon; strategy ids never do (the contract's id pattern has none). */
+export function isStrategyKey(key: string): boolean {
+  return !key.includes(':');
+}
+
+export interface TableSource {
+  strategyIds: readonly string[];
+  strategiesById: Readonly<Record<string, StrategyView>>;
+  instancesById: Readonly<Record<string, InstanceView>>;
+}
+
+/**
+ * The table's rows, top to bottom: for each type with visible rows, its header, its strategies
+ * (filtered, sorted; host order when unsorted), its live-money subtotal and, when the type has
+ * paper or observe strategies, their separate line.
+ */
+export function tableKeys(source: TableSource, prefs: Pick<Prefs, 'sort' | 'filter'>): string[] {
+  const visible: StrategyView[] = [];
+  for (const id of source.strategyIds) {
+    const s = source.strategiesById[id];
+    if (s !== undefined && matchesFilter(s, source.instancesById[id], prefs.filter)) visible.push(s);
+  }
+  const { sort } = prefs;
+  if (sort !== null) {
+    const sign = sort.dir === 'asc' ? 1 : -1;
+    // Stable: equal values keep the host's order, so rows do not shuffle on ties.
+    visible.sort((a, b) => {
+      const x = sortValue(a, sort.key);
+      const y = sortValue(b, sort.key);
+      const c = typeof x === 'string' || typeof y === 'string' ? String(x).localeCompare(String(y)) : x - y;
+      return c * sign;
+    });
+  }
+  const keys: string[] = [];
+  for (const type of INSTANCE_TYPES) {
+    const rows = visible.filter((s) => s.type === type);
+    if (rows.length === 0) continue;
+    keys.push(groupKey(type), ...rows.map((s) => s.id), subtotalKey(type));
+    const hasOther = source.strategyIds.some((id) => {
+      const s = source.strategiesById[id];
+      return s !== undefined && s.type === type && s.mode !== 'live';
+    });
+    if (hasOther) keys.push(otherKey(type));
+  }
+  return keys;
+}
+
+/** Money sums over a set of strategies, in USD (every quote currency here is USD-stable). */
+export interface MoneySums {
+  count: number;
+  realizedPnl: number;
+  /** + = paid, as the model keeps it. */
+  fees: number;
+  funding: number;
+  unrealizedPnl: number;
+  totalPnl: number;
+  allocation: number;
+  /** Σ allocation + totalPnl. */
+  equity: number;
+  tradeCount: number;
+  /** Some strategy here can have funding (an arbitrage, or funding already booked); else funding shows "—". */
+  hasFunding: boolean;
+}
+
+export function emptySums(): MoneySums {
+  return {
+    count: 0,
+    realizedPnl: 0,
+    fees: 0,
+    funding: 0,
+    unrealizedPnl: 0,
+    totalPnl: 0,
+    allocation: 0,
+    equity: 0,
+    tradeCount: 0,
+    hasFunding: false,
+  };
+}
+
+export function addTo(sums: MoneySums, s: StrategyView): void {
+  sums.count += 1;
+  sums.realizedPnl += s.metrics.realizedPnl;
+  sums.fees += s.metrics.fees;
+  sums.funding += s.metrics.funding;
+  sums.unrealizedPnl += s.metrics.unrealizedPnl;
+  sums.totalPnl += s.metrics.totalPnl;
+  sums.allocation += s.allocation;
+  sums.equity += s.allocation + s.metrics.totalPnl;
+  sums.tradeCount += s.metrics.tradeCount;
+  if (s.type === 'funding_rate' || s.metrics.funding !== 0) sums.hasFunding = true;
+}
+
+/**
+ * Paper and observe never count as live money: the headline figures sum `live`-mode strategies
+ * only; paper (simulated) and observe (an account Stratdesk does not trade) are summed apart.
+ */
+export interface PortfolioSums {
+  live: MoneySums;
+  paper: MoneySums;
+  observe: MoneySums;
+  status: Record<StrategyStatus, number>;
+  health: Record<HealthState, number>;
+  /** Newest last-good-sync over all strategies, ms; null before any. */
+  lastGoodSyncAt: number | null;
+}
+
+export function portfolioSums(ids: readonly string[], byId: Readonly<Record<string, StrategyView>>, type?: InstanceType): PortfolioSums {
+  const sums: PortfolioSums = {
+    live: emptySums(),
+    paper: emptySums(),
+    observe: emptySums(),
+    status: { live: 0, paused: 0, stopped: 0 },
+    health: { ok: 0, stale: 0, error: 0 },
+    lastGoodSyncAt: null,
+  };
+  for (const id of ids) {
+    const s = byId[id];
+    if (s === undefined || (type !== undefined && s.type !== type)) continue;
+    addTo(sums[s.mode], s);
+    sums.status[s.status] += 1;
+    sums.health[s.health.state] += 1;
+    const good = s.health.lastGoodSyncAt === null ? NaN : Date.parse(s.health.lastGoodSyncAt);
+    if (Number.isFinite(good) && (sums.lastGoodSyncAt === null || good > sums.lastGoodSyncAt)) sums.lastGoodSyncAt = good;
+  }
+  return sums;
+}
+
+/** The detail panel's drawdown series: equity minus its running peak (≤ 0), in quote. */
+export function drawdownSeries(points: readonly { t: number; equity: number }[]): { t: number; value: number }[] {
+  let peak = -Infinity;
+  return points.map((p) => {
+    peak = Math.max(peak, p.equity);
+    return { t: p.t, value: p.equity - peak };
+  });
+}
+
+/** Row heights in px, fixed by the stylesheet, so the windowed table knows every row's offset. */
+export const ROW_HEIGHT = { strategy: 46, other: 30 } as const;
+
+export function rowHeight(key: string): number {
+  return isStrategyKey(key) ? ROW_HEIGHT.strategy : ROW_HEIGHT.other;
+}
+
+/**
+ * The rows a window shows: [start, end) over `keys`, with the px above and below for spacers.
+ * Rows are not all one height (group and subtotal rows are shorter), hence the walk.
+ */
+export function windowRows(
+  keys: readonly string[],
+  scrollTop: number,
+  height: number,
+  overscanPx = 400,
+): { start: number; end: number; above: number; below: number } {
+  const from = Math.max(0, scrollTop - overscanPx);
+  const to = scrollTop + height + overscanPx;
+  let y = 0;
+  let start = keys.length;
+  let above = 0;
+  let end = keys.length;
+  for (let i = 0; i < keys.length; i++) {
+    const h = rowHeight(keys[i] as string);
+    if (start === keys.length && y + h > from) {
+      start = i;
+      above = y;
+    }
+    if (y >= to) {
+      end = i;
+      break;
+    }
+    y += h;
+  }
+  if (start === keys.length) above = y;
+  let total = y;
+  for (let i = end; i < keys.length; i++) total += rowHeight(keys[i] as string);
+  if (start > end) start = end;
+  return { start, end, above, below: total - y };
+}
+
+/** Offset of a row's top, px. */
+export function rowOffset(keys: readonly string[], index: number): number {
+  let y = 0;
+  for (let i = 0; i < index && i < keys.length; i++) y += rowHeight(keys[i] as string);
+  return y;
+}
