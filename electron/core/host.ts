@@ -144,6 +144,7 @@ export class Host {
   #resolve: CredentialResolver;
   readonly vault: Vault | null;
   #keychain: PasswordKeychain | null = null;
+  #sessions = new Map<string, ExchangeSession>();
 
   /** An instance's exchange session from its account's keys, or why there is none. */
   #buildSession(config: InstanceConfig): { session: ExchangeSession | null; error: string | null } {
@@ -155,7 +156,15 @@ export class Host {
     if (creds !== null && 'error' in creds) return { session: null, error: creds.error };
     if (creds) this.#secrets.push(creds.apiKey, creds.secret, ...(creds.password ? [creds.password] : []));
     try {
-      const session = this.#factory(account, creds, config);
+      // One ccxt client per account, shared by that account's instances: the same keys, one throttler
+      // (which is what the exchange enforces per key anyway), and ~1.5 MB of ccxt per client saved.
+      const key = `${account.id}|${creds ? 'keys' : 'public'}`;
+      let session = this.#sessions.get(key);
+      if (!session) {
+        const symbols = [...new Set(this.workspace.instances.filter((i) => i.account === account.id).flatMap((i) => i.symbols))];
+        session = this.#factory(account, creds, { ...config, symbols });
+        this.#sessions.set(key, session);
+      }
       return { session: config.mode === 'paper' ? new PaperSession(session, { clock: this.#clock }) : session, error: null };
     } catch (error) {
       return { session: null, error: (error as Error).message };
@@ -203,7 +212,7 @@ export class Host {
     this.#publishTimer?.cancel();
     await this.sync.stop();
     await this.engine.shutdown();
-    await Promise.allSettled(this.engine.all().map((i) => i.session?.close()));
+    await Promise.allSettled([...this.#sessions.values()].map((session) => session.close()));
     this.ledger.close();
   }
 
