@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type {
+  AccountTest,
   AllocationView,
   AuditView,
   CsvExport,
@@ -49,6 +50,7 @@ export const commandSchemas = {
     })
     .strict(),
   'vault/remove': z.object({ name: id }).strict(),
+  'account/test': z.object({ id }).strict(),
   'instance/detail': z.object({ id, fills: z.number().int().min(1).max(5000).optional() }).strict(),
   'instance/export': z.object({ id, kind: z.enum(['fills', 'funding', 'metrics']) }).strict(),
   'portfolio/history': z.object({ points: z.number().int().min(2).max(2000).optional() }).strict(),
@@ -76,6 +78,7 @@ export interface CommandOutputs {
   'vault/changePassword': VaultStatus;
   'vault/put': VaultStatus;
   'vault/remove': VaultStatus;
+  'account/test': AccountTest;
   'instance/detail': InstanceDetail;
   'instance/export': CsvExport;
   'portfolio/history': PortfolioHistory;

@@ -312,3 +312,14 @@ export interface VaultStatus {
   /** Unlock through the OS keychain: unavailable here, available, or a password is remembered. */
   keychain: 'unavailable' | 'available' | 'remembered';
 }
+
+/** The result of testing an account's key: one authenticated call, and the key's restrictions where the exchange tells. */
+export interface AccountTest {
+  account: string;
+  exchange: string;
+  ok: boolean;
+  /** What happened, in a sentence; never contains the key. */
+  message: string;
+  permissions: string[];
+  warnings: string[];
+}

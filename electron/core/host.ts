@@ -16,6 +16,7 @@ import {
 } from '../../shared/contract.ts';
 import {
   REBALANCE_POLICIES,
+  type AccountTest,
   type EquityPoint,
   type InstanceView,
   type Snapshot,
@@ -290,6 +291,8 @@ export class Host {
       case 'vault/put':
       case 'vault/remove':
         return this.#vaultCommand(name, input, source);
+      case 'account/test':
+        return ok(await this.testAccount(String(input['id'])));
       case 'instance/detail': {
         const instance = this.engine.get(String(input['id']));
         if (!instance) return fail('not_found', `no instance "${String(input['id'])}"`);
@@ -390,6 +393,37 @@ export class Host {
     // Names only: a vault action's audit line never carries a key or a password.
     if (name !== 'vault/status') this.#audit(name, typeof input['name'] === 'string' ? input['name'] : 'vault', source, null, null);
     return ok(await this.vaultStatus());
+  }
+
+  /** One authenticated call with the account's keys, and the key's restrictions where the exchange tells. */
+  async testAccount(id: string): Promise<AccountTest> {
+    const account = this.workspace.accounts.find((a) => a.id === id);
+    if (!account) return { account: id, exchange: '', ok: false, message: `no account "${id}"`, permissions: [], warnings: [] };
+    const base = { account: id, exchange: account.exchange };
+    const creds = this.#resolve(account);
+    if (creds === null) return { ...base, ok: false, message: 'this account has no keys', permissions: [], warnings: [] };
+    if ('error' in creds) return { ...base, ok: false, message: creds.error, permissions: [], warnings: [] };
+    let session: ExchangeSession | null = null;
+    try {
+      const symbols = [...new Set(this.workspace.instances.filter((i) => i.account === id).flatMap((i) => i.symbols))];
+      session = this.#factory(account, creds, {
+        id: `test-${id}`,
+        type: 'fixed_spread',
+        account: id,
+        mode: 'observe',
+        symbols: symbols.length > 0 ? symbols : ['BTC/USDT'],
+        startTime: new Date().toISOString(),
+        autoStart: false,
+        params: {},
+      });
+      const check = session.checkKey ? await session.checkKey() : { permissions: [], warnings: [], isRestrictionsKnown: false };
+      const message = check.isRestrictionsKnown ? 'the key works' : `the key works; ${account.exchange} does not say what else it may do`;
+      return { ...base, ok: true, message, permissions: check.permissions, warnings: check.warnings };
+    } catch (error) {
+      return { ...base, ok: false, message: (error as Error).message, permissions: [], warnings: [] };
+    } finally {
+      await session?.close().catch(() => undefined);
+    }
   }
 
   async vaultStatus(): Promise<VaultStatus> {

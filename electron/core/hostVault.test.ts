@@ -109,3 +109,50 @@ describe('keychain unlock', () => {
     await second.close();
   });
 });
+
+describe('account test', () => {
+  it('makes one authenticated call and warns about what the exchange reports (Binance and Bybit dialects), or says why it failed', async () => {
+    const s = await startSimulator({
+      port: 0,
+      seed: 1,
+      accounts: [
+        { apiKey: 'bn-key-12345678', secret: 'bn-secret', balances: { USDT: 1000 } },
+        { apiKey: 'by-key-12345678', secret: 'by-secret', dialect: 'bybit', balances: { USDT: 1000 } },
+      ],
+    });
+    sim = s;
+    host = new Host({
+      workspace: parseWorkspace({
+        version: 2,
+        accounts: [
+          { id: 'bn', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'bn-key-12345678', secret: 'bn-secret' } },
+          { id: 'by', exchange: 'bybit', apiBaseUrl: s.url, credentials: { apiKey: 'by-key-12345678', secret: 'by-secret' } },
+          { id: 'bad', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'revoked-key-0000', secret: 'x' } },
+          { id: 'locked', exchange: 'bybit', credentials: { vault: 'nope' } },
+        ],
+        instances: [
+          { id: 'obs', type: 'fixed_spread', account: 'bn', mode: 'observe', symbols: ['BTC/USDT'], startTime: new Date().toISOString() },
+        ],
+      }),
+      dataDir: mkdtempSync(join(tmpdir(), 'acct-')),
+      log: createLogger({ isQuiet: true, write: () => undefined }),
+    });
+    const bn = await host.execute('account/test', { id: 'bn' }, 'window');
+    expect(bn).toMatchObject({ ok: true, value: { ok: true, exchange: 'binance' } });
+    if (bn.ok) {
+      const v = bn.value as { permissions: string[]; warnings: string[] };
+      expect(v.permissions).toContain('spot and margin trading');
+      expect(v.warnings.join(' ')).toMatch(/no IP whitelist/);
+      expect(v.warnings.join(' ')).not.toMatch(/withdrawals/);
+    }
+    const by = await host.execute('account/test', { id: 'by' }, 'window');
+    expect(by).toMatchObject({ ok: true, value: { ok: true, exchange: 'bybit' } });
+    if (by.ok) expect((by.value as { warnings: string[] }).warnings.join(' ')).toMatch(/no IP whitelist/);
+    const bad = await host.execute('account/test', { id: 'bad' }, 'window');
+    expect(bad).toMatchObject({ ok: true, value: { ok: false } });
+    if (bad.ok) expect((bad.value as { message: string }).message).toMatch(/authentication|API-key|-2015/i);
+    const locked = await host.execute('account/test', { id: 'locked' }, 'window');
+    if (locked.ok) expect((locked.value as { message: string }).message).toMatch(/vault/);
+    expect(JSON.stringify([bn, by, bad])).not.toMatch(/bn-secret|by-secret|bn-key-12345678/);
+  }, 30_000);
+});

@@ -159,6 +159,21 @@ const signedRoutes: Record<string, SignedHandler> = {
     };
     return ctx.engine.myTrades(apiKey, query).map(wire.myTrade);
   },
+  // What Binance says about a key's permissions (a sapi endpoint; the key here trades, reads, has no IP whitelist, no withdrawals).
+  'GET /sapi/v1/account/apiRestrictions': (ctx) => ({
+    ipRestrict: false,
+    createTime: 0,
+    enableReading: true,
+    enableSpotAndMarginTrading: true,
+    enableWithdrawals: false,
+    enableInternalTransfer: false,
+    enableMargin: false,
+    enableFutures: true,
+    permitsUniversalTransfer: false,
+    enableVanillaOptions: false,
+    enablePortfolioMarginTrading: false,
+    tradingAuthorityExpirationTime: ctx.now() + 90 * 86_400_000,
+  }),
   'GET /api/v3/account': (ctx, apiKey, params) => {
     const account = ctx.engine.account(apiKey);
     if (account === undefined) throw errors.invalidApiKey();

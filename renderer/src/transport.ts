@@ -137,6 +137,8 @@ export function routeFor(name: CommandName, input: unknown): Route {
       return { method: 'POST', path: '/api/vault/password', body: input };
     case 'vault/put':
       return { method: 'POST', path: '/api/vault/entries', body: input };
+    case 'account/test':
+      return { method: 'POST', path: `/api/accounts/${id}/test` };
     case 'vault/remove': {
       const name = encodeURIComponent(String((input as { name?: unknown }).name ?? ''));
       return { method: 'DELETE', path: `/api/vault/entries/${name}` };

@@ -31,6 +31,7 @@ import {
   type ExchangeSession,
   type Fill,
   type AbsorbedFaults,
+  type KeyCheck,
   type FundingEvent,
   type FundingInfo,
   type PositionReport,
@@ -362,6 +363,22 @@ class CcxtSession implements ExchangeSession {
     });
   }
 
+  async checkKey(): Promise<KeyCheck> {
+    await this.loadMarkets();
+    const c = this.#client as unknown as Record<string, (params?: object) => Promise<unknown>>;
+    // The authenticated call: it fails with an auth error on a bad or revoked key.
+    await this.#read(() => this.#client.fetchBalance(this.exchangeId === 'bybit' ? { type: 'unified' } : {}));
+    if (this.exchangeId.startsWith('binance') && typeof c['sapiGetAccountApiRestrictions'] === 'function') {
+      const r = (await this.#read(() => c['sapiGetAccountApiRestrictions']!())) as Record<string, unknown>;
+      return binanceKeyCheck(r);
+    }
+    if (this.exchangeId === 'bybit' && typeof c['privateGetV5UserQueryApi'] === 'function') {
+      const r = (await this.#read(() => c['privateGetV5UserQueryApi']!())) as { result?: Record<string, unknown> };
+      return bybitKeyCheck(r.result ?? {});
+    }
+    return { permissions: [], warnings: [], isRestrictionsKnown: false };
+  }
+
   /** Failures absorbed by retries since the last call (the sync reports them in the instance's health). */
   takeFaults(): AbsorbedFaults {
     const taken = { ...this.#faults };
@@ -447,4 +464,38 @@ function intervalMs(value: unknown): number | null {
   if (!match) return null;
   const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
+}
+
+/** Binance's GET /sapi/v1/account/apiRestrictions, in the trader's words. */
+export function binanceKeyCheck(r: Record<string, unknown>): KeyCheck {
+  const flags: [string, string][] = [
+    ['enableReading', 'read'],
+    ['enableSpotAndMarginTrading', 'spot and margin trading'],
+    ['enableFutures', 'futures'],
+    ['enableMargin', 'margin loans'],
+    ['enableWithdrawals', 'withdrawals'],
+    ['enableInternalTransfer', 'internal transfers'],
+    ['permitsUniversalTransfer', 'universal transfers'],
+  ];
+  const permissions = flags.filter(([key]) => r[key] === true).map(([, name]) => name);
+  const warnings: string[] = [];
+  if (r['enableWithdrawals'] === true) warnings.push('withdrawals are enabled on this key: a trading bot never needs them');
+  if (r['ipRestrict'] !== true) warnings.push('no IP whitelist is set on this key: anyone who gets it can use it from anywhere');
+  return { permissions, warnings, isRestrictionsKnown: true };
+}
+
+/** Bybit's GET /v5/user/query-api result, in the trader's words. */
+export function bybitKeyCheck(r: Record<string, unknown>): KeyCheck {
+  const groups = (r['permissions'] ?? {}) as Record<string, unknown>;
+  const permissions = Object.entries(groups).flatMap(([group, list]) =>
+    Array.isArray(list) ? list.map((p) => `${group}: ${String(p)}`) : [],
+  );
+  const warnings: string[] = [];
+  const wallet = Array.isArray(groups['Wallet']) ? (groups['Wallet'] as unknown[]).map(String) : [];
+  if (wallet.some((p) => /withdraw/i.test(p))) warnings.push('withdrawals are enabled on this key: a trading bot never needs them');
+  const ips = Array.isArray(r['ips']) ? (r['ips'] as unknown[]).map(String) : [];
+  if (ips.length === 0 || ips.includes('*'))
+    warnings.push('no IP whitelist is set on this key: anyone who gets it can use it from anywhere');
+  if (r['readOnly'] === 1) permissions.unshift('read only');
+  return { permissions, warnings, isRestrictionsKnown: true };
 }

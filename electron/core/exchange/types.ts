@@ -123,6 +123,16 @@ export interface OrderRequest {
   isReduceOnly?: boolean;
 }
 
+/** What an authenticated check of a key found: what it may do, and what the trader should change. */
+export interface KeyCheck {
+  /** Permissions the exchange reports, in its own words (e.g. "spot trading", "withdrawals"). */
+  permissions: string[];
+  /** E.g. withdrawals enabled, no IP whitelist. */
+  warnings: string[];
+  /** False when the exchange has no endpoint that tells (the authenticated call still succeeded). */
+  isRestrictionsKnown: boolean;
+}
+
 /** Failed requests a session retried successfully (or is still retrying): not errors, but worth seeing. */
 export interface AbsorbedFaults {
   count: number;
@@ -158,6 +168,8 @@ export interface ExchangeSession {
   /** Account balances (`market` picks the wallet on exchanges that keep several). Optional: older fakes lack it. */
   fetchBalance?(market?: 'spot' | 'swap'): Promise<BalanceLine[]>;
   close(): Promise<void>;
+  /** One authenticated call, plus the key's restrictions where the exchange tells (Binance, Bybit). */
+  checkKey?(): Promise<KeyCheck>;
   /** Failures absorbed by retries since the last call; sessions without retries need not implement it. */
   takeFaults?(): AbsorbedFaults;
 }
