@@ -32,6 +32,13 @@ export interface SyncError {
   message: string;
 }
 
+export interface CatchUp {
+  /** ISO time the history has been read up to (the oldest cursor of the instance's symbols). */
+  readTo: string;
+  /** Share of the time from startTime to now already read, 0–1. */
+  progress: number;
+}
+
 export interface Health {
   state: HealthState;
   /** ISO time of the last sync that succeeded, null before the first. */
@@ -44,6 +51,8 @@ export interface Health {
   retriedFaults: number;
   /** The most recent of those, kept so a fault that a retry absorbed is still visible. */
   lastFault: SyncError | null;
+  /** While the first sync reads a long history (or the app catches up after days closed): how far it got. */
+  catchUp: CatchUp | null;
   source: MetricsSource;
 }
 

@@ -17,7 +17,6 @@ describe('fault suite', () => {
     expect(r.fills.ledger).toBe(r.fills.exchange);
     expect(r.funding.ledger).toBeCloseTo(r.funding.exchange, 6);
     expect(r.faultsVisible).toBeGreaterThanOrEqual(r.requestsFaulted);
-    expect(r.instancesThatSawFaults).toBe(20);
     // How fresh the unfaulted instances stay is a timing figure: it is measured in the bench
     // (docs/BENCHMARKS.md), not asserted here where other suites share the two cores.
   }, 120_000);

@@ -11,6 +11,7 @@ import { fail } from '../../shared/contract.ts';
 import { IPC_CHANNELS } from '../../shared/ipc.ts';
 import { boot, type Booted } from '../core/bootstrap.ts';
 import { createSafeStorageKeychain } from './keychain.ts';
+import { loadWindowState, rememberWindowState } from './windowState.ts';
 
 const APP_ORIGIN = 'app://stratdesk';
 const rendererDir = join(import.meta.dirname, '..', 'renderer');
@@ -76,13 +77,15 @@ function lockDown(): void {
   });
 }
 
-function createWindow(): BrowserWindow {
+function createWindow(dataDir: string): BrowserWindow {
+  const remembered = loadWindowState(dataDir);
   // AUXCLICK_JS_CHECK wants disableBlinkFeatures: 'Auxclick', a Blink feature that no longer exists
   // (electron/electron#10315); a middle-click opens a window through setWindowOpenHandler, which
   // lockDown() makes deny every window (electron/electron#28664).
   const win = /* eng-disable AUXCLICK_JS_CHECK */ new BrowserWindow({
-    width: 1400,
-    height: 900,
+    ...remembered.bounds,
+    minWidth: 960,
+    minHeight: 600,
     title: 'Stratdesk',
     backgroundColor: '#0f1115',
     webPreferences: {
@@ -98,6 +101,8 @@ function createWindow(): BrowserWindow {
   });
   const devUrl = process.env['ELECTRON_RENDERER_URL'];
   void (devUrl !== undefined && !app.isPackaged ? win.loadURL(devUrl) : win.loadURL(`${APP_ORIGIN}/index.html`));
+  if (remembered.isMaximized) win.maximize();
+  rememberWindowState(win, dataDir);
   return win;
 }
 
@@ -155,9 +160,9 @@ async function main(): Promise<void> {
   const lockVault = (): void => booted.host.vault?.lock();
   powerMonitor.on('lock-screen', lockVault);
   powerMonitor.on('suspend', lockVault);
-  createWindow();
+  createWindow(dataDir);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(dataDir);
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

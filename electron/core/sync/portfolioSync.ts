@@ -3,7 +3,7 @@
  * fetch what is new since its cursors, append it to the ledger, fold metrics. One instance failing
  * (timeout, 429, auth, bad payload) never stops or delays the others.
  */
-import type { ErrorKind, Health, Metrics, MetricsSource, SyncError } from '../../../shared/model.ts';
+import type { CatchUp, ErrorKind, Health, Metrics, MetricsSource, SyncError } from '../../../shared/model.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { StrategyInstance } from '../engine/botEngine.ts';
 import { ExchangeError, type Fill, type FundingEvent } from '../exchange/types.ts';
@@ -37,6 +37,8 @@ interface InstanceSyncState {
   lastFault: SyncError | null;
   /** Sync attempts that failed, since start (the fault suite compares these with what was injected). */
   failedSyncs: number;
+  /** Per endpoint|symbol that is still behind: how far it has read (ms). Empty once caught up. */
+  behind: Map<string, number>;
   isLastAttemptFailed: boolean;
   failures: number;
   notBefore: number;
@@ -141,6 +143,7 @@ export class PortfolioSync {
         retriedFaults: 0,
         lastFault: null,
         failedSyncs: 0,
+        behind: new Map(),
         isLastAttemptFailed: false,
         failures: 0,
         notBefore: 0,
@@ -192,6 +195,7 @@ export class PortfolioSync {
       failures: s.failures,
       retriedFaults: s.retriedFaults,
       lastFault: s.lastFault,
+      catchUp: this.#catchUp(instance, s, now),
       source: s.source,
     };
   }
@@ -328,6 +332,7 @@ export class PortfolioSync {
     const session = instance.session;
     if (!session) return;
     const { ledger, clock } = this.#o;
+    const state = this.state(instance.id);
     const startTime = Date.parse(instance.config.startTime);
     const window = session.fillWindowMs(symbol);
     let cursor = ledger.cursor(instance.id, endpoint, symbol);
@@ -342,6 +347,9 @@ export class PortfolioSync {
       const next = isFull ? maxTs : until !== null ? Math.max(until, maxTs) : maxTs;
       write(owned, { instanceId: instance.id, endpoint, symbol, since: next }, now);
       cursor = next;
+      // Still reading history (a full page, or a window that ends before now): show how far it got.
+      if (isFull || until !== null) state.behind.set(`${endpoint}|${symbol}`, next);
+      else state.behind.delete(`${endpoint}|${symbol}`);
       if (isFull) {
         if (maxTs <= since) break; // A page of one millisecond: continue next sync rather than loop.
         since = maxTs;
@@ -423,6 +431,13 @@ export class PortfolioSync {
     s.needsFundingRefresh = false;
     s.lastRowid = this.#o.ledger.maxRowid();
     s.needsRecompute = false;
+  }
+
+  #catchUp(instance: StrategyInstance, s: InstanceSyncState, now: number): CatchUp | null {
+    if (s.behind.size === 0) return null;
+    const start = Date.parse(instance.config.startTime);
+    const readTo = Math.min(...s.behind.values());
+    return { readTo: new Date(readTo).toISOString(), progress: now > start ? Math.max(0, Math.min(1, (readTo - start) / (now - start))) : 1 };
   }
 
   /** A strategy step failed (the next step retries it): it shows in health like a retried request. */
