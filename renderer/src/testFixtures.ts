@@ -10,6 +10,7 @@ export function makeHealth(overrides: Partial<Health> = {}): Health {
     failures: 0,
     retriedFaults: 0,
     lastFault: null,
+    catchUp: null,
     source: 'exchange',
     ...overrides,
   };

@@ -437,7 +437,10 @@ export class PortfolioSync {
     if (s.behind.size === 0) return null;
     const start = Date.parse(instance.config.startTime);
     const readTo = Math.min(...s.behind.values());
-    return { readTo: new Date(readTo).toISOString(), progress: now > start ? Math.max(0, Math.min(1, (readTo - start) / (now - start))) : 1 };
+    return {
+      readTo: new Date(readTo).toISOString(),
+      progress: now > start ? Math.max(0, Math.min(1, (readTo - start) / (now - start))) : 1,
+    };
   }
 
   /** A strategy step failed (the next step retries it): it shows in health like a retried request. */
