@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startDemo, type Demo } from './demo.ts';
 import { Host, type HostOptions } from './host.ts';
 import type { Logger } from './log.ts';
+import { preloadExchanges } from './exchange/ccxtLoader.ts';
 import { Vault } from './vault/vault.ts';
 import { loadWorkspaceFile } from './workspace/workspace.ts';
 
@@ -60,6 +61,8 @@ export async function boot(options: BootOptions): Promise<Booted> {
     });
   } else {
     const workspace = await loadWorkspaceFile(workspacePath);
+    // Only the exchanges this workspace uses are loaded (all of ccxt costs ~100 MB of memory).
+    await preloadExchanges(workspace.accounts.map((a) => a.exchange));
     host = new Host({ vault, ...options.hostOptions, workspace, dataDir, ...(options.log ? { log: options.log } : {}) });
   }
   host.start();

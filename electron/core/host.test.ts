@@ -161,22 +161,19 @@ describe('host with real ccxt against the simulator', () => {
     expect(a?.metrics.tradeCount).toBe(countAtPause);
     expect(await client.fetchOpenOrders('BTC/USDT')).toEqual([]);
 
-    // Ledger vs the simulator's own record: same fills, none twice.
+    // Ledger vs the simulator's own record: the paused instance's fills exactly; the one still
+    // trading may have fills newer than our last sync, but nothing the exchange does not know.
+    await h.sync.syncNow();
     for (const [id, symbol] of [
       ['mm-a', 'BTC/USDT'],
       ['mm-b', 'ETH/USDT'],
     ] as const) {
-      const simIds = s
-        .trades('good-key', symbol)
-        .map((t) => String(t.id))
-        .sort();
-      const ledgerIds = h.ledger
-        .fillsFor(id)
-        .map((f) => f.id)
-        .sort();
+      const simIds = new Set(s.trades('good-key', symbol).map((t) => String(t.id)));
+      const ledgerIds = h.ledger.fillsFor(id).map((f) => f.id);
       expect(new Set(ledgerIds).size).toBe(ledgerIds.length);
-      expect(simIds.slice(0, ledgerIds.length)).toEqual(ledgerIds.slice(0, simIds.length));
       expect(ledgerIds.length).toBeGreaterThan(0);
+      for (const fid of ledgerIds) expect(simIds.has(fid)).toBe(true);
+      if (id === 'mm-a') expect(ledgerIds.length).toBe(simIds.size);
     }
     const audit = h.ledger.auditLog();
     expect(audit[0]).toMatchObject({ action: 'strategy/pause', target: 'mm-a', source: 'api', reason: 'test' });

@@ -18,8 +18,8 @@
  * Every request of every session draws from the shared per-host weight budget (weightBudget.ts,
  * wired in ccxtTransport.ts).
  */
-import ccxt from 'ccxt';
 import type { Exchange } from 'ccxt';
+import { ccxtErrors, exchangeClass, isCcxtExchange } from './ccxtLoader.ts';
 import type { ErrorKind } from '../../../shared/model.ts';
 import type { AccountConfig } from '../workspace/workspace.ts';
 import { instrumentClient, responseMetaOf, runInCallScope } from './ccxtTransport.ts';
@@ -87,9 +87,14 @@ export function createCcxtSession(options: CcxtSessionOptions): ExchangeSession 
  */
 export function createCcxtClient(options: CcxtSessionOptions): Exchange {
   const { account, credentials } = options;
-  const ExchangeClass = (ccxt as unknown as Record<string, new (config: object) => Exchange>)[account.exchange];
-  if (typeof ExchangeClass !== 'function' || !ccxt.exchanges.includes(account.exchange)) {
-    throw new ExchangeError('internal', `unknown exchange "${account.exchange}" (not a ccxt exchange id)`);
+  const ExchangeClass = exchangeClass(account.exchange);
+  if (ExchangeClass === undefined) {
+    throw new ExchangeError(
+      'internal',
+      isCcxtExchange(account.exchange)
+        ? `exchange "${account.exchange}" is not loaded yet (preloadExchanges)`
+        : `unknown exchange "${account.exchange}" (not a ccxt exchange id)`,
+    );
   }
   const marketTypes = marketTypesFor(account.exchange, options.symbols);
   const client = new ExchangeClass({
@@ -402,7 +407,7 @@ class CcxtSession implements ExchangeSession {
       error: new ExchangeError(kind, text, retryAfterMs),
       isRetryable: isIdempotent && RETRYABLE.has(kind),
       // ccxt maps -1021 to InvalidNonce, except on Binance's portfolio-margin host (BadRequest): match the code too.
-      isClockSkew: error instanceof ccxt.InvalidNonce || /"code"\s*:\s*-1021\b/.test(message),
+      isClockSkew: isCcxt(error, 'InvalidNonce') || /"code"\s*:\s*-1021\b/.test(message),
     };
   }
 
@@ -417,20 +422,25 @@ class CcxtSession implements ExchangeSession {
  * What kind of failure `error` is. `status` is the HTTP status of the response ccxt raised it for
  * (null when there was none: a network error, a timeout, a parse error after a 200).
  */
+function isCcxt(error: unknown, name: string): boolean {
+  const cls = ccxtErrors[name];
+  return cls !== undefined && error instanceof cls;
+}
+
 export function classifyKind(error: unknown, message: string, status: number | null = null): ErrorKind {
   // Binance maps -2015 to DDoSProtection once a session has authenticated; the code says what it is.
   if (/"code"\s*:\s*-(2015|2014|1022)\b|Invalid API-key/.test(message)) return 'auth';
-  if (error instanceof ccxt.AuthenticationError || status === 401) return 'auth';
+  if (isCcxt(error, 'AuthenticationError') || status === 401) return 'auth';
   if (status === 418 || status === 429) return 'rate_limit';
-  if (error instanceof ccxt.RateLimitExceeded || error instanceof ccxt.DDoSProtection) return 'rate_limit';
-  if (error instanceof ccxt.RequestTimeout) return 'timeout';
-  if (error instanceof ccxt.BadResponse) return 'bad_payload';
+  if (isCcxt(error, 'RateLimitExceeded') || isCcxt(error, 'DDoSProtection')) return 'rate_limit';
+  if (isCcxt(error, 'RequestTimeout')) return 'timeout';
+  if (isCcxt(error, 'BadResponse')) return 'bad_payload';
   // InvalidNonce is a NetworkError in ccxt; it is retried through a clock resync, not as a network error.
-  if (error instanceof ccxt.InvalidNonce) return 'exchange';
+  if (isCcxt(error, 'InvalidNonce')) return 'exchange';
   // NetworkError covers ExchangeNotAvailable (5xx, maintenance); OperationFailed is Binance's -1001 "try again".
-  if (error instanceof ccxt.NetworkError || error instanceof ccxt.OperationFailed) return 'network';
+  if (isCcxt(error, 'NetworkError') || isCcxt(error, 'OperationFailed')) return 'network';
   if (status !== null && status >= 500) return 'network';
-  if (error instanceof ccxt.BaseError) return 'exchange';
+  if (isCcxt(error, 'BaseError')) return 'exchange';
   // ccxt surfaces a non-JSON 200 body as a plain TypeError or SyntaxError.
   if (error instanceof TypeError || error instanceof SyntaxError) return 'bad_payload';
   return 'internal';

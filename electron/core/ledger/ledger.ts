@@ -208,7 +208,13 @@ export class Ledger {
 
   /** Inserts new funding payments (deduplicated like fills) and moves the cursor in the same transaction. */
   appendFunding(
-    batch: { exchange: string; account: string; events: { event: FundingEvent; instanceId: string }[]; cursor: FillBatch['cursor'] },
+    batch: {
+      exchange: string;
+      account: string;
+      /** `group`: the exchange's payment id when the payment is split between instances. */
+      events: { event: FundingEvent; instanceId: string; group?: string }[];
+      cursor: FillBatch['cursor'];
+    },
     now: number,
   ): number {
     return this.transaction(() => {
@@ -216,7 +222,18 @@ export class Ledger {
       const insert = this.#stmt(
         'INSERT INTO funding (exchange, account, symbol, id, instance_id, amount, currency, ts, inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exchange, account, symbol, id) DO NOTHING',
       );
-      for (const { event, instanceId } of batch.events) {
+      const groupDone = this.#stmt(
+        "SELECT 1 AS done FROM funding WHERE exchange = ? AND account = ? AND symbol = ? AND substr(id, 1, length(?) + 1) = ? || '#' LIMIT 1",
+      );
+      const checked = new Set<string>();
+      const skipped = new Set<string>();
+      for (const { event, instanceId, group } of batch.events) {
+        // A payment split between instances is written whole or not at all: the first split wins, so the shares always sum to the payment.
+        if (group !== undefined && !checked.has(group)) {
+          checked.add(group);
+          if (groupDone.get(batch.exchange, batch.account, event.symbol, group, group) !== undefined) skipped.add(group);
+        }
+        if (group !== undefined && skipped.has(group)) continue;
         const r = insert.run(
           batch.exchange,
           batch.account,

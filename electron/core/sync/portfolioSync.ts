@@ -458,7 +458,7 @@ export class PortfolioSync {
    * Funding on a perpetual that several instances trade on one account is paid on the account's net
    * position: each instance's share is its own position at that moment over the net (+ and − alike).
    */
-  #splitFunding(instance: StrategyInstance, event: FundingEvent): { event: FundingEvent; instanceId: string }[] {
+  #splitFunding(instance: StrategyInstance, event: FundingEvent): { event: FundingEvent; instanceId: string; group: string }[] {
     const session = instance.session;
     if (!session) return [];
     const book = session.exchangeId;
@@ -469,11 +469,16 @@ export class PortfolioSync {
       );
     const positions = sharers.map((i) => ({ id: i.id, qty: this.#o.ledger.positionAt(i.id, event.symbol, event.timestamp) }));
     const net = positions.reduce((sum, p) => sum + p.qty, 0);
-    // No attributable position (fills not synced yet, or a human's): keep it whole on this instance rather than lose it.
-    if (Math.abs(net) < 1e-12) return [{ event, instanceId: instance.id }];
+    // No attributable position (fills not synced yet, or a human's): keep it whole on the first sharer rather than lose it.
+    const first = [...sharers.map((i) => i.id)].sort()[0] ?? instance.id;
+    if (Math.abs(net) < 1e-12) return [{ event: { ...event, id: `${event.id}#${first}` }, instanceId: first, group: event.id }];
     return positions
       .filter((p) => p.qty !== 0)
-      .map((p) => ({ event: { ...event, id: `${event.id}#${p.id}`, amount: (event.amount * p.qty) / net }, instanceId: p.id }));
+      .map((p) => ({
+        event: { ...event, id: `${event.id}#${p.id}`, amount: (event.amount * p.qty) / net },
+        instanceId: p.id,
+        group: event.id,
+      }));
   }
 
   #sharesSymbol(instance: StrategyInstance, symbol: string): boolean {
