@@ -88,6 +88,7 @@ function strategyAt(i: number, now: number, tick: number): StrategyView {
       lastError: null,
       failures: 0,
       retriedFaults: 0,
+      catchUp: null,
       lastFault: null,
       source: 'exchange',
     },

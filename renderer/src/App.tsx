@@ -4,9 +4,11 @@ import { DetailPanel } from './components/DetailPanel.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { Header } from './components/Header.tsx';
 import { RebalancePanel } from './components/RebalancePanel.tsx';
+import { StopAllDialog } from './components/StopAll.tsx';
 import { StrategiesTable } from './components/StrategiesTable.tsx';
 import { ThemeSync } from './components/ThemeControl.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
+import { VaultPanel } from './components/VaultPanel.tsx';
 import { AppServicesContext, type AppServices } from './store/hooks.ts';
 
 export function App({ services }: { services: AppServices }) {
@@ -23,7 +25,9 @@ export function App({ services }: { services: AppServices }) {
           <StrategiesTable />
         </main>
         <DetailPanel />
+        <VaultPanel />
         <ConfirmDialog />
+        <StopAllDialog />
       </div>
     </AppServicesContext>
   );

@@ -3,9 +3,9 @@
  * not happen must never look like one that did.
  */
 import type { CommandError, Result } from '../../shared/contract.ts';
-import type { InstanceDetail, RebalancePolicy } from '../../shared/model.ts';
-import { applyInstanceResult, applyStrategyResult } from './bridge.ts';
-import type { RowAction, StratdeskStore } from './store/index.ts';
+import type { InstanceDetail, RebalancePolicy, VaultStatus } from '../../shared/model.ts';
+import { applyFetchedSnapshot, applyInstanceResult, applyStrategyResult } from './bridge.ts';
+import type { RowAction, StratdeskStore, VaultAction } from './store/index.ts';
 import type { Transport } from './transport.ts';
 
 export type ExportKind = 'fills' | 'funding' | 'metrics';
@@ -33,6 +33,36 @@ export interface AppCommands {
   /** Applies the rebalance with the policy of the plan on screen. */
   applyRebalance: () => Promise<void>;
   closeRebalance: () => void;
+  /** The kill switch's dialog: asked first, always. */
+  askStopAll: () => void;
+  cancelStopAll: () => void;
+  /** Every instance stops, open orders cancelled, funding hedges unwound; the answer's snapshot is shown at once. */
+  confirmStopAll: (reason: string) => Promise<void>;
+  /** Opens the accounts-and-keys view and asks for the vault's status. */
+  openVault: () => Promise<void>;
+  closeVault: () => void;
+  /** Re-reads the status; `quiet` keeps a failure out of the panel (the periodic refresh). */
+  refreshVault: (options?: { quiet?: boolean }) => Promise<void>;
+  /*
+   * Vault actions. Each resolves true when the host did it. Passwords, keys and secrets go straight
+   * from the caller into the command: nothing here keeps them.
+   */
+  createVault: (password: string) => Promise<boolean>;
+  unlockVault: (password: string, remember: boolean) => Promise<boolean>;
+  lockVault: (forget: boolean) => Promise<boolean>;
+  changeVaultPassword: (oldPassword: string, newPassword: string) => Promise<boolean>;
+  putVaultKey: (entry: VaultKeyInput) => Promise<boolean>;
+  removeVaultKey: (name: string) => Promise<boolean>;
+  /** One authenticated call with the account's key; the result (permissions, warnings) lands in the store. */
+  testAccount: (id: string) => Promise<void>;
+}
+
+export interface VaultKeyInput {
+  name: string;
+  apiKey: string;
+  secret: string;
+  /** Some exchanges' keys have a passphrase (OKX, KuCoin); empty = none. */
+  passphrase: string;
 }
 
 const COMMAND_OF: Record<RowAction, 'strategy/pause' | 'strategy/resume' | 'instance/start' | 'instance/stop'> = {
@@ -48,6 +78,8 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
   // Bumped whenever the panel is (re)opened or closed: an answer for a panel the trader has already
   // closed or re-planned must not pop it back up.
   let rebalanceRun = 0;
+  // Bumped by every vault action, so a status read that was sent before it cannot overwrite its answer.
+  let vaultGeneration = 0;
 
   async function rowAction(id: string, action: RowAction): Promise<void> {
     const { pendingById, setPending } = store.getState();
@@ -117,6 +149,74 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
     saveFile(result.value.filename, result.value.csv, 'text/csv;charset=utf-8');
   }
 
+  async function confirmStopAll(reason: string): Promise<void> {
+    if (store.getState().stopAll !== 'confirm') return;
+    store.getState().setStopAll('running');
+    try {
+      const text = reason.trim();
+      const result = await transport.command('portfolio/stopAll', {
+        reason: text === '' ? 'stop all from the dashboard' : text.slice(0, 500),
+      });
+      // The answer is the snapshot after the stop: every row shows stopped without waiting for the stream.
+      if (result.ok) applyFetchedSnapshot(store, result.value);
+      else reportError('portfolio/stopAll', result.error);
+    } finally {
+      store.getState().setStopAll('closed');
+    }
+  }
+
+  /** Runs one vault command: one at a time, the answer (or the refusal) shown in the panel. */
+  async function vaultCommand(
+    action: VaultAction,
+    send: () => Promise<Result<VaultStatus>>,
+    success: (status: VaultStatus) => string,
+  ): Promise<boolean> {
+    const state = store.getState();
+    if (state.vaultBusy !== null) return false; // a double click must not send twice
+    vaultGeneration += 1;
+    state.setVaultBusy(action);
+    state.setVaultFeedback(null);
+    try {
+      const result = await send();
+      if (result.ok) {
+        store.getState().setVaultStatus(result.value);
+        store.getState().setVaultFeedback({ action, isError: false, code: null, message: success(result.value) });
+        return true;
+      }
+      store.getState().setVaultFeedback({ action, isError: true, code: result.error.code, message: result.error.message });
+      return false;
+    } finally {
+      store.getState().setVaultBusy(null);
+    }
+  }
+
+  async function refreshVault(options: { quiet?: boolean } = {}): Promise<void> {
+    const state = store.getState();
+    if (state.vaultBusy !== null) return; // the action in flight answers with a fresh status anyway
+    const generation = vaultGeneration;
+    if (options.quiet !== true) state.setVaultBusy('load');
+    try {
+      const result = await transport.command('vault/status', {});
+      // An action sent meanwhile answered (or will answer) with a newer status: this one is older.
+      if (generation !== vaultGeneration) return;
+      if (result.ok) store.getState().setVaultStatus(result.value);
+      else if (options.quiet !== true)
+        store.getState().setVaultFeedback({ action: 'load', isError: true, code: result.error.code, message: result.error.message });
+    } finally {
+      if (options.quiet !== true && store.getState().vaultBusy === 'load') store.getState().setVaultBusy(null);
+    }
+  }
+
+  async function testAccount(id: string): Promise<void> {
+    if (store.getState().accountTests[id]?.phase === 'running') return;
+    store.getState().setAccountTest(id, { phase: 'running' });
+    const result = await transport.command('account/test', { id });
+    if (result.ok) store.getState().setAccountTest(id, { phase: 'done', result: result.value, at: Date.now() });
+    else store.getState().setAccountTest(id, { phase: 'failed', error: result.error });
+  }
+
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
   return {
     pauseStrategy: (id) => rowAction(id, 'pause'),
     resumeStrategy: (id) => rowAction(id, 'resume'),
@@ -136,5 +236,61 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
       rebalanceRun += 1;
       store.getState().setRebalance({ phase: 'closed' });
     },
+    askStopAll: () => {
+      if (store.getState().stopAll === 'closed') store.getState().setStopAll('confirm');
+    },
+    cancelStopAll: () => {
+      // Once sent it cannot be taken back: the dialog stays until the host answers.
+      if (store.getState().stopAll === 'confirm') store.getState().setStopAll('closed');
+    },
+    confirmStopAll,
+    openVault: async () => {
+      store.getState().setAlertsOpen(false);
+      store.getState().setVaultOpen(true);
+      await refreshVault();
+    },
+    closeVault: () => store.getState().setVaultOpen(false),
+    refreshVault,
+    createVault: (password) =>
+      vaultCommand(
+        'create',
+        () => transport.command('vault/create', { password }),
+        () => 'Vault created and unlocked.',
+      ),
+    unlockVault: (password, remember) =>
+      vaultCommand(
+        'unlock',
+        () => transport.command('vault/unlock', remember ? { password, remember: true } : { password }),
+        (status) =>
+          `Unlocked: ${plural(status.entries.length, 'key')}.${remember ? ' The password is remembered in the OS keychain.' : ''}`,
+      ),
+    lockVault: (forget) =>
+      vaultCommand(
+        'lock',
+        () => transport.command('vault/lock', forget ? { forget: true } : {}),
+        () =>
+          forget
+            ? 'Locked, and the remembered password is forgotten.'
+            : 'Locked. Instances already connected keep trading with the keys they hold.',
+      ),
+    changeVaultPassword: (oldPassword, newPassword) =>
+      vaultCommand(
+        'password',
+        () => transport.command('vault/changePassword', { oldPassword, newPassword }),
+        () => 'Password changed.',
+      ),
+    putVaultKey: ({ name, apiKey, secret, passphrase }) =>
+      vaultCommand(
+        'put',
+        () => transport.command('vault/put', passphrase === '' ? { name, apiKey, secret } : { name, apiKey, secret, password: passphrase }),
+        () => `Key "${name}" saved.`,
+      ),
+    removeVaultKey: (name) =>
+      vaultCommand(
+        'remove',
+        () => transport.command('vault/remove', { name }),
+        () => `Key "${name}" removed.`,
+      ),
+    testAccount,
   };
 }

@@ -54,6 +54,41 @@ describe('routeFor', () => {
     expect(routeFor('vault/remove', { name: 'a/b' })).toEqual({ method: 'DELETE', path: '/api/vault/entries/a%2Fb' });
   });
 
+  it('maps every vault command and the account test to serve mode routes, passwords in the body only', () => {
+    expect(routeFor('vault/status', {})).toEqual({ method: 'GET', path: '/api/vault' });
+    expect(routeFor('vault/create', { password: 'long-enough' })).toEqual({
+      method: 'POST',
+      path: '/api/vault/create',
+      body: { password: 'long-enough' },
+    });
+    expect(routeFor('vault/unlock', { password: 'pw', remember: true })).toEqual({
+      method: 'POST',
+      path: '/api/vault/unlock',
+      body: { password: 'pw', remember: true },
+    });
+    expect(routeFor('vault/lock', { forget: true })).toEqual({ method: 'POST', path: '/api/vault/lock', body: { forget: true } });
+    expect(routeFor('vault/lock', {})).toEqual({ method: 'POST', path: '/api/vault/lock', body: {} });
+    expect(routeFor('vault/changePassword', { oldPassword: 'a', newPassword: 'b'.repeat(8) })).toEqual({
+      method: 'POST',
+      path: '/api/vault/password',
+      body: { oldPassword: 'a', newPassword: 'bbbbbbbb' },
+    });
+    const put = { name: 'bn-main', apiKey: 'k', secret: 's', password: 'p' };
+    expect(routeFor('vault/put', put)).toEqual({ method: 'POST', path: '/api/vault/entries', body: put });
+    expect(routeFor('vault/remove', { name: 'bn-main' })).toEqual({ method: 'DELETE', path: '/api/vault/entries/bn-main' });
+    expect(routeFor('account/test', { id: 'sim' })).toEqual({ method: 'POST', path: '/api/accounts/sim/test' });
+    expect(routeFor('account/test', { id: 'a b' }).path).toBe('/api/accounts/a%20b/test');
+    expect(routeFor('portfolio/stopAll', { reason: 'kill' })).toEqual({
+      method: 'POST',
+      path: '/api/portfolio/stop-all',
+      body: { reason: 'kill' },
+    });
+    // Nothing secret ever rides in a path or query string (they end up in logs and history).
+    for (const route of [routeFor('vault/create', { password: 'SECRETPW' }), routeFor('vault/put', { ...put, secret: 'SECRETPW' })]) {
+      expect(route.path).not.toContain('SECRETPW');
+    }
+  });
+
   it('reads the file name of an attachment', () => {
     expect(filenameFromDisposition('attachment; filename="stratdesk-x-fills.csv"')).toBe('stratdesk-x-fills.csv');
     expect(filenameFromDisposition('attachment; filename=plain.csv')).toBe('plain.csv');
@@ -80,6 +115,15 @@ describe('errorFromResponse', () => {
       message: 'HTTP 401',
     });
     expect(errorFromResponse(422, '', null).code).toBe('bad_request');
+  });
+
+  it('keeps rate_limited (a vault locked out after wrong passwords) and maps a bare 429 to it', () => {
+    expect(
+      errorFromResponse(429, 'Too Many Requests', {
+        error: { code: 'rate_limited', message: 'too many wrong passwords: try again in 2 s' },
+      }),
+    ).toEqual({ code: 'rate_limited', message: 'too many wrong passwords: try again in 2 s' });
+    expect(errorFromResponse(429, '', undefined).code).toBe('rate_limited');
   });
 });
 

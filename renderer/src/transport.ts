@@ -164,7 +164,7 @@ export function filenameFromDisposition(header: string | null): string | null {
   return match?.[1] ?? null;
 }
 
-const ERROR_CODES: readonly ErrorCode[] = ['bad_request', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'internal'];
+const ERROR_CODES: readonly ErrorCode[] = ['bad_request', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'rate_limited', 'internal'];
 
 function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
@@ -183,6 +183,8 @@ function codeForStatus(status: number): ErrorCode {
       return 'not_found';
     case 409:
       return 'conflict';
+    case 429:
+      return 'rate_limited';
     default:
       return status >= 400 && status < 500 ? 'bad_request' : 'internal';
   }

@@ -3,14 +3,15 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { RebalancePlan } from '../../../shared/model.ts';
+import type { RebalancePlan, VaultStatus } from '../../../shared/model.ts';
 import { App } from '../App.tsx';
+import { runningCounts } from './StopAll.tsx';
 import { mergeSnapshot } from '../bridge.ts';
 import type { AppCommands } from '../commands.ts';
 import { createStratdeskStore, type StratdeskState } from '../store/index.ts';
 import { initialSnapshotSlice } from '../store/snapshotSlice.ts';
 import { defaultPrefs } from '../store/prefsSlice.ts';
-import { makeHealth, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from '../testFixtures.ts';
+import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from '../testFixtures.ts';
 
 const noCommands: AppCommands = {
   pauseStrategy: async () => {},
@@ -26,6 +27,19 @@ const noCommands: AppCommands = {
   cancelPending: () => {},
   loadDetail: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
   exportCsv: async () => {},
+  askStopAll: () => {},
+  cancelStopAll: () => {},
+  confirmStopAll: async () => {},
+  openVault: async () => {},
+  closeVault: () => {},
+  refreshVault: async () => {},
+  createVault: async () => false,
+  unlockVault: async () => false,
+  lockVault: async () => false,
+  changeVaultPassword: async () => false,
+  putVaultKey: async () => false,
+  removeVaultKey: async () => false,
+  testAccount: async () => {},
 };
 
 const snapshot = makeSnapshot(3, [
@@ -193,5 +207,123 @@ describe('App markup', () => {
 
   it('uses classes, never inline styles (the CSP forbids them)', () => {
     expect(render()).not.toContain('style=');
+  });
+
+  it('shows a catch-up bar with its share and read-to time in the health cell, and a summary in the header', () => {
+    const reading = makeStrategy('mm-btc', {
+      health: makeHealth({ catchUp: { readTo: '2026-11-18T04:05:00Z', progress: 0.25 } }),
+    });
+    const other = makeStrategy('mm-eth', {
+      health: makeHealth({ catchUp: { readTo: '2026-11-19T00:00:00Z', progress: 0.61 } }),
+    });
+    const done = makeStrategy('mm-sol');
+    const store = createStratdeskStore(mergeSnapshot(initialSnapshotSlice(), makeSnapshot(5, [reading, other, done])));
+    const html = renderToStaticMarkup(createElement(App, { services: { store, commands: noCommands } }));
+    const r = row(html, 'mm-btc');
+    expect(r).toContain('data-catching-up="true"');
+    expect(r).toMatch(/<progress class="catch-up-bar" max="1" value="0.25"/);
+    expect(r).toContain('25 %');
+    expect(r).toContain('read to 11-18'); // more than a day behind: the day
+    expect(r).toContain('Catching up: history read to 2026-11-18 04:05:00 UTC (25 %)');
+    expect(row(html, 'mm-sol')).toContain('data-catching-up="false"');
+    expect(row(html, 'mm-sol')).not.toContain('catch-up-bar');
+    expect(html).toMatch(/data-testid="catch-up-summary"[^>]*>.*catching up 2 instances \u2014 43 %/);
+    expect(render()).not.toContain('catch-up-summary');
+  });
+
+  it('puts retried faults and the last one in the health tooltip, next to the last error', () => {
+    const flaky = makeStrategy('mm-eth', {
+      health: makeHealth({
+        retriedFaults: 7,
+        lastFault: { at: '2026-11-20T10:04:00Z', kind: 'timeout', message: 'GET /api/v3/myTrades timed out' },
+      }),
+    });
+    const store = createStratdeskStore(mergeSnapshot(initialSnapshotSlice(), makeSnapshot(6, [flaky])));
+    const r = row(renderToStaticMarkup(createElement(App, { services: { store, commands: noCommands } })), 'mm-eth');
+    expect(r).toContain('data-retried="7"');
+    expect(r).toContain('Retried faults since start: 7');
+    expect(r).toContain('Last retried fault (timeout) at 2026-11-20 10:04:00 UTC: GET /api/v3/myTrades timed out');
+    expect(r.indexOf('Last error: none')).toBeLessThan(r.indexOf('Retried faults'));
+    expect(row(render(), 'mm-btc')).toContain('Retried faults since start: 0');
+  });
+
+  it('counts what Stop all would stop: running instances, of them live money and funding hedges', () => {
+    const byId = {
+      a: makeInstance('a'),
+      b: makeInstance('b', { mode: 'paper', type: 'funding_rate' }),
+      c: makeInstance('c', { running: false, type: 'funding_rate' }),
+    };
+    expect(runningCounts(['a', 'b', 'c', 'gone'], byId)).toEqual({ running: 2, live: 1, hedges: 1 });
+    expect(runningCounts([], {})).toEqual({ running: 0, live: 0, hedges: 0 });
+  });
+
+  it('has the kill switch in the header and says what it does before it does it', () => {
+    const closed = render();
+    expect(closed).toMatch(/data-testid="stop-all"[^>]*>Stop all</);
+    expect(closed).not.toContain('data-testid="stop-all-dialog"');
+    const html = render({ stopAll: 'confirm' });
+    expect(html).toContain('data-testid="stop-all-dialog"');
+    expect(html).toMatch(/Stop all 3 running instances\?/);
+    expect(html).toContain('Every instance stops');
+    expect(html).toContain('Every open order is cancelled');
+    expect(html).toContain('Funding-rate hedges are unwound');
+    expect(html).toMatch(/data-testid="stop-all-no"[^>]*>Cancel</);
+    expect(render({ stopAll: 'running' })).toMatch(/data-testid="stop-all-yes"[^>]*disabled=""[^>]*>Stopping…</);
+  });
+
+  it('renders the vault panel with masked keys only, who uses them, and the key test warnings', () => {
+    const status: VaultStatus = {
+      exists: true,
+      isLocked: false,
+      entries: [{ name: 'bybit-main', apiKey: '\u2022\u2022\u2022\u2022-key', hasPassword: false, updatedAt: '2026-11-20T10:00:00Z' }],
+      accounts: [
+        { id: 'sim', exchange: 'binance', vaultEntry: null, isConnected: true },
+        { id: 'main', exchange: 'bybit', vaultEntry: 'bybit-main', isConnected: false },
+        { id: 'okx', exchange: 'okx', vaultEntry: 'okx-main', isConnected: false },
+      ],
+      notice: 'the vault file was damaged; its backup was opened',
+      keychain: 'unavailable',
+    };
+    const html = render({
+      isVaultOpen: true,
+      vaultStatus: status,
+      vaultFeedback: { action: 'unlock', isError: true, code: 'unauthorized', message: 'wrong password' },
+      accountTests: {
+        sim: {
+          phase: 'done',
+          at: Date.parse('2026-11-20T10:00:00Z'),
+          result: {
+            account: 'sim',
+            exchange: 'binance',
+            ok: true,
+            message: 'the key works',
+            permissions: ['reading', 'spot and margin trading'],
+            warnings: ['no IP whitelist: anyone with the key can use it from anywhere'],
+          },
+        },
+      },
+    });
+    expect(html).toContain('data-testid="vault-panel"');
+    expect(html).toMatch(/data-testid="vault-state" data-state="unlocked"/);
+    expect(html).toMatch(/data-testid="masked-key">\u2022\u2022\u2022\u2022-key</);
+    expect(html).toMatch(/data-testid="vault-entry-bybit-main".*<td>main<\/td>/);
+    expect(html).toContain('the vault file was damaged');
+    expect(html).toMatch(/data-testid="vault-error" data-code="unauthorized".*wrong password/);
+    expect(html).toMatch(/data-testid="vault-account-okx"[^>]*data-key-source="missing"/);
+    expect(html).toMatch(/data-testid="vault-missing".*okx-main/);
+    expect(html).toMatch(/data-testid="account-test-result-sim" data-verdict="warn"/);
+    expect(html).toContain('no IP whitelist');
+    expect(html).toContain('spot and margin trading');
+    // The forms are uncontrolled: no input carries a value into the markup.
+    expect(html).not.toMatch(/<input[^>]*type="password"[^>]*value=/);
+    // No keychain here: no "remember" box; and the unlock form is for a locked vault only.
+    expect(html).not.toContain('vault-remember');
+    const locked = render({ isVaultOpen: true, vaultStatus: { ...status, isLocked: true, entries: [], keychain: 'available' } });
+    expect(locked).toContain('data-testid="vault-unlock-form"');
+    expect(locked).toContain('data-testid="vault-remember"');
+    expect(locked).toContain('data-testid="vault-keys-hidden"');
+    const none = render({ isVaultOpen: true, vaultStatus: { ...status, exists: false, isLocked: true, entries: [] } });
+    expect(none).toContain('data-testid="vault-create-form"');
+    expect(none).toContain('vault-new-password-repeat');
   });
 });

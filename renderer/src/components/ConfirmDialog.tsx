@@ -12,10 +12,14 @@ const WHAT: Record<RowAction, { verb: string; text: string }> = {
   start: { verb: 'Start', text: 'The instance starts and may place orders at once.' },
 };
 
+const STOP_HEDGE =
+  'The instance stops: open orders are cancelled and its hedge is unwound (the spot leg sold, the perpetual short bought back). Nothing runs until you start it again.';
+
 /** Asks before an action that changes what trades. Stop focuses Cancel, so Enter alone never stops. */
 export function ConfirmDialog() {
   const confirm = useStratdesk((state) => state.confirm);
   const mode = useStratdesk((state) => (confirm === null ? undefined : state.strategiesById[confirm.id]?.mode));
+  const type = useStratdesk((state) => (confirm === null ? undefined : state.strategiesById[confirm.id]?.type));
   const commands = useCommands();
   const yesRef = useRef<HTMLButtonElement>(null);
   const noRef = useRef<HTMLButtonElement>(null);
@@ -24,7 +28,9 @@ export function ConfirmDialog() {
     (confirm.action === 'stop' ? noRef : yesRef).current?.focus();
   }, [confirm]);
   if (confirm === null) return null;
-  const { verb, text } = WHAT[confirm.action];
+  const { verb } = WHAT[confirm.action];
+  // A funding arbitrage's stop also closes its hedge (the strategy's own exit), unlike a market maker's.
+  const text = confirm.action === 'stop' && type === 'funding_rate' ? STOP_HEDGE : WHAT[confirm.action].text;
   return (
     <div className="modal-backdrop" onClick={commands.cancelPending}>
       <div

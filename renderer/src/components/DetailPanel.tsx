@@ -4,6 +4,7 @@ import { NOT_A_FIGURE, feesAsPnl, formatCount, formatMoney, formatTimestamp, for
 import type { ExportKind } from '../commands.ts';
 import { useCommands, useStratdesk } from '../store/hooks.ts';
 import { HealthBadge, ModeBadge, StatusBadge } from './Badges.tsx';
+import { CatchUpProgress } from './CatchUp.tsx';
 import { EquityChart } from './EquityChart.tsx';
 import { LiveAge } from './LiveAge.tsx';
 import { Money } from './Money.tsx';
@@ -530,6 +531,7 @@ function DetailPanelFor({ id }: { id: string }) {
               <span title={healthTooltip(s.health)}>
                 <HealthBadge state={s.health.state} /> <LiveAge since={lastGood} prefix="synced " />
               </span>
+              {s.health.catchUp !== null && <CatchUpProgress catchUp={s.health.catchUp} />}
               <span className="muted">
                 {s.account} · {symbols.join(', ')} · since {instance ? formatTimestamp(instance.startTime) : NOT_A_FIGURE}
               </span>

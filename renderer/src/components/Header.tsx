@@ -1,9 +1,12 @@
 import { AlertsButton } from './Alerts.tsx';
 import { AsOf } from './AsOf.tsx';
+import { CatchUpSummary } from './CatchUp.tsx';
 import { ConnectionIndicator } from './ConnectionIndicator.tsx';
+import { StopAllButton } from './StopAll.tsx';
 import { SyncLight } from './SyncLight.tsx';
 import { ThemeSelect } from './ThemeControl.tsx';
 import { TotalsBar } from './TotalsBar.tsx';
+import { VaultButton } from './VaultPanel.tsx';
 
 export function Header() {
   return (
@@ -12,12 +15,15 @@ export function Header() {
         <div className="brand-left">
           <h1>Stratdesk</h1>
           <SyncLight />
+          <CatchUpSummary />
         </div>
         <div className="header-meta">
           <AsOf />
           <ConnectionIndicator />
           <AlertsButton />
+          <VaultButton />
           <ThemeSelect />
+          <StopAllButton />
         </div>
       </div>
       <TotalsBar />

@@ -2,8 +2,10 @@ import { memo, type MouseEvent } from 'react';
 import type { Health } from '../../../shared/model.ts';
 import { NOT_A_FIGURE, feesAsPnl, formatCount, formatTimestamp, formatWeight } from '../format.ts';
 import { useCommands, useStratdesk } from '../store/hooks.ts';
+import { catchUpLine } from '../catchUp.ts';
 import { AllocationBar } from './AllocationBar.tsx';
 import { HealthBadge, ModeBadge, StatusBadge } from './Badges.tsx';
+import { CatchUpProgress } from './CatchUp.tsx';
 import { LiveAge } from './LiveAge.tsx';
 import { Money } from './Money.tsx';
 import { Sparkline } from './Sparkline.tsx';
@@ -16,16 +18,14 @@ export function healthTooltip(health: Health): string {
   } else {
     lines.push('Last error: none');
   }
-  if (health.failures > 0) lines.push(`Failed syncs in a row: ${health.failures}`);
   // Faults a retry absorbed: the figures are fine, but an exchange that keeps timing out is worth knowing about.
-  const retried = (health as Partial<Health>).retriedFaults ?? 0;
-  const fault = (health as Partial<Health>).lastFault ?? null;
-  if (retried > 0) {
-    lines.push(
-      `Retried faults since start: ${retried}` +
-        (fault === null ? '' : `, last (${fault.kind}) at ${formatTimestamp(fault.at)}: ${fault.message}`),
-    );
+  lines.push(`Retried faults since start: ${formatCount(health.retriedFaults)} (failed requests a retry absorbed)`);
+  if (health.lastFault !== null) {
+    const { at, kind, message } = health.lastFault;
+    lines.push(`Last retried fault (${kind}) at ${formatTimestamp(at)}: ${message}`);
   }
+  if (health.failures > 0) lines.push(`Failed syncs in a row: ${health.failures}`);
+  if (health.catchUp !== null) lines.push(catchUpLine(health.catchUp));
   lines.push(`Figures from: ${health.source}`);
   return lines.join('\n');
 }
@@ -105,10 +105,21 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
       <td data-testid="status">
         <StatusBadge status={status} />
       </td>
-      <td data-testid="health" className="cell-health" title={healthTip}>
-        <span className="health-cell" tabIndex={-1}>
+      <td
+        data-testid="health"
+        className="cell-health"
+        title={healthTip}
+        data-retried={health.retriedFaults}
+        data-catching-up={health.catchUp !== null}
+      >
+        <span className={`health-cell${health.catchUp !== null ? ' health-cell--catching-up' : ''}`} tabIndex={-1}>
           <HealthBadge state={health.state} />
-          <LiveAge since={lastGood} oldAfterMs={health.state === 'ok' ? 30_000 : 0} hideBelowMs={health.state === 'ok' ? 10_000 : 0} />
+          {health.catchUp === null ? (
+            <LiveAge since={lastGood} oldAfterMs={health.state === 'ok' ? 30_000 : 0} hideBelowMs={health.state === 'ok' ? 10_000 : 0} />
+          ) : (
+            // While it reads history the useful figure is how far it got; the age is in the tooltip.
+            <CatchUpProgress catchUp={health.catchUp} />
+          )}
           <span className="health-tip" role="tooltip">
             {healthTip}
           </span>

@@ -7,6 +7,7 @@ import { initialSnapshotSlice, type SnapshotSlice } from './snapshotSlice.ts';
 import { createUiSlice, type UiSlice } from './uiSlice.ts';
 import { createPrefsSlice, type PrefsSlice } from './prefsSlice.ts';
 import { initialHistorySlice, type HistorySlice } from './historySlice.ts';
+import { createVaultSlice, type VaultSlice } from './vaultSlice.ts';
 
 export type { SnapshotSlice } from './snapshotSlice.ts';
 export type {
@@ -17,13 +18,15 @@ export type {
   PendingConfirm,
   RebalanceUi,
   RowAction,
+  StopAllUi,
   UiError,
   UiSlice,
 } from './uiSlice.ts';
 export type { Prefs, PrefsSlice, SortDir, SortKey, TableFilter, ThemeChoice } from './prefsSlice.ts';
 export type { HistorySlice, SparkPoint } from './historySlice.ts';
+export type { AccountTestUi, VaultAction, VaultFeedback, VaultSlice } from './vaultSlice.ts';
 
-export type StratdeskState = SnapshotSlice & HistorySlice & UiSlice & PrefsSlice;
+export type StratdeskState = SnapshotSlice & HistorySlice & UiSlice & PrefsSlice & VaultSlice;
 export type StratdeskStore = StoreApi<StratdeskState>;
 
 /**
@@ -36,6 +39,7 @@ export function createStratdeskStore(preloaded: Partial<StratdeskState> = {}): S
     ...initialHistorySlice(),
     ...createUiSlice(...args),
     ...createPrefsSlice(...args),
+    ...createVaultSlice(...args),
     ...preloaded,
   }));
 }

@@ -58,6 +58,9 @@ export type RebalanceUi =
   | { phase: 'applying'; policy: RebalancePolicy | null; plan: RebalancePlan }
   | { phase: 'applied'; policy: RebalancePolicy | null; plan: RebalancePlan };
 
+/** The kill switch: closed → confirm (the dialog) → running (sent, waiting for the host) → closed. */
+export type StopAllUi = 'closed' | 'confirm' | 'running';
+
 /** Banners kept at most; older ones drop off so a flapping host cannot fill the screen. */
 export const MAX_ERRORS = 5;
 
@@ -74,6 +77,7 @@ export interface UiSlice {
   /** Row holding the keyboard focus in the table. */
   focusedId: string | null;
   confirm: PendingConfirm | null;
+  stopAll: StopAllUi;
   /** Newest last. */
   alerts: readonly Alert[];
   unreadAlerts: number;
@@ -86,6 +90,7 @@ export interface UiSlice {
   select: (id: string | null) => void;
   setFocused: (id: string | null) => void;
   askConfirm: (confirm: PendingConfirm | null) => void;
+  setStopAll: (stopAll: StopAllUi) => void;
   pushAlerts: (alerts: readonly Omit<Alert, 'id'>[]) => void;
   setAlertsOpen: (isOpen: boolean) => void;
   clearAlerts: () => void;
@@ -103,6 +108,7 @@ export const createUiSlice: StateCreator<StratdeskState, [], [], UiSlice> = (set
     selectedId: null,
     focusedId: null,
     confirm: null,
+    stopAll: 'closed',
     alerts: [],
     unreadAlerts: 0,
     isAlertsOpen: false,
@@ -132,6 +138,7 @@ export const createUiSlice: StateCreator<StratdeskState, [], [], UiSlice> = (set
     select: (selectedId) => set(selectedId === null ? { selectedId } : { selectedId, focusedId: selectedId }),
     setFocused: (focusedId) => set({ focusedId }),
     askConfirm: (confirm) => set({ confirm }),
+    setStopAll: (stopAll) => set({ stopAll }),
     pushAlerts: (incoming) =>
       set((state) => {
         if (incoming.length === 0) return {};
