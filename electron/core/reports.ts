@@ -11,6 +11,7 @@ export function feeInQuote(fill: StoredFill): number {
   for (const line of fill.fees) {
     if (line.currency === quote) fee += line.amount;
     else if (line.currency === base) fee += line.amount * fill.price;
+    else if (typeof line.quoteValue === 'number') fee += line.quoteValue;
   }
   return fee;
 }

@@ -227,6 +227,17 @@ class CcxtSession implements ExchangeSession {
       .sort((a, b) => a.timestamp - b.timestamp || compareIds(a.id, b.id));
   }
 
+  async fetchPriceAt(asset: string, quote: string, timestamp: number): Promise<number | null> {
+    await this.loadMarkets();
+    const symbol = `${asset}/${quote}`;
+    if (this.#client.markets?.[symbol] === undefined) return null;
+    const minute = Math.floor(timestamp / 60_000) * 60_000;
+    const candles = await this.#read(() => this.#client.fetchOHLCV(symbol, '1m', minute, 1));
+    const candle = candles.find((c) => c[0] === minute) ?? candles[0];
+    const close = Number(candle?.[4]);
+    return Number.isFinite(close) && close > 0 ? close : null;
+  }
+
   get pageLimit(): number {
     // Bybit's execution list and OKX's fills take at most 100 a page; Binance 1000.
     return this.exchangeId.startsWith('binance') ? 1000 : 100;

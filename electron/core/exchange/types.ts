@@ -7,6 +7,8 @@ export type Side = 'buy' | 'sell';
 export interface FeeLine {
   currency: string;
   amount: number;
+  /** A fee in a third asset (e.g. BNB) valued in the fill's quote currency at the fill's time; set by the sync, stored with the fill. */
+  quoteValue?: number;
 }
 
 /** A fill as the ledger stores it. Amount is in base, price and cost in quote. */
@@ -168,6 +170,8 @@ export interface ExchangeSession {
   /** Account balances (`market` picks the wallet on exchanges that keep several). Optional: older fakes lack it. */
   fetchBalance?(market?: 'spot' | 'swap'): Promise<BalanceLine[]>;
   close(): Promise<void>;
+  /** The price of `asset` in `quote` at `timestamp` (the 1-minute candle then), or null where the exchange lists no such market. */
+  fetchPriceAt?(asset: string, quote: string, timestamp: number): Promise<number | null>;
   /** One authenticated call, plus the key's restrictions where the exchange tells (Binance, Bybit). */
   checkKey?(): Promise<KeyCheck>;
   /** Failures absorbed by retries since the last call; sessions without retries need not implement it. */

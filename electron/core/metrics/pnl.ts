@@ -85,6 +85,9 @@ export function foldFill(state: FoldState, fill: Fill): void {
       // Paying a fee in base gives that base away at the fill price: a disposal, with its own realized PnL.
       fee += line.amount * fill.price;
       realized += trade(pos, -line.amount, fill.price);
+    } else if (typeof line.quoteValue === 'number' && Number.isFinite(line.quoteValue)) {
+      // A third asset (e.g. BNB), valued at its price at the fill's time when the fill was synced.
+      fee += line.quoteValue;
     } else {
       state.unpricedFees.set(line.currency, (state.unpricedFees.get(line.currency) ?? 0) + line.amount);
     }

@@ -6,7 +6,7 @@
 import type { CatchUp, ErrorKind, Health, Metrics, MetricsSource, SyncError } from '../../../shared/model.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { StrategyInstance } from '../engine/botEngine.ts';
-import { ExchangeError, type Fill, type FundingEvent } from '../exchange/types.ts';
+import { ExchangeError, type ExchangeSession, type Fill, type FundingEvent } from '../exchange/types.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../log.ts';
 import { emptyFold, foldFill, isLateFill, splitSymbol, toMetrics, type FoldState } from '../metrics/pnl.ts';
@@ -72,6 +72,8 @@ export class PortfolioSync {
   #o: SyncOptions;
   #states = new Map<string, InstanceSyncState>();
   #timers = new Map<string, TimerHandle>();
+  /** Third-asset prices by (exchange, pair, minute): many fills of one minute need one candle. */
+  #prices = new Map<string, number | null>();
   #isStopped = true;
   #rounds = 0;
 
@@ -272,7 +274,7 @@ export class PortfolioSync {
         instance,
         FILLS_ENDPOINT,
         symbol,
-        (since, until) => session.fetchFills(symbol, since, limit, until),
+        async (since, until) => this.#priceFees(session, await session.fetchFills(symbol, since, limit, until)),
         (rows, cursor, now) => {
           ledger.appendFills(
             {
@@ -359,6 +361,30 @@ export class PortfolioSync {
         break;
       }
     }
+  }
+
+  /**
+   * Values fees charged in a third asset (e.g. BNB) at that asset's price at the fill's time, before the
+   * fill is stored. A price that cannot be had leaves the fee unpriced (shown as such), never guessed.
+   */
+  async #priceFees(session: ExchangeSession, fills: Fill[]): Promise<Fill[]> {
+    if (!session.fetchPriceAt) return fills;
+    for (const fill of fills) {
+      const { base, quote } = splitSymbol(fill.symbol);
+      for (const line of fill.fees) {
+        if (line.currency === base || line.currency === quote || line.quoteValue !== undefined || line.amount === 0) continue;
+        const key = `${session.exchangeId}|${line.currency}/${quote}@${Math.floor(fill.timestamp / 60_000)}`;
+        let price = this.#prices.get(key);
+        if (price === undefined) {
+          // A failed lookup fails this sync (retried next interval, nothing written); only "no such market" leaves it unpriced.
+          price = await session.fetchPriceAt(line.currency, quote, fill.timestamp);
+          if (this.#prices.size > 10_000) this.#prices.clear();
+          this.#prices.set(key, price);
+        }
+        if (price !== null) line.quoteValue = line.amount * price;
+      }
+    }
+    return fills;
   }
 
   /** Marks open positions: perpetuals at the exchange's mark price (and its own unrealized kept to cross-check), spot at mid. */
