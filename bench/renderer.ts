@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { totalsOf } from '../electron/core/host.ts';
 import type {
   EquityPoint,
   HealthState,
@@ -31,7 +32,6 @@ import type {
   StrategyStatus,
   StrategyView,
   StreamMessage,
-  Totals,
 } from '../shared/model.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -127,35 +127,6 @@ function instanceOf(s: StrategyView): InstanceView {
     symbols: s.type === 'funding_rate' ? ['BTC/USDT', 'BTC/USDT:USDT'] : ['BTC/USDT'],
     startTime: new Date(started).toISOString(),
   };
-}
-
-function totalsOf(list: StrategyView[]): Totals {
-  const t: Totals = {
-    realizedPnl: 0,
-    fees: 0,
-    funding: 0,
-    unrealizedPnl: 0,
-    totalPnl: 0,
-    tradeCount: 0,
-    volume: 0,
-    allocation: 0,
-    live: 0,
-    paused: 0,
-    stopped: 0,
-    inError: 0,
-  };
-  for (const s of list) {
-    t.realizedPnl += s.metrics.realizedPnl;
-    t.fees += s.metrics.fees;
-    t.funding += s.metrics.funding;
-    t.unrealizedPnl += s.metrics.unrealizedPnl;
-    t.totalPnl += s.metrics.totalPnl;
-    t.tradeCount += s.metrics.tradeCount;
-    t.volume += s.metrics.volume;
-    t.allocation += s.allocation;
-    t[s.status] += 1;
-  }
-  return t;
 }
 
 let seq = 0;

@@ -6,12 +6,12 @@
  *   wrong password, unlocked; the account using the key connects;
  * - each account's key test shows its permissions and the simulator's "no IP whitelist" warning.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { startServe, type Served } from './serve.ts';
+import { startServe, type Served, startSimProcess } from './serve.ts';
 
 const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
 const PASSWORD = 'correct-horse-battery-42';
@@ -26,21 +26,9 @@ let sim: ChildProcess;
 let dir: string;
 
 async function startSim(): Promise<string> {
-  sim = spawn(process.execPath, [join(import.meta.dirname, '..', 'electron', 'sim', 'cli.ts'), '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`simulator did not start:\n${out}`)), 30_000);
-    sim.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(/stratdesk-sim listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
+  const started = await startSimProcess([]);
+  sim = started.process;
+  return started.url;
 }
 
 test.beforeAll(async () => {

@@ -4,12 +4,12 @@
  * closed port, so its syncs really fail (no mocks). Proves the error row, the alert, the sync light's
  * filter and that paper/observe stay out of the live totals.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { startServe, type Served } from './serve.ts';
+import { startServe, type Served, startSimProcess } from './serve.ts';
 
 const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
 let served: Served;
@@ -17,21 +17,9 @@ let sim: ChildProcess;
 let dir: string;
 
 async function startSim(): Promise<string> {
-  sim = spawn(process.execPath, [join(import.meta.dirname, '..', 'electron', 'sim', 'cli.ts'), '--port', '0', '--seed', '7'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`simulator did not start:\n${out}`)), 30_000);
-    sim.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(/stratdesk-sim listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
+  const started = await startSimProcess(['--seed', '7']);
+  sim = started.process;
+  return started.url;
 }
 
 test.beforeAll(async () => {

@@ -64,3 +64,23 @@ export async function startServe(extraArgs: string[] = ['--demo'], options: { da
     },
   };
 }
+
+/** Starts the exchange simulator's CLI (`npm run sim`) on a free port; resolves with its address. */
+export async function startSimProcess(args: string[] = []): Promise<{ url: string; process: ChildProcess }> {
+  const sim = spawn(process.execPath, [join(import.meta.dirname, '..', 'electron', 'sim', 'cli.ts'), '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`simulator did not start:\n${out}`)), 30_000);
+    sim.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/stratdesk-sim listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  return { url, process: sim };
+}
