@@ -216,7 +216,28 @@ class CcxtSession implements ExchangeSession {
     };
   }
 
-  async fetchFills(symbol: string, since: number, limit: number, until: number | null): Promise<Fill[]> {
+  /**
+   * Several instances of one account that sync the same symbol ask for the same page at the same
+   * moment: they share one request (a copy of the answer each), which is what keeps many instances
+   * on one account inside the exchange's weight limit.
+   */
+  fetchFills(symbol: string, since: number, limit: number, until: number | null): Promise<Fill[]> {
+    return this.#coalesce(`fills|${symbol}|${since}|${limit}|${until ?? ''}`, () => this.#fetchFills(symbol, since, limit, until)).then(
+      (rows) => rows.map((f) => ({ ...f, fees: f.fees.map((l) => ({ ...l })) })),
+    );
+  }
+
+  #inFlight = new Map<string, Promise<unknown>>();
+
+  #coalesce<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const existing = this.#inFlight.get(key) as Promise<T> | undefined;
+    if (existing) return existing;
+    const p = run().finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, p);
+    return p;
+  }
+
+  async #fetchFills(symbol: string, since: number, limit: number, until: number | null): Promise<Fill[]> {
     await this.loadMarkets();
     const params: Record<string, unknown> = until === null ? {} : { until };
     const trades = await this.#read(() => this.#client.fetchMyTrades(symbol, since, limit, params));
@@ -261,7 +282,13 @@ class CcxtSession implements ExchangeSession {
     return { symbol, bid, ask, last, timestamp: t.timestamp ?? this.#client.milliseconds() };
   }
 
-  async fetchFunding(symbol: string, since: number, limit: number, until: number | null): Promise<FundingEvent[]> {
+  fetchFunding(symbol: string, since: number, limit: number, until: number | null): Promise<FundingEvent[]> {
+    return this.#coalesce(`funding|${symbol}|${since}|${limit}|${until ?? ''}`, () => this.#fetchFunding(symbol, since, limit, until)).then(
+      (rows) => rows.map((r) => ({ ...r })),
+    );
+  }
+
+  async #fetchFunding(symbol: string, since: number, limit: number, until: number | null): Promise<FundingEvent[]> {
     await this.loadMarkets();
     const params: Record<string, unknown> = until === null ? {} : { until };
     const rows = await this.#read(() => this.#client.fetchFundingHistory(symbol, since, limit, params));

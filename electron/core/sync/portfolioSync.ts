@@ -347,7 +347,8 @@ export class PortfolioSync {
       const maxTs = owned.reduce((m, r) => Math.max(m, r.timestamp), cursor ?? startTime);
       const isFull = rows.length >= (session.pageLimit ?? PAGE_LIMIT);
       const next = isFull ? maxTs : until !== null ? Math.max(until, maxTs) : maxTs;
-      write(owned, { instanceId: instance.id, endpoint, symbol, since: next }, now);
+      // Nothing new and the cursor where it was: no transaction (each one is an fsync).
+      if (owned.length > 0 || next !== cursor) write(owned, { instanceId: instance.id, endpoint, symbol, since: next }, now);
       cursor = next;
       // Still reading history (a full page, or a window that ends before now): show how far it got.
       if (isFull || until !== null) state.behind.set(`${endpoint}|${symbol}`, next);
