@@ -98,6 +98,7 @@ function strategyAt(i: number, now: number, tick: number): StrategyView {
       fees,
       funding,
       unrealizedPnl: unrealized,
+      todayPnl: realized + unrealized + funding - fees,
       totalPnl: Math.round((realized + unrealized + funding - fees) * 1e6) / 1e6,
       tradeCount: 100 + tick * 2 + i,
       volume: 50_000 + tick * 300,

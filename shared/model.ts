@@ -85,6 +85,8 @@ export interface Metrics {
   sharpe: number | null;
   /** Time-weighted return since start, as a ratio (0.05 = +5 %); capital moved in or out does not count. */
   timeWeightedReturn: number | null;
+  /** Change in totalPnl since 00:00 UTC today, in quote; null before the first sample. */
+  todayPnl: number | null;
   /** Fees charged in a third asset that could not be priced yet, by currency (amounts in that currency). */
   unpricedFees: Record<string, number>;
   /** True when figures come from the engine's journal rather than the exchange. */
@@ -161,6 +163,8 @@ export interface Totals {
   funding: number;
   unrealizedPnl: number;
   totalPnl: number;
+  /** Σ todayPnl over strategies: change in total PnL since 00:00 UTC. */
+  todayPnl: number;
   tradeCount: number;
   volume: number;
   allocation: number;

@@ -582,6 +582,7 @@ export function totalsOf(strategies: StrategyView[]): Totals {
     funding: 0,
     unrealizedPnl: 0,
     totalPnl: 0,
+    todayPnl: 0,
     tradeCount: 0,
     volume: 0,
     allocation: 0,
@@ -596,13 +597,14 @@ export function totalsOf(strategies: StrategyView[]): Totals {
     t.funding += s.metrics.funding;
     t.unrealizedPnl += s.metrics.unrealizedPnl;
     t.totalPnl += s.metrics.totalPnl;
+    t.todayPnl += s.metrics.todayPnl ?? 0;
     t.tradeCount += s.metrics.tradeCount;
     t.volume += s.metrics.volume;
     t.allocation += s.allocation;
     t[s.status] += 1;
     if (s.health.state === 'error') t.inError += 1;
   }
-  for (const key of ['realizedPnl', 'fees', 'funding', 'unrealizedPnl', 'totalPnl', 'volume', 'allocation'] as const) {
+  for (const key of ['realizedPnl', 'fees', 'funding', 'unrealizedPnl', 'totalPnl', 'todayPnl', 'volume', 'allocation'] as const) {
     t[key] = Math.round(t[key] * 1e8) / 1e8;
   }
   return t;

@@ -120,6 +120,8 @@ export interface MoneySums {
   allocation: number;
   /** Σ allocation + totalPnl. */
   equity: number;
+  /** Σ change in total PnL since 00:00 UTC (strategies without history yet count 0). */
+  todayPnl: number;
   tradeCount: number;
   /** Some strategy here can have funding (an arbitrage, or funding already booked); else funding shows "—". */
   hasFunding: boolean;
@@ -135,6 +137,7 @@ export function emptySums(): MoneySums {
     totalPnl: 0,
     allocation: 0,
     equity: 0,
+    todayPnl: 0,
     tradeCount: 0,
     hasFunding: false,
   };
@@ -149,6 +152,7 @@ export function addTo(sums: MoneySums, s: StrategyView): void {
   sums.totalPnl += s.metrics.totalPnl;
   sums.allocation += s.allocation;
   sums.equity += s.allocation + s.metrics.totalPnl;
+  sums.todayPnl += s.metrics.todayPnl ?? 0;
   sums.tradeCount += s.metrics.tradeCount;
   if (s.type === 'funding_rate' || s.metrics.funding !== 0) sums.hasFunding = true;
 }

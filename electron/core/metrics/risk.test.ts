@@ -45,4 +45,13 @@ describe('risk figures from PnL history', () => {
     expect(riskFigures(r, { ts: T0 + 5, totalPnl: -30, capital: 1000 }).maxDrawdown).toBe(30);
     expect(riskFigures(r, null).maxDrawdown).toBe(0);
   });
+
+  it("today's PnL is the change since 00:00 UTC: the last point before midnight is the base", () => {
+    const r = emptyRisk();
+    foldRiskPoint(r, { ts: T0 + DAY - 60_000, totalPnl: 40, capital: 1000 }); // 23:59 the day before
+    foldRiskPoint(r, { ts: T0 + DAY + 3_600_000, totalPnl: 55, capital: 1000 }); // 01:00
+    expect(riskFigures(r, { ts: T0 + DAY + 7_200_000, totalPnl: 52, capital: 1000 }).todayPnl).toBeCloseTo(12, 10);
+    // a live point already on the next day measures from the last stored point
+    expect(riskFigures(r, { ts: T0 + 2 * DAY + 60_000, totalPnl: 60, capital: 1000 }).todayPnl).toBeCloseTo(5, 10);
+  });
 });

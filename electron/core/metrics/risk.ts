@@ -5,9 +5,9 @@
  */
 import type { Metrics } from '../../../shared/model.ts';
 
-export type RiskFigures = Pick<Metrics, 'maxDrawdown' | 'maxDrawdownPct' | 'sharpe' | 'timeWeightedReturn'>;
+export type RiskFigures = Pick<Metrics, 'maxDrawdown' | 'maxDrawdownPct' | 'sharpe' | 'timeWeightedReturn' | 'todayPnl'>;
 
-export const NO_RISK: RiskFigures = { maxDrawdown: 0, maxDrawdownPct: null, sharpe: null, timeWeightedReturn: null };
+export const NO_RISK: RiskFigures = { maxDrawdown: 0, maxDrawdownPct: null, sharpe: null, timeWeightedReturn: null, todayPnl: null };
 
 const DAY = 86_400_000;
 
@@ -29,6 +29,8 @@ export interface RiskState {
   /** UTC day index of the current day and the growth at the end of the previous day. */
   day: number | null;
   growthAtDayStart: number;
+  /** totalPnl when the current UTC day began (the last point before it, or the day's first point). */
+  pnlAtDayStart: number;
   dailyReturns: number[];
 }
 
@@ -43,6 +45,7 @@ export function emptyRisk(): RiskState {
     growth: 1,
     day: null,
     growthAtDayStart: 1,
+    pnlAtDayStart: 0,
     dailyReturns: [],
   };
 }
@@ -60,7 +63,9 @@ export function foldRiskPoint(state: RiskState, p: RiskPoint): void {
   const day = Math.floor(p.ts / DAY);
   if (state.day === null) {
     state.day = day;
+    state.pnlAtDayStart = p.totalPnl;
   } else if (day !== state.day) {
+    state.pnlAtDayStart = state.last?.totalPnl ?? p.totalPnl;
     state.dailyReturns.push(state.growth / state.growthAtDayStart - 1);
     state.growthAtDayStart = state.growth;
     state.day = day;
@@ -95,6 +100,7 @@ export function riskFigures(state: RiskState, live: RiskPoint | null): RiskFigur
     maxDrawdownPct: s.maxDrawdownPct === null ? null : round(s.maxDrawdownPct, 8),
     sharpe: sharpe === null ? null : round(sharpe, 6),
     timeWeightedReturn: round(s.growth - 1, 10),
+    todayPnl: round(s.last.totalPnl - s.pnlAtDayStart, 8),
   };
 }
 

@@ -43,6 +43,12 @@ export function TotalsBar() {
             <Money value={live.totalPnl} currency={TOTALS_CURRENCY} />
           </dd>
         </div>
+        <div className="figure" data-testid="totals-today" data-value={live.todayPnl}>
+          <dt title="Change in total PnL since 00:00 UTC">Today</dt>
+          <dd>
+            <Money value={live.todayPnl} currency={TOTALS_CURRENCY} />
+          </dd>
+        </div>
         <div className="figure" data-testid="totals-realized" data-value={live.realizedPnl}>
           <dt>Realized</dt>
           <dd>
