@@ -11,7 +11,7 @@
 import { createAccount, lock, type Account, type SimAccountSpec } from './accounts.ts';
 import { isMultipleOf, round8 } from './decimal.ts';
 import { errors } from './errors.ts';
-import { createMarketModel, type BookLevel, type FlowPrint, type MarketModel, type Side } from './market.ts';
+import { createMarketModel, mergedLevels, type BookLevel, type FlowPrint, type MarketModel, type Side } from './market.ts';
 import { findMarket, type MarketSpec } from './markets.ts';
 import {
   applyFill,
@@ -384,16 +384,12 @@ export function createEngine(options: { markets: readonly MarketSpec[]; seed: nu
     },
     depth(symbol, limit) {
       const st = marketState(symbol);
-      const levels = (side: Side, synthetic: readonly BookLevel[]): BookLevel[] => {
-        const byPrice = new Map<number, number>();
-        for (const level of synthetic) if (level.qty > 0) byPrice.set(level.price, level.qty);
-        for (const o of st.resting) {
-          if (o.side === side && isOpen(o)) byPrice.set(o.price, round8((byPrice.get(o.price) ?? 0) + remainingQty(o)));
-        }
-        const sorted = [...byPrice.entries()].sort((a, b) => (side === 'BUY' ? b[0] - a[0] : a[0] - b[0]));
-        return sorted.slice(0, limit).map(([price, qty]) => ({ price, qty }));
+      const openQty = (o: (typeof st.resting)[number]): number => (isOpen(o) ? remainingQty(o) : 0);
+      return {
+        lastUpdateId: st.updateId,
+        bids: mergedLevels('BUY', st.model.bids(), st.resting, openQty, limit),
+        asks: mergedLevels('SELL', st.model.asks(), st.resting, openQty, limit),
       };
-      return { lastUpdateId: st.updateId, bids: levels('BUY', st.model.bids()), asks: levels('SELL', st.model.asks()) };
     },
     stats: (symbol) => ({ ...marketState(symbol).stats }),
   };

@@ -169,3 +169,24 @@ export function createMarketModel(spec: MarketSpec, seed: number, options: Marke
     },
   };
 }
+
+/**
+ * One side of the order book a client sees: the synthetic market's levels plus the accounts'
+ * resting orders at their prices, best first, at most `limit` levels.
+ */
+export function mergedLevels<O extends { side: Side; price: number }>(
+  side: Side,
+  synthetic: readonly BookLevel[],
+  resting: readonly O[],
+  openQty: (order: O) => number,
+  limit: number,
+): BookLevel[] {
+  const byPrice = new Map<number, number>();
+  for (const level of synthetic) if (level.qty > 0) byPrice.set(level.price, level.qty);
+  for (const o of resting) {
+    const qty = o.side === side ? openQty(o) : 0;
+    if (qty > 0) byPrice.set(o.price, round8((byPrice.get(o.price) ?? 0) + qty));
+  }
+  const sorted = [...byPrice.entries()].sort((a, b) => (side === 'BUY' ? b[0] - a[0] : a[0] - b[0]));
+  return sorted.slice(0, limit).map(([price, qty]) => ({ price, qty }));
+}
