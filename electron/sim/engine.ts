@@ -11,7 +11,16 @@
 import { createAccount, lock, type Account, type SimAccountSpec } from './accounts.ts';
 import { isMultipleOf, round8 } from './decimal.ts';
 import { errors } from './errors.ts';
-import { createMarketModel, mergedLevels, type BookLevel, type FlowPrint, type MarketModel, type Side } from './market.ts';
+import {
+  createMarketModel,
+  mergedLevels,
+  recordPrint,
+  type PrintStats,
+  type BookLevel,
+  type FlowPrint,
+  type MarketModel,
+  type Side,
+} from './market.ts';
 import { findMarket, type MarketSpec } from './markets.ts';
 import {
   applyFill,
@@ -42,18 +51,9 @@ export interface OrderRef {
   origClientOrderId?: string;
 }
 
-export interface MarketStats {
+export interface MarketStats extends PrintStats {
   openTime: number;
   open: number;
-  high: number;
-  low: number;
-  last: number;
-  lastQty: number;
-  volume: number;
-  quoteVolume: number;
-  count: number;
-  firstId: number;
-  lastId: number;
 }
 
 interface MarketState {
@@ -136,21 +136,6 @@ export function createEngine(options: { markets: readonly MarketSpec[]; seed: nu
 
   /** Best synthetic level still holding liquidity (an account's taker order may have emptied the first). */
   const touch = (levels: readonly BookLevel[]): BookLevel | undefined => levels.find((l) => l.qty > 0);
-
-  const recordPrint = (st: MarketState, price: number, qty: number): number => {
-    const id = st.nextTradeId++;
-    const s = st.stats;
-    s.last = price;
-    s.lastQty = qty;
-    s.volume = round8(s.volume + qty);
-    s.quoteVolume = round8(s.quoteVolume + price * qty);
-    s.count += 1;
-    s.high = Math.max(s.high, price);
-    s.low = Math.min(s.low, price);
-    if (s.firstId < 0) s.firstId = id;
-    s.lastId = id;
-    return id;
-  };
 
   const fill = (st: MarketState, order: Order, price: number, qty: number, isMaker: boolean, now: number): SimTrade => {
     const owner = accountState(order.apiKey);

@@ -190,3 +190,32 @@ export function mergedLevels<O extends { side: Side; price: number }>(
   const sorted = [...byPrice.entries()].sort((a, b) => (side === 'BUY' ? b[0] - a[0] : a[0] - b[0]));
   return sorted.slice(0, limit).map(([price, qty]) => ({ price, qty }));
 }
+
+/** The 24-hour figures a ticker reports, kept per market. */
+export interface PrintStats {
+  high: number;
+  low: number;
+  last: number;
+  lastQty: number;
+  volume: number;
+  quoteVolume: number;
+  count: number;
+  firstId: number;
+  lastId: number;
+}
+
+/** Records a trade print on a market (spot or perpetual): gives it the next trade id and updates the ticker figures. */
+export function recordPrint(st: { nextTradeId: number; stats: PrintStats }, price: number, qty: number): number {
+  const id = st.nextTradeId++;
+  const s = st.stats;
+  s.last = price;
+  s.lastQty = qty;
+  s.volume = round8(s.volume + qty);
+  s.quoteVolume = round8(s.quoteVolume + price * qty);
+  s.count += 1;
+  s.high = Math.max(s.high, price);
+  s.low = Math.min(s.low, price);
+  if (s.firstId < 0) s.firstId = id;
+  s.lastId = id;
+  return id;
+}

@@ -21,7 +21,7 @@
 import { isMultipleOf, round8 } from './decimal.ts';
 import type { MarketStats } from './engine.ts';
 import { errors } from './errors.ts';
-import { createMarketModel, mergedLevels, type BookLevel, type FlowPrint, type MarketModel, type Side } from './market.ts';
+import { createMarketModel, mergedLevels, recordPrint, type BookLevel, type FlowPrint, type MarketModel, type Side } from './market.ts';
 import type { FeeRates, OrderStatus } from './orders.ts';
 import { findPerp, type PerpSpec } from './perpMarkets.ts';
 import { queryIncome, queryUserTrades, type IncomeQuery, type UserTradesQuery } from './perpQuery.ts';
@@ -329,21 +329,6 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
   };
   const leverageOf = (acct: PerpAccount, symbol: string): number => acct.leverage.get(symbol) ?? DEFAULT_LEVERAGE;
   const markOf = (st: PerpMarketState): number => st.model.mid();
-
-  const recordPrint = (st: PerpMarketState, price: number, qty: number): number => {
-    const id = st.nextTradeId++;
-    const s = st.stats;
-    s.last = price;
-    s.lastQty = qty;
-    s.volume = round8(s.volume + qty);
-    s.quoteVolume = round8(s.quoteVolume + price * qty);
-    s.count += 1;
-    s.high = Math.max(s.high, price);
-    s.low = Math.min(s.low, price);
-    if (s.firstId < 0) s.firstId = id;
-    s.lastId = id;
-    return id;
-  };
 
   const addIncome = (acct: PerpAccount, row: Omit<IncomeRow, 'tranId' | 'asset'>): number => {
     const tranId = nextTranId++;
