@@ -7,15 +7,19 @@ import type {
   AccountTest,
   AllocationView,
   AuditView,
+  ControlResult,
   CsvExport,
   InstanceDetail,
   InstanceView,
+  MarketList,
   PortfolioHistory,
   RebalancePlan,
+  Reconciliation,
   Snapshot,
-  StrategyView,
   StreamMessage,
   VaultStatus,
+  WorkspaceApplied,
+  WorkspaceState,
 } from './model.ts';
 
 const id = z
@@ -29,7 +33,13 @@ export const commandSchemas = {
   'portfolio/get': z.object({}).strict(),
   'portfolio/allocation': z.object({}).strict(),
   'portfolio/rebalance': z
-    .object({ dryRun: z.boolean(), policy: z.enum(['target_weights', 'equal', 'inverse_volatility']).optional() })
+    .object({
+      dryRun: z.boolean(),
+      policy: z.enum(['target_weights', 'equal', 'inverse_volatility']).optional(),
+      /** Apply exactly the plan that was reviewed: its id from the dry run. Refused if the portfolio moved since. */
+      planId: z.string().max(128).optional(),
+      reason,
+    })
     .strict(),
   'strategy/pause': z.object({ id, reason }).strict(),
   'strategy/resume': z.object({ id, reason }).strict(),
@@ -52,7 +62,19 @@ export const commandSchemas = {
   'vault/remove': z.object({ name: id }).strict(),
   'account/test': z.object({ id }).strict(),
   'instance/detail': z.object({ id, fills: z.number().int().min(1).max(5000).optional() }).strict(),
-  'instance/export': z.object({ id, kind: z.enum(['fills', 'funding', 'metrics']) }).strict(),
+  'instance/export': z.object({ id, kind: z.enum(['fills', 'funding', 'metrics']).default('fills') }).strict(),
+  'instance/cancelOrder': z.object({ id, orderId: z.string().min(1).max(128), symbol: z.string().min(1).max(64), reason }).strict(),
+  'instance/cancelAll': z.object({ id, reason }).strict(),
+  'workspace/get': z.object({}).strict(),
+  'workspace/put': z.object({ workspace: z.unknown(), revision: z.number().int().min(0), reason }).strict(),
+  'workspace/undo': z.object({ reason }).strict(),
+  'workspace/import': z.object({ legacy: z.unknown() }).strict(),
+  'exchange/list': z.object({}).strict(),
+  'exchange/markets': z.object({ exchange: z.string().min(1).max(64), account: id.optional() }).strict(),
+  'account/reconcile': z.object({ id }).strict(),
+  'account/assignFill': z
+    .object({ id, symbol: z.string().min(1).max(64), fillId: z.string().min(1).max(128), instance: id.nullable(), reason })
+    .strict(),
   'portfolio/history': z.object({ points: z.number().int().min(2).max(2000).optional() }).strict(),
   'audit/list': z.object({ limit: z.number().int().min(1).max(1000).optional(), target: id.optional() }).strict(),
 } as const;
@@ -66,11 +88,11 @@ export interface CommandOutputs {
   'portfolio/get': Snapshot;
   'portfolio/allocation': AllocationView;
   'portfolio/rebalance': RebalancePlan;
-  'strategy/pause': StrategyView;
-  'strategy/resume': StrategyView;
-  'instance/start': InstanceView;
-  'instance/stop': InstanceView;
-  'portfolio/stopAll': Snapshot;
+  'strategy/pause': ControlResult;
+  'strategy/resume': ControlResult;
+  'instance/start': ControlResult;
+  'instance/stop': ControlResult;
+  'portfolio/stopAll': ControlResult;
   'vault/status': VaultStatus;
   'vault/create': VaultStatus;
   'vault/unlock': VaultStatus;
@@ -83,13 +105,40 @@ export interface CommandOutputs {
   'instance/export': CsvExport;
   'portfolio/history': PortfolioHistory;
   'audit/list': AuditView[];
+  'instance/cancelOrder': ControlResult;
+  'instance/cancelAll': ControlResult;
+  'workspace/get': WorkspaceState;
+  'workspace/put': WorkspaceApplied;
+  'workspace/undo': WorkspaceApplied;
+  'workspace/import': { workspace: unknown; notes: string[] };
+  'exchange/list': { exchanges: string[] };
+  'exchange/markets': MarketList;
+  'account/reconcile': Reconciliation;
+  'account/assignFill': Reconciliation;
 }
 
 /** Error codes a command can answer with; serve mode maps them to HTTP statuses. */
-export type ErrorCode = 'bad_request' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'rate_limited' | 'internal';
+export type ErrorCode =
+  | 'bad_request'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'internal';
 
 export interface CommandError {
   code: ErrorCode;
+  message: string;
+  /** For a document that failed validation (a workspace): every mistake, each naming its field. */
+  fields?: FieldError[];
+}
+
+/** One mistake in a document: `path` like `instances[1].params.spreadBps`. */
+export interface FieldError {
+  path: string;
   message: string;
 }
 
@@ -101,6 +150,11 @@ export function ok<T>(value: T): Result<T> {
 
 export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
   return { ok: false, error: { code, message } };
+}
+
+/** A refusal that names every bad field (400 with `error.fields[]`). */
+export function failFields<T = never>(message: string, fields: FieldError[]): Result<T> {
+  return { ok: false, error: { code: 'bad_request', message, fields } };
 }
 
 export function isCommandName(name: unknown): name is CommandName {
@@ -116,15 +170,7 @@ export function parseCommand<N extends CommandName>(name: N, input: unknown): Re
   return fail('bad_request', `invalid input for ${name}: ${where}${issue?.message ?? 'invalid'}`);
 }
 
-export const HTTP_STATUS: Record<ErrorCode, number> = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-  internal: 500,
-};
+export { HTTP_STATUS } from './wire.ts';
 
 /** What preload exposes as `window.stratdesk`: named functions only, no raw ipcRenderer. */
 export interface StratdeskBridge {

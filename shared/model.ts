@@ -260,6 +260,12 @@ export interface InstanceDetail {
   funding: FundingView[];
   equity: EquityPoint[];
   audit: AuditView[];
+  /** The instance's orders as the exchange shows them now (empty when it could not be read: see openOrdersError). */
+  openOrders: OpenOrderView[];
+  /** Why the book could not be read, or null. */
+  openOrdersError: string | null;
+  /** Orders a cancel was asked for that the exchange still shows (being retried). */
+  stillOpen: StillOpen[];
 }
 
 export interface PortfolioHistory {
@@ -335,4 +341,128 @@ export interface AccountTest {
   message: string;
   permissions: string[];
   warnings: string[];
+}
+
+/** An order the exchange still shows on the book after a cancel was asked for (DESIGN.md, "Control"). */
+export interface StillOpen {
+  instance: string;
+  symbol: string;
+  orderId: string;
+  /** Why it is still there, e.g. "cancel answered 503; retrying". */
+  why: string;
+}
+
+/**
+ * What every control command answers (pause, resume, start, stop, Stop all, cancels): the snapshot
+ * after the command, and the orders still on the book, read back from the exchange. `stillOpen` is
+ * empty only when the exchange showed the book clean.
+ */
+export interface ControlResult extends Snapshot {
+  stillOpen: StillOpen[];
+}
+
+/** One of an instance's open orders as the exchange shows it. */
+export interface OpenOrderView {
+  orderId: string;
+  clientOrderId: string | null;
+  symbol: string;
+  side: 'buy' | 'sell';
+  /** Quote per base. */
+  price: number;
+  /** Base, as placed. */
+  amount: number;
+  /** Base filled so far. */
+  filled: number;
+  /** Milliseconds since epoch. */
+  placedAt: number;
+}
+
+/** The workspace file (version 2) as JSON; the host validates it (DESIGN.md, "Workspace file"). */
+export interface WorkspaceDocument {
+  version: 2;
+  syncIntervalMs: number;
+  reportingCurrency?: string;
+  accounts: {
+    id: string;
+    exchange: string;
+    sandbox?: boolean;
+    apiBaseUrl?: string;
+    credentials?: { vault: string } | { apiKey: string; secret: string; password?: string };
+  }[];
+  instances: {
+    id: string;
+    type: InstanceType;
+    account: string;
+    mode: InstanceMode;
+    symbols: string[];
+    /** ISO time with a zone (`Z` or `±hh:mm`). */
+    startTime: string;
+    autoStart?: boolean;
+    params: Record<string, unknown>;
+  }[];
+  portfolio: { policy: RebalancePolicy; targets: Record<string, number> };
+}
+
+export interface WorkspaceState {
+  workspace: WorkspaceDocument;
+  /** Increases with every applied change; a PUT naming an older one is refused (409). */
+  revision: number;
+  /** Whether there is a previous revision to undo to. */
+  canUndo: boolean;
+}
+
+/** What applying a workspace change did, per instance id. */
+export interface WorkspaceApplied {
+  revision: number;
+  applied: { started: string[]; stopped: string[]; restarted: string[]; unchanged: string[] };
+}
+
+export interface MarketList {
+  exchange: string;
+  symbols: { symbol: string; type: 'spot' | 'swap' | 'future' | 'option'; base: string; quote: string }[];
+}
+
+/** One asset of an account: the exchange's balance against what the account's instances account for. */
+export interface ReconciledAsset {
+  asset: string;
+  /** The exchange's total (spot free + locked, plus the futures wallet), in the asset. */
+  exchange: number;
+  /** What the instances' ledgers and capital account for, in the asset. */
+  accounted: number;
+  /** Deposits, withdrawals and transfers since the baseline, in the asset (+ = in). */
+  explained: number;
+  /** exchange − accounted − explained; 0 when everything is accounted for. */
+  difference: number;
+}
+
+export interface ReconciledPosition {
+  symbol: string;
+  /** The exchange's signed position, base. */
+  exchange: number;
+  /** The instances' signed position from their ledgers, base. */
+  accounted: number;
+  difference: number;
+}
+
+/** A fill on the account that no instance placed (another bot, a human), waiting to be assigned. */
+export interface UnattributedFill {
+  id: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  amount: number;
+  price: number;
+  timestamp: number;
+}
+
+export interface Reconciliation {
+  account: string;
+  asOf: string;
+  /** True when every difference is within tolerance. */
+  ok: boolean;
+  assets: ReconciledAsset[];
+  positions: ReconciledPosition[];
+  unattributed: UnattributedFill[];
+  movements: { kind: 'deposit' | 'withdrawal' | 'transfer'; asset: string; amount: number; timestamp: number; note: string }[];
+  /** Likely causes, in sentences ("0.01 BTC traded on BTC/USDT by no instance"). */
+  notes: string[];
 }
