@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Host } from '../electron/core/host.ts';
+import { Host } from '../electron/core/host/host.ts';
 import { createLogger } from '../electron/core/log.ts';
 import { parseWorkspace } from '../electron/core/workspace/workspace.ts';
 import type { FaultSpec } from '../electron/sim/faults.ts';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Host } from '../electron/core/host.ts';
+import { Host } from '../electron/core/host/host.ts';
 import { Ledger } from '../electron/core/ledger/ledger.ts';
 import { silentLogger } from '../electron/core/log.ts';
 import { parseWorkspace } from '../electron/core/workspace/workspace.ts';

@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { totalsOf } from '../electron/core/host.ts';
+import { totalsOf } from '../shared/totals.ts';
 import type {
   EquityPoint,
   HealthState,
@@ -135,7 +135,13 @@ let tick = 0;
 let strategies = ids.map((_, i) => strategyAt(i, Date.now(), 0));
 
 function snapshot(): Snapshot {
-  return { asOf: new Date().toISOString(), seq, totals: totalsOf(strategies), strategies, instances: strategies.map(instanceOf) };
+  return {
+    asOf: new Date().toISOString(),
+    seq,
+    totals: totalsOf(strategies, 'USDT', {}),
+    strategies,
+    instances: strategies.map(instanceOf),
+  };
 }
 
 function history(): { asOf: string; series: Record<string, EquityPoint[]> } {
@@ -198,7 +204,7 @@ function publish(changed: StrategyView[]): void {
     type: 'delta',
     seq,
     asOf: new Date().toISOString(),
-    totals: totalsOf(strategies),
+    totals: totalsOf(strategies, 'USDT', {}),
     strategies: changed,
     instances: [],
   };

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Host } from '../electron/core/host.ts';
+import { Host } from '../electron/core/host/host.ts';
 import { silentLogger } from '../electron/core/log.ts';
 import { parseWorkspace } from '../electron/core/workspace/workspace.ts';
 import { exchangeInfo } from '../electron/sim/format.ts';

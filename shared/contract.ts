@@ -10,7 +10,6 @@ import type {
   ControlResult,
   CsvExport,
   InstanceDetail,
-  InstanceView,
   MarketList,
   PortfolioHistory,
   RebalancePlan,

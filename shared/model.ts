@@ -156,18 +156,38 @@ export interface InstanceView {
   startTime: string;
 }
 
-export interface Totals {
-  /** Sums over strategies, in USD (quote currencies here are all USD-stable). */
+/** Money figures summed over strategies, in one currency. */
+export interface MoneySums {
   realizedPnl: number;
+  /** + = paid. */
   fees: number;
+  /** + = received. */
   funding: number;
   unrealizedPnl: number;
   totalPnl: number;
-  /** Σ todayPnl over strategies: change in total PnL since 00:00 UTC. */
+  /** Change in total PnL since 00:00 UTC. */
   todayPnl: number;
-  tradeCount: number;
   volume: number;
+  /** Capital budgets. */
   allocation: number;
+}
+
+/**
+ * The portfolio's totals (DESIGN.md, "Money"): real money only — `live` and `observe` instances —
+ * converted into the reporting currency and labelled with its real code; `paper` apart, never added.
+ * Computed in one place (shared/totals.ts) for the API and the window alike.
+ */
+export interface Totals extends MoneySums {
+  /** The reporting currency's code, e.g. "USDT" — never "USD" for a USDT sum. */
+  currency: string;
+  /** The rate each quote currency was converted at (1 unit = rate × reporting currency). */
+  rates: Record<string, number>;
+  /** Figures in a currency with no known rate: left out of the sums above, totalPnl per currency here. */
+  unconverted: Record<string, number>;
+  /** Paper instances' money, in the reporting currency, never part of the sums above. */
+  paper: MoneySums;
+  /** Unique fills over real-money strategies. */
+  tradeCount: number;
   live: number;
   paused: number;
   stopped: number;
@@ -185,7 +205,15 @@ export interface Snapshot {
   instances: InstanceView[];
 }
 
-/** What the stream carries: one full snapshot, then deltas holding only what changed. */
+/** A changed strategy in a delta: its id and only the top-level fields that changed. */
+export type StrategyPatch = Partial<StrategyView> & { id: string };
+/** A changed instance in a delta: its id and only the top-level fields that changed. */
+export type InstancePatch = Partial<InstanceView> & { id: string };
+
+/**
+ * What the stream carries: one full snapshot, then deltas holding only what changed — per strategy
+ * and instance, only the fields that changed (merge them into the last known object by id).
+ */
 export type StreamMessage =
   | { type: 'snapshot'; snapshot: Snapshot }
   | {
@@ -193,8 +221,10 @@ export type StreamMessage =
       seq: number;
       asOf: string;
       totals: Totals;
-      strategies: StrategyView[];
-      instances: InstanceView[];
+      strategies: StrategyPatch[];
+      instances: InstancePatch[];
+      /** Ids that left the workspace since the last message. */
+      removed?: string[];
     };
 
 /** target_weights (default), equal, or inverse_volatility (weights ∝ 1 / volatility of each strategy's returns). */
@@ -292,6 +322,10 @@ export interface RebalanceMove {
 }
 
 export interface RebalancePlan {
+  /** Names this plan: Apply with it applies exactly these moves, or is refused if the portfolio moved. */
+  id: string;
+  /** The state the plan was made from (each strategy's status and capital, the targets). */
+  fingerprint: string;
   policy: RebalancePolicy;
   asOf: string;
   dryRun: boolean;

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startDemo, type Demo } from './demo.ts';
-import { Host, type HostOptions } from './host.ts';
+import { Host, type HostOptions } from './host/host.ts';
 import type { Logger } from './log.ts';
 import { preloadExchanges } from './exchange/ccxtLoader.ts';
 import { Vault } from './vault/vault.ts';
@@ -63,7 +63,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
     const workspace = await loadWorkspaceFile(workspacePath);
     // Only the exchanges this workspace uses are loaded (all of ccxt costs ~100 MB of memory).
     await preloadExchanges(workspace.accounts.map((a) => a.exchange));
-    host = new Host({ vault, ...options.hostOptions, workspace, dataDir, ...(options.log ? { log: options.log } : {}) });
+    host = new Host({ vault, ...options.hostOptions, workspace, dataDir, workspacePath, ...(options.log ? { log: options.log } : {}) });
   }
   host.start();
   const running = demo;

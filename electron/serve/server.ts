@@ -9,8 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { HTTP_STATUS, type CommandName, type ErrorCode, type Result } from '../../shared/contract.ts';
-import type { Host } from '../core/host.ts';
+import { type CommandName, type ErrorCode, type Result } from '../../shared/contract.ts';
+import { HTTP_STATUS, MalformedPath, WIRE, matchPath, type WireRoute } from '../../shared/wire.ts';
+import type { Host } from '../core/host/host.ts';
 
 export interface ServeOptions {
   host: Host;
@@ -41,96 +42,35 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** An answer other than 200; its status always follows from its code (one table, shared/wire.ts). */
 class HttpError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  constructor(code: ErrorCode, message: string, status = HTTP_STATUS[code]) {
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.code = code;
-    this.status = status;
+    this.status = HTTP_STATUS[code];
   }
 }
 
-interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
-  pattern: RegExp;
-  command: CommandName;
-  /** Builds the command input from the path match, the JSON body and the query. */
-  input: (match: RegExpMatchArray, body: Record<string, unknown>, query: URLSearchParams) => unknown;
-}
+/** Serve's router, built from the one wire map in shared/ (the renderer's transport is built from it too). */
+const ROUTES = (Object.entries(WIRE) as [CommandName, WireRoute][]).map(([command, route]) => ({ command, route }));
 
-/** A query parameter as a whole number, or undefined (the schema rejects anything else). */
-function intParam(query: URLSearchParams, name: string): number | string | undefined {
-  const v = query.get(name);
-  if (v === null) return undefined;
-  return /^\d+$/.test(v) ? Number(v) : v;
-}
-
-const ROUTES: Route[] = [
-  { method: 'GET', pattern: /^\/api\/portfolio$/, command: 'portfolio/get', input: () => ({}) },
-  { method: 'GET', pattern: /^\/api\/portfolio\/allocation$/, command: 'portfolio/allocation', input: () => ({}) },
-  { method: 'POST', pattern: /^\/api\/portfolio\/rebalance$/, command: 'portfolio/rebalance', input: (_m, body) => body },
-  { method: 'POST', pattern: /^\/api\/portfolio\/stop-all$/, command: 'portfolio/stopAll', input: (_m, body) => body },
-  {
-    method: 'POST',
-    pattern: /^\/api\/strategies\/([^/]+)\/pause$/,
-    command: 'strategy/pause',
-    input: (m, body) => ({ ...body, id: decode(m[1]) }),
-  },
-  {
-    method: 'POST',
-    pattern: /^\/api\/strategies\/([^/]+)\/resume$/,
-    command: 'strategy/resume',
-    input: (m, body) => ({ ...body, id: decode(m[1]) }),
-  },
-  {
-    method: 'POST',
-    pattern: /^\/api\/instances\/([^/]+)\/start$/,
-    command: 'instance/start',
-    input: (m, body) => ({ ...body, id: decode(m[1]) }),
-  },
-  {
-    method: 'POST',
-    pattern: /^\/api\/instances\/([^/]+)\/stop$/,
-    command: 'instance/stop',
-    input: (m, body) => ({ ...body, id: decode(m[1]) }),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/api\/instances\/([^/]+)$/,
-    command: 'instance/detail',
-    input: (m, _b, q) => withDefined({ id: decode(m[1]), fills: intParam(q, 'fills') }),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/api\/instances\/([^/]+)\/export$/,
-    command: 'instance/export',
-    input: (m, _b, q) => ({ id: decode(m[1]), kind: q.get('kind') ?? 'fills' }),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/api\/portfolio\/history$/,
-    command: 'portfolio/history',
-    input: (_m, _b, q) => withDefined({ points: intParam(q, 'points') }),
-  },
-  { method: 'GET', pattern: /^\/api\/vault$/, command: 'vault/status', input: () => ({}) },
-  { method: 'POST', pattern: /^\/api\/accounts\/([^/]+)\/test$/, command: 'account/test', input: (m) => ({ id: decode(m[1]) }) },
-  { method: 'POST', pattern: /^\/api\/vault\/create$/, command: 'vault/create', input: (_m, body) => body },
-  { method: 'POST', pattern: /^\/api\/vault\/unlock$/, command: 'vault/unlock', input: (_m, body) => body },
-  { method: 'POST', pattern: /^\/api\/vault\/lock$/, command: 'vault/lock', input: (_m, body) => body },
-  { method: 'POST', pattern: /^\/api\/vault\/password$/, command: 'vault/changePassword', input: (_m, body) => body },
-  { method: 'POST', pattern: /^\/api\/vault\/entries$/, command: 'vault/put', input: (_m, body) => body },
-  { method: 'DELETE', pattern: /^\/api\/vault\/entries\/([^/]+)$/, command: 'vault/remove', input: (m) => ({ name: decode(m[1]) }) },
-  {
-    method: 'GET',
-    pattern: /^\/api\/audit$/,
-    command: 'audit/list',
-    input: (_m, _b, q) => withDefined({ limit: intParam(q, 'limit'), target: q.get('target') ?? undefined }),
-  },
-];
-
-function withDefined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+/** The command input a request carries: path segments, then query fields, over the JSON body. */
+function inputOf(
+  route: WireRoute,
+  params: Record<string, string>,
+  body: Record<string, unknown>,
+  query: URLSearchParams,
+): Record<string, unknown> {
+  const input: Record<string, unknown> = { ...body };
+  for (const [name, kind] of Object.entries(route.query ?? {})) {
+    const value = query.get(name);
+    if (value === null) continue;
+    // A whole number where one is expected; anything else goes through as text for the schema to refuse.
+    input[name] = kind === 'int' && /^\d+$/.test(value) ? Number(value) : value;
+  }
+  return { ...input, ...params };
 }
 
 export function generateToken(): string {
@@ -141,6 +81,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const { host, token } = options;
   const sessions = new Set<string>();
   let origins = new Set<string>();
+  let hosts = new Set<string>();
 
   const isAuthorized = (req: IncomingMessage): boolean => {
     const header = req.headers.authorization;
@@ -156,13 +97,25 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      const e = error instanceof HttpError ? error : new HttpError('internal', 'internal error');
+      const e =
+        error instanceof HttpError
+          ? error
+          : error instanceof MalformedPath
+            ? new HttpError('bad_request', error.message)
+            : new HttpError('internal', 'internal error');
       if (!(error instanceof HttpError)) host.log.error('http handler failed', { error: (error as Error).message });
       sendJson(res, e.status, { error: { code: e.code, message: e.message } });
     });
   });
 
+  /** DNS rebinding: a page on another name that resolves to 127.0.0.1 sends its own name as Host. */
+  const checkHost = (req: IncomingMessage): void => {
+    if (!hosts.has(req.headers.host ?? ''))
+      throw new HttpError('forbidden', `host ${JSON.stringify(req.headers.host ?? '')} is not this server`);
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkHost(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname.startsWith('/api/') || url.pathname === '/api') {
       checkOrigin(req);
@@ -171,7 +124,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD')
-      throw new HttpError('bad_request', `method ${req.method ?? ''} not allowed here`, 405);
+      throw new HttpError('method_not_allowed', `method ${req.method ?? ''} not allowed here`);
     const offered = url.searchParams.get('token');
     if (offered !== null) {
       if (!safeEqual(offered, token)) throw new HttpError('unauthorized', 'wrong token in the address');
@@ -192,13 +145,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const matching = ROUTES.map((route) => ({ route, match: url.pathname.match(route.pattern) })).filter((r) => r.match !== null);
+    const matching = ROUTES.map((r) => ({ ...r, params: matchPath(r.route.path, url.pathname) })).filter((r) => r.params !== null);
     if (matching.length === 0) throw new HttpError('not_found', `no route ${url.pathname}`);
     const found = matching.find((r) => r.route.method === req.method);
-    if (!found || !found.match) throw new HttpError('bad_request', `${req.method ?? ''} is not allowed on ${url.pathname}`, 405);
-    const body = req.method === 'POST' || req.method === 'DELETE' ? await readJsonBody(req) : {};
-    const result: Result<unknown> = await host.execute(found.route.command, found.route.input(found.match, body, url.searchParams), 'api');
-    if (result.ok && found.route.command === 'instance/export') {
+    if (!found || !found.params) throw new HttpError('method_not_allowed', `${req.method ?? ''} is not allowed on ${url.pathname}`);
+    const body = found.route.hasBody === true ? await readJsonBody(req) : {};
+    const input = inputOf(found.route, found.params, body, url.searchParams);
+    const result: Result<unknown> = await host.execute(found.command, input, 'api');
+    if (result.ok && found.route.isFile === true) {
       const file = result.value as { filename: string; csv: string };
       res.writeHead(200, {
         'content-type': 'text/csv; charset=utf-8',
@@ -212,7 +166,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
 
   function serveStatic(pathname: string, res: ServerResponse): void {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      throw new HttpError('bad_request', 'malformed path');
+    }
+    const rel = pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
     const full = normalize(join(options.staticDir, rel));
     if (!full.startsWith(normalize(options.staticDir) + sep) || !existsSync(full) || !statSync(full).isFile()) {
       throw new HttpError('not_found', `no file ${pathname}`);
@@ -231,6 +191,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   server.on('upgrade', (req, socket, head) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      checkHost(req);
       if (url.pathname !== '/api/stream') throw new HttpError('not_found', 'no such stream');
       checkOrigin(req);
       if (!isAuthorized(req)) throw new HttpError('unauthorized', 'missing or wrong token');
@@ -273,6 +234,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const port = (server.address() as AddressInfo).port;
   origins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
@@ -291,7 +253,7 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError('bad_request', `body larger than ${MAX_BODY} bytes`, 413);
+    if (size > MAX_BODY) throw new HttpError('payload_too_large', `body larger than ${MAX_BODY} bytes`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
@@ -334,12 +296,4 @@ function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function decode(segment: string | undefined): string {
-  try {
-    return decodeURIComponent(segment ?? '');
-  } catch {
-    throw new HttpError('bad_request', 'malformed path');
-  }
 }

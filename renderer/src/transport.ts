@@ -7,6 +7,7 @@
  */
 import type { CommandError, CommandInput, CommandName, CommandOutputs, ErrorCode, Result, StratdeskBridge } from '../../shared/contract.ts';
 import type { StreamMessage } from '../../shared/model.ts';
+import { HTTP_STATUS, WIRE, requestFor, type HttpMethod } from '../../shared/wire.ts';
 import type { ConnectionState } from './store/index.ts';
 
 declare global {
@@ -75,83 +76,20 @@ export interface ServeTransportDeps {
 export const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 10_000 } as const;
 
 interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: HttpMethod;
   path: string;
   body?: unknown;
+  isFile: boolean;
 }
 
-/** `?a=1&b=x` from the fields that are set, or "" when none is. */
-function queryOf(fields: Record<string, string | number | undefined>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) params.set(key, String(value));
-  const text = params.toString();
-  return text === '' ? '' : `?${text}`;
-}
-
-/** The HTTP route serve mode exposes for each command (DESIGN.md, "Outside interfaces"). */
+/** The HTTP route serve mode exposes for a command, from the one wire map both sides are built from. */
 export function routeFor(name: CommandName, input: unknown): Route {
-  const fields = (typeof input === 'object' && input !== null ? input : {}) as {
-    id?: string;
-    reason?: string;
-    dryRun?: boolean;
-    policy?: string;
-    fills?: number;
-    kind?: string;
-    points?: number;
-    limit?: number;
-    target?: string;
-  };
-  const id = encodeURIComponent(fields.id ?? '');
-  // Only send `reason` when there is one: the host's schemas are strict about unknown/undefined keys.
-  const reasonBody = fields.reason === undefined ? {} : { reason: fields.reason };
-  switch (name) {
-    case 'portfolio/get':
-      return { method: 'GET', path: '/api/portfolio' };
-    case 'portfolio/allocation':
-      return { method: 'GET', path: '/api/portfolio/allocation' };
-    case 'portfolio/rebalance':
-      return {
-        method: 'POST',
-        path: '/api/portfolio/rebalance',
-        body: fields.policy === undefined ? { dryRun: fields.dryRun } : { dryRun: fields.dryRun, policy: fields.policy },
-      };
-    case 'strategy/pause':
-      return { method: 'POST', path: `/api/strategies/${id}/pause`, body: reasonBody };
-    case 'strategy/resume':
-      return { method: 'POST', path: `/api/strategies/${id}/resume`, body: reasonBody };
-    case 'instance/start':
-      return { method: 'POST', path: `/api/instances/${id}/start`, body: reasonBody };
-    case 'instance/stop':
-      return { method: 'POST', path: `/api/instances/${id}/stop`, body: reasonBody };
-    case 'portfolio/stopAll':
-      return { method: 'POST', path: '/api/portfolio/stop-all', body: reasonBody };
-    case 'vault/status':
-      return { method: 'GET', path: '/api/vault' };
-    case 'vault/create':
-      return { method: 'POST', path: '/api/vault/create', body: input };
-    case 'vault/unlock':
-      return { method: 'POST', path: '/api/vault/unlock', body: input };
-    case 'vault/lock':
-      return { method: 'POST', path: '/api/vault/lock', body: input };
-    case 'vault/changePassword':
-      return { method: 'POST', path: '/api/vault/password', body: input };
-    case 'vault/put':
-      return { method: 'POST', path: '/api/vault/entries', body: input };
-    case 'account/test':
-      return { method: 'POST', path: `/api/accounts/${id}/test` };
-    case 'vault/remove': {
-      const name = encodeURIComponent(String((input as { name?: unknown }).name ?? ''));
-      return { method: 'DELETE', path: `/api/vault/entries/${name}` };
-    }
-    case 'instance/detail':
-      return { method: 'GET', path: `/api/instances/${id}${queryOf({ fills: fields.fills })}` };
-    case 'instance/export':
-      return { method: 'GET', path: `/api/instances/${id}/export${queryOf({ kind: fields.kind })}` };
-    case 'portfolio/history':
-      return { method: 'GET', path: `/api/portfolio/history${queryOf({ points: fields.points })}` };
-    case 'audit/list':
-      return { method: 'GET', path: `/api/audit${queryOf({ limit: fields.limit, target: fields.target })}` };
-  }
+  const route = WIRE[name];
+  const fields = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  // Only send fields that are set: the host's schemas are strict about unknown/undefined keys.
+  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  const { path, body } = requestFor(route, defined);
+  return { method: route.method, path, ...(body !== undefined ? { body } : {}), isFile: route.isFile === true };
 }
 
 /**
@@ -164,30 +102,14 @@ export function filenameFromDisposition(header: string | null): string | null {
   return match?.[1] ?? null;
 }
 
-const ERROR_CODES: readonly ErrorCode[] = ['bad_request', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'rate_limited', 'internal'];
-
 function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+  return typeof value === 'string' && Object.hasOwn(HTTP_STATUS, value);
 }
 
-/** Inverse of the contract's HTTP_STATUS, for error bodies that lack a usable code (e.g. a proxy's 502). */
+/** Inverse of the wire's status table, for error bodies that lack a usable code (e.g. a proxy's 502). */
 function codeForStatus(status: number): ErrorCode {
-  switch (status) {
-    case 400:
-      return 'bad_request';
-    case 401:
-      return 'unauthorized';
-    case 403:
-      return 'forbidden';
-    case 404:
-      return 'not_found';
-    case 409:
-      return 'conflict';
-    case 429:
-      return 'rate_limited';
-    default:
-      return status >= 400 && status < 500 ? 'bad_request' : 'internal';
-  }
+  const code = (Object.keys(HTTP_STATUS) as ErrorCode[]).find((c) => HTTP_STATUS[c] === status);
+  return code ?? (status >= 400 && status < 500 ? 'bad_request' : 'internal');
 }
 
 /** Reads `{ error: { code, message } }`; anything else still becomes a typed error, never a throw. */
@@ -199,7 +121,8 @@ export function errorFromResponse(status: number, statusText: string, body: unkn
     typeof fields.message === 'string' && fields.message !== ''
       ? fields.message
       : `HTTP ${status}${statusText === '' ? '' : ` ${statusText}`}`;
-  return { code, message };
+  const list = (fields as { fields?: unknown }).fields;
+  return Array.isArray(list) ? { code, message, fields: list as CommandError['fields'] & object } : { code, message };
 }
 
 /** Cheap shape check of a stream frame; the host is trusted, but a proxy or a bug is not. */
@@ -245,7 +168,7 @@ export function createServeTransport(deps: ServeTransportDeps): Transport {
 
   const command: CommandFn = async <N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutputs[N]>> => {
     const route = routeFor(name, input);
-    const headers: Record<string, string> = { Accept: name === 'instance/export' ? 'text/csv' : 'application/json' };
+    const headers: Record<string, string> = { Accept: route.isFile ? 'text/csv' : 'application/json' };
     const init: RequestInit = { method: route.method, credentials: 'same-origin', headers };
     if (route.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -257,7 +180,7 @@ export function createServeTransport(deps: ServeTransportDeps): Transport {
     } catch (error) {
       return failure('internal', `${name}: host unreachable (${describe(error)})`);
     }
-    if (name === 'instance/export' && response.ok) {
+    if (route.isFile && response.ok) {
       // The one route that answers text/csv; turned back into the command's {filename, csv} so the
       // UI has one download path for Electron and serve mode.
       try {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../sim/simulator.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
 import type { ExchangeSession } from '../exchange/types.ts';
-import { Host } from '../host.ts';
+import { Host } from '../host/host.ts';
 import { silentLogger } from '../log.ts';
 import { parseWorkspace } from '../workspace/workspace.ts';
 

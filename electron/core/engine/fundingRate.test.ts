@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../sim/simulator.ts';
-import { Host } from '../host.ts';
+import { Host } from '../host/host.ts';
 import { silentLogger } from '../log.ts';
 import { emptyFold, foldFill } from '../metrics/pnl.ts';
 import { parseWorkspace } from '../workspace/workspace.ts';

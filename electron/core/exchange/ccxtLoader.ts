@@ -38,3 +38,14 @@ export function exchangeClass(id: string): ExchangeClass | undefined {
 
 // The dialects the simulator speaks and most traders use are always ready; others load on demand.
 await preloadExchanges(['binance', 'bybit', 'okx']);
+
+/** Every exchange id ccxt ships (one module per exchange), without loading any of them. */
+export async function listExchanges(): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const files = await readdir(fileURLToPath(srcDir));
+  return files
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => f.slice(0, -3))
+    .filter((id) => isCcxtExchange(id))
+    .sort();
+}

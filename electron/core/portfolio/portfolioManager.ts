@@ -3,6 +3,7 @@
  * target weight and capital allocation. Status rules (DESIGN.md, "Words"):
  *   running and not paused → live; not running and live → stopped; paused only by command, and kept.
  */
+import { createHash } from 'node:crypto';
 import type { AllocationView, RebalanceMove, RebalancePlan, RebalancePolicy, StrategyStatus } from '../../../shared/model.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 
@@ -23,7 +24,7 @@ export interface PortfolioOptions {
 }
 
 export class PortfolioManager {
-  readonly policy: RebalancePolicy;
+  policy: RebalancePolicy;
   #targets: Record<string, number>;
   #ledger: Ledger;
   #now: () => number;
@@ -49,6 +50,17 @@ export class PortfolioManager {
     this.#entries.set(id, entry);
     this.applyRules(id, isRunning);
     return entry;
+  }
+
+  /** A workspace change set new targets (or a new default policy). */
+  setTargets(policy: RebalancePolicy, targets: Record<string, number>): void {
+    this.policy = policy;
+    this.#targets = targets;
+  }
+
+  /** An instance left the workspace: its strategy leaves the portfolio (its stored state stays in the ledger). */
+  remove(id: string): void {
+    this.#entries.delete(id);
   }
 
   get(id: string): StrategyEntry | undefined {
@@ -116,11 +128,15 @@ export class PortfolioManager {
       entries.reduce((sum, e) => sum + e.allocation, 0),
       2,
     );
-    const live = entries.filter((e) => e.status === 'live');
-    const fixed = entries.filter((e) => e.status !== 'live').reduce((sum, e) => sum + e.allocation, 0);
+    const targeted = entries.filter((e) => e.status === 'live' && (this.#targets[e.id] ?? 0) > 0);
+    // Under target weights, a live strategy the targets do not name keeps its capital: only a policy
+    // that names every live strategy (equal, inverse volatility) may move it.
+    const live = entries.filter(
+      (e) => e.status === 'live' && (policy !== 'target_weights' || targeted.length === 0 || targeted.includes(e)),
+    );
+    const fixed = entries.filter((e) => !live.includes(e)).reduce((sum, e) => sum + e.allocation, 0);
     const movable = totalCapital - fixed;
     const weights = new Map<string, number>();
-    const targeted = live.filter((e) => (this.#targets[e.id] ?? 0) > 0);
     if (policy === 'inverse_volatility') {
       // Weight ∝ 1/σ. A strategy without enough history to measure σ gets the median weight of the others.
       const inv = new Map(
@@ -138,9 +154,13 @@ export class PortfolioManager {
       for (const e of live) weights.set(e.id, this.#targets[e.id] ?? 0);
     }
     const weightSum = [...weights.values()].reduce((a, b) => a + b, 0);
+    const afters = splitExactly(
+      movable,
+      live.map((e) => (weightSum > 0 ? (weights.get(e.id) ?? 0) / weightSum : 0)),
+    );
     const moves: RebalanceMove[] = entries.map((e) => {
-      const w = weights.get(e.id);
-      const after = w === undefined ? e.allocation : weightSum > 0 ? round((movable * w) / weightSum, 2) : e.allocation;
+      const index = live.indexOf(e);
+      const after = index < 0 || weightSum <= 0 ? round(e.allocation, 2) : (afters[index] ?? e.allocation);
       return {
         id: e.id,
         status: e.status,
@@ -150,7 +170,21 @@ export class PortfolioManager {
         move: round(after - e.allocation, 2),
       };
     });
-    return { policy, asOf: new Date(this.#now()).toISOString(), dryRun: isDryRun, applied: false, totalCapital, moves };
+    const fingerprint = this.fingerprint();
+    const id = createHash('sha256')
+      .update(JSON.stringify([policy, fingerprint, moves.map((m) => [m.id, m.after])]))
+      .digest('hex')
+      .slice(0, 16);
+    return { id, fingerprint, policy, asOf: new Date(this.#now()).toISOString(), dryRun: isDryRun, applied: false, totalCapital, moves };
+  }
+
+  /** The state a plan depends on: each strategy's status and capital, and the targets. */
+  fingerprint(): string {
+    const state = [...this.#entries.values()].map((e) => [e.id, e.status, round(e.allocation, 2)]);
+    return createHash('sha256')
+      .update(JSON.stringify([state, this.#targets]))
+      .digest('hex')
+      .slice(0, 16);
   }
 
   /** Writes a plan's budgets; the caller logs it. */
@@ -173,6 +207,25 @@ export class PortfolioManager {
     if (!entry) throw new Error(`no strategy "${id}"`);
     return entry;
   }
+}
+
+/**
+ * Splits `total` (to the cent) by `shares` so the parts sum to it exactly: each part rounded down to
+ * the cent, the cents left over given to the largest remainders (an equal split of 120 000 in three is
+ * 40 000 each, never 39 999.99 + …).
+ */
+export function splitExactly(total: number, shares: readonly number[]): number[] {
+  const cents = Math.round(total * 100);
+  const raw = shares.map((s) => cents * s);
+  const parts = raw.map((r) => Math.floor(r + 1e-6));
+  let left = cents - parts.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => [r - Math.floor(r + 1e-6), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    parts[i] = (parts[i] ?? 0) + 1;
+    left--;
+  }
+  return parts.map((p) => p / 100);
 }
 
 function round(value: number, digits: number): number {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import type { ExchangeSession, Fill, MarketRules, OpenOrder, Quote } from '../exchange/types.ts';
-import { Host } from '../host.ts';
+import { Host } from '../host/host.ts';
 import { silentLogger } from '../log.ts';
 import { parseWorkspace } from '../workspace/workspace.ts';
 

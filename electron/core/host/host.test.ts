@@ -7,13 +7,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StreamMessage } from '../../shared/model.ts';
-import { startSimulator, type Simulator } from '../sim/simulator.ts';
-import { ManualClock } from './clock.ts';
-import { createCcxtSession } from './exchange/ccxtSession.ts';
+import type { StreamMessage } from '../../../shared/model.ts';
+import { startSimulator, type Simulator } from '../../sim/simulator.ts';
+import { ManualClock } from '../clock.ts';
+import { createCcxtSession } from '../exchange/ccxtSession.ts';
 import { Host } from './host.ts';
-import { silentLogger } from './log.ts';
-import { parseWorkspace } from './workspace/workspace.ts';
+import { silentLogger } from '../log.ts';
+import { parseWorkspace } from '../workspace/workspace.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

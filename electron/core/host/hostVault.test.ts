@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../sim/simulator.ts';
+import { startSimulator, type Simulator } from '../../sim/simulator.ts';
 import { Host } from './host.ts';
-import { createLogger } from './log.ts';
-import { MemoryKeychain } from './vault/keychain.ts';
-import { Vault } from './vault/vault.ts';
-import { parseWorkspace } from './workspace/workspace.ts';
+import { createLogger } from '../log.ts';
+import { MemoryKeychain } from '../vault/keychain.ts';
+import { Vault } from '../vault/vault.ts';
+import { parseWorkspace } from '../workspace/workspace.ts';
 
 const SECRET = 'planted-secret-9f8e7d6c5b4a';
 const KEY = 'planted-api-key-1234abcd';
