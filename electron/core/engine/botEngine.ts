@@ -251,6 +251,11 @@ export class BotEngine {
     return [...this.#instances.values()];
   }
 
+  /** Forgets an instance that left the workspace (stop it first). */
+  remove(id: string): void {
+    this.#instances.delete(id);
+  }
+
   /** App shutdown: loops end and orders are cancelled; positions stay as they are. */
   async shutdown(): Promise<void> {
     await Promise.allSettled(this.all().map((i) => i.stop('shutdown')));

@@ -32,6 +32,7 @@ import {
   type Fill,
   type AbsorbedFaults,
   type KeyCheck,
+  type ListedMarket,
   type FundingEvent,
   type FundingInfo,
   type PositionReport,
@@ -197,6 +198,14 @@ class CcxtSession implements ExchangeSession {
       throw error;
     });
     return this.#marketsLoaded;
+  }
+
+  async listMarkets(): Promise<ListedMarket[]> {
+    await this.loadMarkets();
+    return Object.values(this.#client.markets ?? {})
+      .filter((m) => m !== undefined && m.active !== false)
+      .map((m) => ({ symbol: m.symbol, type: m.type === 'margin' ? 'spot' : m.type, base: m.base, quote: m.quote }))
+      .sort((a, b) => a.symbol.localeCompare(b.symbol));
   }
 
   market(symbol: string): MarketRules {

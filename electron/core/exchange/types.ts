@@ -100,6 +100,14 @@ export interface Quote {
   timestamp: number;
 }
 
+/** A market as the set-up form lists it. */
+export interface ListedMarket {
+  symbol: string;
+  type: 'spot' | 'swap' | 'future' | 'option';
+  base: string;
+  quote: string;
+}
+
 export interface OpenOrder {
   id: string;
   /** The id we gave the order when placing it (tagged per instance), if the exchange echoes it. */
@@ -174,6 +182,8 @@ export interface ExchangeSession {
   fetchPriceAt?(asset: string, quote: string, timestamp: number): Promise<number | null>;
   /** One authenticated call, plus the key's restrictions where the exchange tells (Binance, Bybit). */
   checkKey?(): Promise<KeyCheck>;
+  /** Every market the exchange lists (for choosing an instance's symbols). */
+  listMarkets?(): Promise<ListedMarket[]>;
   /** Failures absorbed by retries since the last call; sessions without retries need not implement it. */
   takeFaults?(): AbsorbedFaults;
 }

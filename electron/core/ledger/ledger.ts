@@ -411,6 +411,17 @@ export class Ledger {
     return Number(row.n);
   }
 
+  /** Orders the instance placed, and how many of them filled at least once (a fill rate that cannot pass 100 %). */
+  orderFillStats(instanceId: string): { placed: number; filled: number } {
+    const row = this.#stmt(
+      `SELECT COUNT(*) AS placed,
+              SUM(EXISTS (SELECT 1 FROM fills f WHERE f.exchange = o.exchange AND f.account = o.account
+                          AND f.symbol = o.symbol AND f.order_id = o.order_id)) AS filled
+         FROM orders o WHERE o.instance_id = ?`,
+    ).get(instanceId) as { placed: number; filled: number | null };
+    return { placed: Number(row.placed), filled: Number(row.filled ?? 0) };
+  }
+
   orderOwner(exchange: string, account: string, symbol: string, orderId: string): string | null {
     const row = this.#stmt('SELECT instance_id FROM orders WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ?').get(
       exchange,

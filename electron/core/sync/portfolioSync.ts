@@ -95,6 +95,18 @@ export class PortfolioSync {
     for (const instance of this.#o.instances()) this.#schedule(instance, 0);
   }
 
+  /** Starts syncing an instance that joined while running (a workspace change). */
+  add(instance: StrategyInstance): void {
+    this.#schedule(instance, 0);
+  }
+
+  /** Stops syncing an instance that left the workspace; its rows stay in the ledger. */
+  remove(id: string): void {
+    this.#timers.get(id)?.cancel();
+    this.#timers.delete(id);
+    this.#states.delete(id);
+  }
+
   async stop(): Promise<void> {
     this.#isStopped = true;
     for (const timer of this.#timers.values()) timer.cancel();
@@ -114,7 +126,8 @@ export class PortfolioSync {
   }
 
   #schedule(instance: StrategyInstance, ms: number): void {
-    if (this.#isStopped) return;
+    // An instance that left the workspace (or was replaced by a restart) is not rescheduled.
+    if (this.#isStopped || !this.#o.instances().includes(instance)) return;
     this.#timers.set(
       instance.id,
       this.#o.clock.after(ms, () => {

@@ -53,6 +53,11 @@ export const workspaceSchema = z
     version: z.literal(2),
     name: z.string().optional(),
     syncIntervalMs: z.number().int().min(250).max(3_600_000).default(5000),
+    /** The currency portfolio totals are reported in (DESIGN.md, "Money"). */
+    reportingCurrency: z
+      .string()
+      .regex(/^[A-Z0-9]{2,10}$/, 'a currency code like USDT')
+      .default('USDT'),
     accounts: z.array(accountSchema).min(1),
     instances: z.array(instanceSchema),
     portfolio: portfolioSchema.default({ policy: 'target_weights', targets: {} }),
