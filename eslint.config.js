@@ -31,6 +31,40 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // The core is a library: it imports no shell, start-up, CLI, simulator or benchmark (its tests may).
+    files: ['electron/core/**/*.ts'],
+    ignores: ['**/*.test.ts', 'electron/core/**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...noElectron,
+          patterns: [
+            ...noElectron.patterns,
+            {
+              group: ['**/sim/**', '**/app/**', '**/serve/**', '**/main/**', '**/cli/**', '**/bench/**', '**/preload/**'],
+              message: 'The core is a library: shells, start-up, CLIs, the simulator and benchmarks import it, never the other way.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The simulator stands for the exchange: it knows nothing of the app.
+    files: ['electron/sim/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...noElectron,
+          patterns: [...noElectron.patterns, { group: ['**/core/**'], message: 'The simulator imports nothing of the app.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultDataDir } from '../core/bootstrap.ts';
+import { defaultDataDir } from '../app/bootstrap.ts';
 import { Ledger } from '../core/ledger/ledger.ts';
 import { fillsCsv, fundingCsv, metricsCsv } from '../core/reports.ts';
 

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, net, powerMonitor, protocol, session, type WebFrameMain } from 'electron';
 import { fail } from '../../shared/contract.ts';
 import { IPC_CHANNELS } from '../../shared/ipc.ts';
-import { boot, type Booted } from '../core/bootstrap.ts';
+import { boot, type Booted } from '../app/bootstrap.ts';
 import { createSafeStorageKeychain } from './keychain.ts';
 import { loadWindowState, rememberWindowState } from './windowState.ts';
 

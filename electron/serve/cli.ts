@@ -6,7 +6,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { boot } from '../core/bootstrap.ts';
+import { boot } from '../app/bootstrap.ts';
 import { generateToken, startServer } from './server.ts';
 
 const USAGE = `usage: npm run serve -- [--workspace FILE] [--demo] [--data-dir DIR] [--port N] [--token T] [--seed S]

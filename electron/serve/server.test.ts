@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Snapshot, StreamMessage } from '../../shared/model.ts';
-import { boot, type Booted } from '../core/bootstrap.ts';
+import { boot, type Booted } from '../app/bootstrap.ts';
 import { silentLogger } from '../core/log.ts';
 import { startServer, type RunningServer } from './server.ts';
 

@@ -6,11 +6,11 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startDemo, type Demo } from './demo.ts';
-import { Host, type HostOptions } from './host/host.ts';
-import type { Logger } from './log.ts';
-import { preloadExchanges } from './exchange/ccxtLoader.ts';
-import { Vault } from './vault/vault.ts';
-import { loadWorkspaceFile } from './workspace/workspace.ts';
+import { Host, type HostOptions } from '../core/host/host.ts';
+import type { Logger } from '../core/log.ts';
+import { preloadExchanges } from '../core/exchange/ccxtLoader.ts';
+import { Vault } from '../core/vault/vault.ts';
+import { loadWorkspaceFile } from '../core/workspace/workspace.ts';
 
 export interface BootOptions {
   /** Unlocks the vault at start (serve mode, CLI: from STRATDESK_VAULT_PASSWORD or a prompt, never a flag). */

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runVaultCli, type CliIo } from './cli.ts';
-import { Vault } from './vault.ts';
+import { runVaultCli, type CliIo } from './vault.ts';
+import { Vault } from '../core/vault/vault.ts';
 
-const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('./vault.ts', import.meta.url));
 const FAST = { kdf: { log2N: 10 } };
 const KEY = 'cli-APIKEY-0123456789abcdef-ab12';
 const SECRET = 'cli-SECRET-very-secret-value-9876';

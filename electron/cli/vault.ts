@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { promptHidden, PromptCancelled } from './prompt.ts';
-import { maskKey, Vault, VaultError, type VaultOptions } from './vault.ts';
+import { maskKey, Vault, VaultError, type VaultOptions } from '../core/vault/vault.ts';
 
 const USAGE = `usage: node electron/core/vault/cli.ts [--data-dir DIR] <command>
   init           create a vault (asks for a new master password twice)
@@ -139,7 +139,7 @@ export async function runVaultCli(argv: string[], io: CliIo, vaultOptions: Parti
 
 async function defaultDir(env: NodeJS.ProcessEnv): Promise<string> {
   // Loaded only when needed: bootstrap pulls in the whole core.
-  const { defaultDataDir } = await import('../bootstrap.ts');
+  const { defaultDataDir } = await import('../app/bootstrap.ts');
   return defaultDataDir(env);
 }
 

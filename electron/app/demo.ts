@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_FUNDING_INTERVAL_MS, startSimulator, type Simulator } from '../sim/simulator.ts';
-import { parseWorkspace, type Workspace } from './workspace/workspace.ts';
+import { parseWorkspace, type Workspace } from '../core/workspace/workspace.ts';
 
 export interface Demo {
   workspace: Workspace;
