@@ -42,6 +42,7 @@ import {
   type Quote,
 } from './types.ts';
 import { headerValue, parseRetryAfter, sharedBudgets, type WeightBudgetRegistry } from './weightBudget.ts';
+import { isPerpetual, parseSymbol } from '../../../shared/symbols.ts';
 
 // The normalisers used to live here; callers may still import them from this module.
 export { FUNDING_SIGN, isFundingExecution, normalizeBalance, normalizeFunding, normalizePosition, normalizeTrade } from './normalize.ts';
@@ -126,14 +127,7 @@ export function createCcxtClient(options: CcxtSessionOptions): Exchange {
 
 /** The market types to load, in each exchange's own vocabulary (ccxt `options.fetchMarkets.types`); null = ccxt's default. */
 function marketTypesFor(exchangeId: string, symbols: string[]): string[] | null {
-  const kinds = new Set(
-    symbols.map((s) => {
-      const match = /^([^/]+)\/[^:]+(?::([^-]+)(-.+)?)?$/.exec(s);
-      if (!match || match[2] === undefined) return 'spot';
-      if (match[3] !== undefined) return 'future';
-      return match[1] === match[2] ? 'inverse' : 'linear';
-    }),
-  );
+  const kinds = new Set(symbols.map((s) => parseSymbol(s).kind));
   const vocab: Record<string, Record<string, string>> = {
     binance: { spot: 'spot', linear: 'linear', inverse: 'inverse', future: 'linear' },
     bybit: { spot: 'spot', linear: 'linear', inverse: 'inverse', future: 'linear' },
@@ -276,7 +270,7 @@ class CcxtSession implements ExchangeSession {
   fillWindowMs(symbol: string): number | null {
     // Binance rejects fills windows longer than a day on spot and a week on USDⓈ-M; Bybit's
     // execution list a week on both.
-    if (this.exchangeId.startsWith('binance')) return symbol.includes(':') ? 7 * 86_400_000 : 86_400_000;
+    if (this.exchangeId.startsWith('binance')) return isPerpetual(symbol) ? 7 * 86_400_000 : 86_400_000;
     if (this.exchangeId === 'bybit') return 7 * 86_400_000;
     return null;
   }

@@ -4,6 +4,7 @@
  */
 import type { Balances, Position, Trade } from 'ccxt';
 import { ExchangeError, type BalanceLine, type FeeLine, type Fill, type FundingEvent, type PositionReport } from './types.ts';
+import { isInverse } from '../../../shared/symbols.ts';
 
 /**
  * True for a row of a fills endpoint that is not a fill: Bybit's execution list also carries funding
@@ -126,12 +127,6 @@ export function normalizeBalance(b: Balances): BalanceLine[] {
     lines.push({ currency, free: orNull(e.free), used: orNull(e.used), total: orNull(e.total) });
   }
   return lines.sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
-}
-
-/** `BASE/QUOTE:SETTLE` settled in its base (COIN-M, Bybit inverse). */
-function isInverse(symbol: string): boolean {
-  const match = /^([^/]+)\/[^:]+:([^-]+)/.exec(symbol);
-  return match !== null && match[1] === match[2];
 }
 
 function num(value: unknown): number {
