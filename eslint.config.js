@@ -14,6 +14,15 @@ const noElectron = {
   patterns: [{ group: ['electron/*'], message: 'Only electron/main and electron/preload may import electron.' }],
 };
 
+/** A layer's import rule: no electron, and none of `forbidden` (ignoring the given files). */
+function layer(files, ignores, forbidden) {
+  return {
+    files,
+    ...(ignores.length > 0 ? { ignores } : {}),
+    rules: { 'no-restricted-imports': ['error', { ...noElectron, patterns: [...noElectron.patterns, forbidden] }] },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'coverage/**'] },
   js.configs.recommended,
@@ -30,75 +39,22 @@ export default tseslint.config(
     files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  // The core is a library: it imports no shell, start-up, CLI, simulator or benchmark (its tests may).
+  layer(['electron/core/**/*.ts'], ['**/*.test.ts', 'electron/core/**/testing/**'], {
+    group: ['**/sim/**', '**/app/**', '**/serve/**', '**/main/**', '**/cli/**', '**/bench/**', '**/preload/**'],
+    message: 'The core is a library: shells, start-up, CLIs, the simulator and benchmarks import it, never the other way.',
+  }),
+  // The simulator stands for the exchange: it knows nothing of the app.
+  layer(['electron/sim/**/*.ts'], ['**/*.test.ts'], { group: ['**/core/**'], message: 'The simulator imports nothing of the app.' }),
+  layer(['shared/**/*.ts'], [], {
+    group: ['node:*', 'fs', 'path', 'os', 'crypto', 'react', 'react-dom'],
+    message: 'shared/ is the common layer: no Node, no DOM, no React.',
+  }),
   {
-    // The core is a library: it imports no shell, start-up, CLI, simulator or benchmark (its tests may).
-    files: ['electron/core/**/*.ts'],
-    ignores: ['**/*.test.ts', 'electron/core/**/testing/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          ...noElectron,
-          patterns: [
-            ...noElectron.patterns,
-            {
-              group: ['**/sim/**', '**/app/**', '**/serve/**', '**/main/**', '**/cli/**', '**/bench/**', '**/preload/**'],
-              message: 'The core is a library: shells, start-up, CLIs, the simulator and benchmarks import it, never the other way.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // The simulator stands for the exchange: it knows nothing of the app.
-    files: ['electron/sim/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          ...noElectron,
-          patterns: [...noElectron.patterns, { group: ['**/core/**'], message: 'The simulator imports nothing of the app.' }],
-        },
-      ],
-    },
-  },
-  {
-    files: ['shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          ...noElectron,
-          patterns: [
-            ...noElectron.patterns,
-            {
-              group: ['node:*', 'fs', 'path', 'os', 'crypto', 'react', 'react-dom'],
-              message: 'shared/ is the common layer: no Node, no DOM, no React.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['renderer/**/*.{ts,tsx}'],
+    ...layer(['renderer/**/*.{ts,tsx}'], [], {
+      group: ['node:*', '**/electron/core/**', '**/electron/serve/**'],
+      message: 'The renderer talks to the host only through the contract.',
+    }),
     languageOptions: { globals: { ...globals.browser } },
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          ...noElectron,
-          patterns: [
-            ...noElectron.patterns,
-            {
-              group: ['node:*', '**/electron/core/**', '**/electron/serve/**'],
-              message: 'The renderer talks to the host only through the contract.',
-            },
-          ],
-        },
-      ],
-    },
   },
 );

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Snapshot, StreamMessage } from '../../shared/model.ts';
+import { request } from 'node:http';
+import type { ControlResult, RebalancePlan, Snapshot, StreamMessage } from '../../shared/model.ts';
 import { boot, type Booted } from '../app/bootstrap.ts';
 import { silentLogger } from '../core/log.ts';
 import { startServer, type RunningServer } from './server.ts';
@@ -96,11 +97,12 @@ describe('serve mode HTTP API', () => {
   it('pause and resume through the API, recorded with where they came from', async () => {
     const paused = await call('/api/strategies/mm-sol/pause', { method: 'POST', body: JSON.stringify({ reason: 'test' }) });
     expect(paused.status).toBe(200);
-    expect(paused.json).toMatchObject({ id: 'mm-sol', status: 'paused' });
+    expect((paused.json as unknown as ControlResult).strategies.find((s) => s.id === 'mm-sol')?.status).toBe('paused');
+    expect((paused.json as unknown as ControlResult).stillOpen).toEqual([]);
     const snap = (await call('/api/portfolio')).json as unknown as Snapshot;
     expect(snap.strategies.find((s) => s.id === 'mm-sol')?.status).toBe('paused');
     const resumed = await call('/api/strategies/mm-sol/resume', { method: 'POST' });
-    expect(resumed.json).toMatchObject({ id: 'mm-sol', status: 'live' });
+    expect((resumed.json as unknown as ControlResult).strategies.find((s) => s.id === 'mm-sol')?.status).toBe('live');
     expect(booted.host.ledger.auditLog(2).map((a) => [a.action, a.source])).toEqual([
       ['strategy/resume', 'api'],
       ['strategy/pause', 'api'],
@@ -109,7 +111,7 @@ describe('serve mode HTTP API', () => {
 
   it('stop and start an instance: stopped, then live again', async () => {
     const stopped = await call('/api/instances/mm-eth/stop', { method: 'POST' });
-    expect(stopped.json).toMatchObject({ id: 'mm-eth', running: false });
+    expect((stopped.json as unknown as ControlResult).instances.find((i) => i.id === 'mm-eth')?.running).toBe(false);
     expect(((await call('/api/portfolio')).json as unknown as Snapshot).strategies.find((s) => s.id === 'mm-eth')?.status).toBe('stopped');
     await call('/api/instances/mm-eth/start', { method: 'POST' });
     expect(((await call('/api/portfolio')).json as unknown as Snapshot).strategies.find((s) => s.id === 'mm-eth')?.status).toBe('live');
@@ -168,4 +170,61 @@ describe('serve mode HTTP API', () => {
       expect([401, 403]).toContain(status);
     }
   }, 30_000);
+
+  it('applies the plan that was reviewed, and refuses it once the portfolio moved', async () => {
+    const review = (await call('/api/portfolio/rebalance', { method: 'POST', body: JSON.stringify({ dryRun: true, policy: 'equal' }) }))
+      .json as unknown as RebalancePlan;
+    expect(review.id).toMatch(/^[0-9a-f]{16}$/);
+    const applied = await call('/api/portfolio/rebalance', { method: 'POST', body: JSON.stringify({ dryRun: false, planId: review.id }) });
+    expect(applied.status).toBe(200);
+    const allocation = (await call('/api/portfolio/allocation')).json as { strategies: { id: string; current: number }[] };
+    expect(allocation.strategies.map((s) => s.current)).toEqual(review.moves.map((m) => m.after));
+    const audit = booted.host.ledger.auditFor('portfolio', 1)[0];
+    expect(JSON.parse(audit?.detail ?? '{}')).toMatchObject({ policy: 'equal', planId: review.id });
+
+    const stale = (await call('/api/portfolio/rebalance', { method: 'POST', body: JSON.stringify({ dryRun: true, policy: 'equal' }) }))
+      .json as unknown as RebalancePlan;
+    await call('/api/strategies/mm-btc/pause', { method: 'POST' });
+    const refused = await call('/api/portfolio/rebalance', { method: 'POST', body: JSON.stringify({ dryRun: false, planId: stale.id }) });
+    await call('/api/strategies/mm-btc/resume', { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ error: { code: 'conflict' } });
+    expect(String((refused.json?.['error'] as { message: string }).message)).toMatch(/review again/);
+    const unknown = await call('/api/portfolio/rebalance', { method: 'POST', body: JSON.stringify({ dryRun: false, planId: 'nope' }) });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('answers every malformed request with a 4xx whose code matches its status', async () => {
+    const cases: [string, { method?: string; body?: string }, number, string][] = [
+      ['/%E0%A4%A', {}, 400, 'bad_request'],
+      ['/api/instances/%E0%A4%A', {}, 400, 'bad_request'],
+      ['/api/portfolio', { method: 'PATCH' }, 405, 'method_not_allowed'],
+      ['/api/portfolio/stop-all', { method: 'GET' }, 405, 'method_not_allowed'],
+      ['/index.html', { method: 'POST' }, 405, 'method_not_allowed'],
+      ['/api/portfolio/rebalance', { method: 'POST', body: 'x'.repeat(70_000) }, 413, 'payload_too_large'],
+      ['/api/portfolio/rebalance', { method: 'POST', body: '[1]' }, 400, 'bad_request'],
+      ['/api/nothing-here', {}, 404, 'not_found'],
+    ];
+    for (const [path, init, status, code] of cases) {
+      const res = await call(path, init);
+      expect([path, res.status, res.json?.['error']]).toEqual([path, status, expect.objectContaining({ code })]);
+      expect(res.text).not.toMatch(/\bat .*\.ts:\d+/);
+    }
+  });
+
+  it('refuses a Host header other than the loopback address it listens on (DNS rebinding)', async () => {
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${server.url}/api/portfolio/allocation`, { headers: { host, authorization: `Bearer ${TOKEN}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status('evil.example')).toBe(403);
+    expect(await status(`attacker.example:${server.port}`)).toBe(403);
+    expect(await status(`127.0.0.1:${server.port}`)).toBe(200);
+    expect(await status(`localhost:${server.port}`)).toBe(200);
+  });
 });

@@ -23,7 +23,7 @@ import { ccxtErrors, exchangeClass, isCcxtExchange } from './ccxtLoader.ts';
 import type { ErrorKind } from '../../../shared/model.ts';
 import type { AccountConfig } from '../workspace/workspace.ts';
 import { instrumentClient, responseMetaOf, runInCallScope } from './ccxtTransport.ts';
-import { isFundingExecution, normalizeBalance, normalizeFunding, normalizePosition, normalizeTrade } from './normalize.ts';
+import { finite, isFundingExecution, normalizeBalance, normalizeFunding, normalizePosition, normalizeTrade, num } from './normalize.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type Failure, type RetryPolicy } from './retry.ts';
 import {
   ExchangeError,
@@ -492,16 +492,6 @@ function compareIds(a: string, b: string): number {
   const nb = Number(b);
   if (Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function num(value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : NaN;
-}
-
-function finite(value: unknown, fallback: number): number {
-  const n = num(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 function positiveOrNull(value: unknown): number | null {

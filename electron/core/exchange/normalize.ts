@@ -129,12 +129,14 @@ export function normalizeBalance(b: Balances): BalanceLine[] {
   return lines.sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
 }
 
-function num(value: unknown): number {
+/** A number from ccxt's number-or-string fields; NaN when there is none. */
+export function num(value: unknown): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   return Number.isFinite(n) ? n : NaN;
 }
 
-function finite(value: unknown, fallback: number): number {
+/** A positive number, else `fallback`. */
+export function finite(value: unknown, fallback: number): number {
   const n = num(value);
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }

@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StreamMessage } from '../../../shared/model.ts';
+import type { ControlResult, StreamMessage } from '../../../shared/model.ts';
 import { startSimulator, type Simulator } from '../../sim/simulator.ts';
 import { ManualClock } from '../clock.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
@@ -137,7 +137,8 @@ describe('host with real ccxt against the simulator', () => {
     h.start();
     await until(() => h.snapshot().strategies.every((x) => x.metrics.tradeCount >= 3), 30_000, 'fills on both');
     const paused = await h.execute('strategy/pause', { id: 'mm-a', reason: 'test' }, 'api');
-    expect(paused).toMatchObject({ ok: true, value: { id: 'mm-a', status: 'paused' } });
+    expect(paused).toMatchObject({ ok: true, value: { stillOpen: [] } });
+    expect(paused.ok && (paused.value as ControlResult).strategies.find((x) => x.id === 'mm-a')?.status).toBe('paused');
 
     // After the pause, mm-a has no open order on the exchange and gets no new fills.
     const client = createCcxtSession({
@@ -201,6 +202,8 @@ describe('host with real ccxt against the simulator', () => {
     if (delta?.type === 'delta') {
       expect(delta.strategies.map((x) => x.id)).toContain('mm-a');
       expect(delta.strategies.find((x) => x.id === 'mm-a')?.status).toBe('paused');
+      // Only what changed travels: the type, account and mode did not.
+      expect(Object.keys(delta.strategies.find((x) => x.id === 'mm-a') ?? {})).not.toContain('account');
       expect(delta.totals.paused).toBe(1);
     }
     const before = messages.length;
@@ -215,4 +218,42 @@ describe('host with real ccxt against the simulator', () => {
     expect(await h.execute('strategy/pause', { id: 'nope' }, 'window')).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await h.execute('strategy/explode', {}, 'window')).toMatchObject({ ok: false, error: { code: 'not_found' } });
   }, 60_000);
+
+  it('ten graceful quits at random moments change no status: live stays live, paused paused, stopped stopped', async () => {
+    const s = await sim();
+    const dataDir = mkdtempSync(join(tmpdir(), 'host-quit-'));
+    const workspace = parseWorkspace({
+      version: 2,
+      syncIntervalMs: 300,
+      accounts: [{ id: 'good', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'good-key', secret: 'good-secret' } }],
+      instances: [mm('mm-live', 'good', 'BTC/USDT'), mm('mm-paused', 'good', 'ETH/USDT'), mm('mm-stopped', 'good', 'SOL/USDT')],
+    });
+    const open = (): Host => new Host({ workspace, dataDir, log: silentLogger });
+    const statuses = (h: Host) => h.snapshot().strategies.map((x) => [x.id, x.status]);
+    const expected = [
+      ['mm-live', 'live'],
+      ['mm-paused', 'paused'],
+      ['mm-stopped', 'stopped'],
+    ];
+    const first = open();
+    first.start();
+    await first.execute('strategy/pause', { id: 'mm-paused' }, 'api');
+    await first.execute('instance/stop', { id: 'mm-stopped' }, 'api');
+    expect(statuses(first)).toEqual(expected);
+    await first.close();
+    for (let round = 0; round < 10; round++) {
+      const h = open();
+      h.start();
+      expect([round, statuses(h)]).toEqual([round, expected]);
+      // Quit at a random moment: before, during or after a sync (every 300 ms) and a strategy step.
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 1200)));
+      await h.close();
+    }
+    const last = open();
+    last.start();
+    cleanups.push(() => last.close());
+    expect(statuses(last)).toEqual(expected);
+    expect(last.engine.get('mm-live')?.isRunning).toBe(true);
+    expect(last.engine.get('mm-stopped')?.isRunning).toBe(false);
+  }, 90_000);
 });
