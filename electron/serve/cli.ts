@@ -6,7 +6,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { boot } from '../app/bootstrap.ts';
+import { boot, defaultDataDir } from '../app/bootstrap.ts';
+import { acquireDataLock } from '../core/dataLock.ts';
 import { generateToken, startServer } from './server.ts';
 
 const USAGE = `usage: npm run serve -- [--workspace FILE] [--demo] [--data-dir DIR] [--port N] [--token T] [--seed S]
@@ -48,10 +49,13 @@ async function main(): Promise<void> {
   const fromEnv = process.env['STRATDESK_TOKEN'];
   const token = args.token ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : generateToken());
   const isGenerated = args.token === undefined && (fromEnv === undefined || fromEnv === '');
+  const dataDir = args['data-dir'] !== undefined ? resolve(args['data-dir']) : defaultDataDir();
+  // Before anything opens the ledger: a second engine on this folder would cancel the first one's orders.
+  const lock = acquireDataLock(dataDir, { shell: 'serve' });
   const booted = await boot({
     workspacePath: args.workspace !== undefined ? resolve(args.workspace) : undefined,
     isDemo: args.demo === true,
-    dataDir: args['data-dir'] !== undefined ? resolve(args['data-dir']) : undefined,
+    dataDir,
     seed: args.seed !== undefined ? Number(args.seed) : undefined,
     // Never a flag: it would land in shell history and `ps`. The page can also unlock it.
     vaultPassword: process.env['STRATDESK_VAULT_PASSWORD'] || undefined,
@@ -66,7 +70,10 @@ async function main(): Promise<void> {
     if (isClosing) return;
     isClosing = true;
     booted.host.log.info('shutting down', { signal });
-    void Promise.all([server.close(), booted.close()]).finally(() => process.exit(0));
+    void Promise.all([server.close(), booted.close()]).finally(() => {
+      lock.release();
+      process.exit(0);
+    });
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
