@@ -19,12 +19,14 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Exchange } from 'ccxt';
-import { requestWeight, type BudgetTarget, type WeightBudgetRegistry } from './weightBudget.ts';
+import { requestWeight, type BudgetTarget, type RequestPriority, type WeightBudgetRegistry } from './weightBudget.ts';
 
 /** What one session call carries down to its requests. */
 export interface CallScope {
   /** Absolute deadline of the session call, in the budget registry's time; null = none. */
   deadline: number | null;
+  /** `control`: placing or cancelling an order (or confirming one); never queued behind reads. Default `read`. */
+  priority?: RequestPriority;
 }
 
 /** The status and headers of the response an error came from. */
@@ -93,7 +95,8 @@ export function instrumentClient(client: Exchange, options: InstrumentOptions): 
     if (isClientThrottled) await client.throttle(cost);
     const target = budgets.target(exchangeId, predictBaseUrl(client, api));
     const weight = requestWeight(target.policy, cost);
-    await budgets.acquire(target, weight, callScope.getStore()?.deadline ?? null);
+    const scope = callScope.getStore();
+    await budgets.acquire(target, weight, scope?.deadline ?? null, scope?.priority ?? 'read');
     const charge: RequestCharge = { target, cost, issuedAt: budgets.now() };
     return requestScope.run(charge, () => originalFetch2(path, api, method, params, headers, body, config));
   };

@@ -191,6 +191,32 @@ describe('a fixed window shared by everyone on the host', () => {
     });
   });
 
+  it('reads stop at the control reserve; a cancel then goes out at once, ahead of every queued read', async () => {
+    const { time, budgets, target } = setup(100);
+    const started = time.now();
+    // 100 reads of weight 1: 80 go now, 20 wait for the next window (the last 20 % is kept for control).
+    const reads = Array.from({ length: 100 }, () => budgets.acquire(target, 1, null).then(() => time.now()));
+    expect(budgets.snapshot(target.key)).toMatchObject({ used: 80, queued: 20 });
+    const cancel = budgets.acquire(target, 5, null, 'control').then(() => time.now());
+    expect(budgets.snapshot(target.key)).toMatchObject({ used: 85, queued: 20 });
+    expect(await cancel).toBe(started);
+    const grantedAt = await Promise.all(reads);
+    expect(grantedAt.filter((t) => t === started)).toHaveLength(80);
+    expect(grantedAt.filter((t) => t > started)).toHaveLength(20);
+  });
+
+  it('a control request waiting for the next window is served before reads that queued earlier', async () => {
+    const { time, budgets, target } = setup(10);
+    await budgets.acquire(target, 10, null, 'control');
+    const order: string[] = [];
+    const read = budgets.acquire(target, 8, null).then(() => order.push('read'));
+    const cancel = budgets.acquire(target, 5, null, 'control').then(() => order.push('cancel'));
+    await Promise.all([read, cancel]);
+    // The window after: the cancel first (5), then the read does not fit under the read cap (8) and waits once more.
+    expect(order).toEqual(['cancel', 'read']);
+    expect(time.now()).toBeGreaterThan(windowStart(Date.UTC(2026, 10, 25, 12, 0, 1)) + 60_000);
+  });
+
   it('never grants more than the limit in one window, and grants every request eventually (property)', async () => {
     await fc.assert(
       fc.asyncProperty(

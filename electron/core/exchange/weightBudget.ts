@@ -10,6 +10,10 @@
  * request whose wait would pass its call's deadline fails at once with `rate_limit` and the wait as
  * `retryAfterMs`, so sync backs off instead of hanging. What the exchange reports back
  * (`X-MBX-USED-WEIGHT-1M`, 429 + `Retry-After`, a 418 ban) corrects the local count for every session.
+ *
+ * Control traffic first: a share of every window (`CONTROL_RESERVE`) is kept for requests that place or
+ * cancel orders. Reads wait when only that share is left, and control requests queue apart, ahead of
+ * every read — a burst of syncs and dry-run rebalances can never hold a cancel back.
  */
 import { ExchangeError } from './types.ts';
 
@@ -46,6 +50,12 @@ export interface BudgetTiming {
 }
 
 export type BudgetResolver = (exchangeId: string, url: URL) => BudgetTarget;
+
+/** `control`: placing, cancelling or confirming an order; `read`: everything else (syncs, quotes, markets). */
+export type RequestPriority = 'control' | 'read';
+
+/** Share of each window only control requests may spend. */
+export const CONTROL_RESERVE = 0.2;
 
 const MINUTE = 60_000;
 
@@ -150,6 +160,8 @@ class WindowBudget {
   #used = 0;
   #blockedUntil = 0;
   #queue: Waiter[] = [];
+  /** Control requests waiting (a ban, or a window spent to the last unit): served before any read. */
+  #controlQueue: Waiter[] = [];
   #pumpAt: number | null = null;
   #pumpToken = 0;
 
@@ -159,15 +171,24 @@ class WindowBudget {
   }
 
   /** Resolves when `weight` may be spent; rejects with `rate_limit` at once when the wait would pass `deadline`. */
-  acquire(weight: number, deadline: number | null): Promise<void> {
+  acquire(weight: number, deadline: number | null, priority: RequestPriority = 'read'): Promise<void> {
     const now = this.#timing.now();
-    if (this.#queue.length === 0 && this.#tryTake(weight, now)) return Promise.resolve();
-    const wait = this.#estimateWait(weight, now);
+    const isControl = priority === 'control';
+    // A control request passes every queued read; a read waits behind everything queued.
+    const isClear = this.#controlQueue.length === 0 && (isControl || this.#queue.length === 0);
+    if (isClear && this.#tryTake(weight, now, this.#cap(priority))) return Promise.resolve();
+    const wait = this.#estimateWait(weight, now, priority);
     if (deadline !== null && now + wait > deadline) return Promise.reject(this.#exhausted(wait, now));
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ weight, deadline, resolve, reject });
+      (isControl ? this.#controlQueue : this.#queue).push({ weight, deadline, resolve, reject });
       this.#schedule(now);
     });
+  }
+
+  /** What one priority may fill a window up to: reads leave the control reserve alone. */
+  #cap(priority: RequestPriority): number {
+    const { limit } = this.target.policy;
+    return priority === 'control' ? limit : Math.max(1, limit - Math.floor(limit * CONTROL_RESERVE));
   }
 
   /** Counts weight already spent (a request that went out without waiting). */
@@ -196,7 +217,7 @@ class WindowBudget {
       if (retryAfter !== null) this.#blockedUntil = Math.max(this.#blockedUntil, now + retryAfter);
       else this.#used = Math.max(this.#used, policy.limit);
     }
-    if (this.#queue.length > 0) this.#schedule(now);
+    if (this.#queue.length + this.#controlQueue.length > 0) this.#schedule(now);
   }
 
   snapshot(): BudgetSnapshot {
@@ -207,7 +228,7 @@ class WindowBudget {
       used: this.#used,
       limit: this.target.policy.limit,
       blockedUntil: this.#blockedUntil,
-      queued: this.#queue.length,
+      queued: this.#queue.length + this.#controlQueue.length,
     };
   }
 
@@ -224,11 +245,11 @@ class WindowBudget {
     }
   }
 
-  #tryTake(weight: number, now: number): boolean {
+  #tryTake(weight: number, now: number, cap: number): boolean {
     if (now < this.#blockedUntil) return false;
     this.#roll(now);
     // An empty window admits even a request heavier than the limit, or it would never go out.
-    if (this.#used + weight <= this.target.policy.limit || this.#used === 0) {
+    if (this.#used + weight <= cap || this.#used === 0) {
       this.#used += weight;
       return true;
     }
@@ -236,10 +257,13 @@ class WindowBudget {
   }
 
   /** When this request could go: after a ban, else at the next window, plus whole windows for the queue ahead. */
-  #estimateWait(weight: number, now: number): number {
-    const { windowMs, limit } = this.target.policy;
-    const ahead = this.#queue.reduce((sum, w) => sum + w.weight, 0);
-    const extraWindows = Math.max(0, Math.ceil((ahead + weight) / limit) - 1);
+  #estimateWait(weight: number, now: number, priority: RequestPriority): number {
+    const { windowMs } = this.target.policy;
+    const limit = this.#cap(priority);
+    const queues = priority === 'control' ? [this.#controlQueue] : [this.#controlQueue, this.#queue];
+    // A request heavier than the cap still goes alone in an empty window: it takes one window, not several.
+    const ahead = queues.flat().reduce((sum, w) => sum + Math.min(w.weight, limit), 0);
+    const extraWindows = Math.max(0, Math.ceil((ahead + Math.min(weight, limit)) / limit) - 1);
     const start = now < this.#blockedUntil ? this.#blockedUntil : this.#windowOf(now) + windowMs;
     return start - now + extraWindows * windowMs;
   }
@@ -274,18 +298,23 @@ class WindowBudget {
 
   #pump(): void {
     const now = this.#timing.now();
-    while (this.#queue.length > 0) {
-      const head = this.#queue[0] as Waiter;
+    this.#drain(this.#controlQueue, now, 'control');
+    if (this.#controlQueue.length === 0) this.#drain(this.#queue, now, 'read');
+    if (this.#queue.length + this.#controlQueue.length > 0) this.#schedule(now);
+  }
+
+  #drain(queue: Waiter[], now: number, priority: RequestPriority): void {
+    while (queue.length > 0) {
+      const head = queue[0] as Waiter;
       if (head.deadline !== null && now > head.deadline) {
-        this.#queue.shift();
+        queue.shift();
         head.reject(this.#exhausted(0, now));
         continue;
       }
-      if (!this.#tryTake(head.weight, now)) break;
-      this.#queue.shift();
+      if (!this.#tryTake(head.weight, now, this.#cap(priority))) break;
+      queue.shift();
       head.resolve();
     }
-    if (this.#queue.length > 0) this.#schedule(now);
   }
 }
 
@@ -318,9 +347,12 @@ export class WeightBudgetRegistry {
     return this.#resolve(exchangeId, new URL(url));
   }
 
-  /** Waits until `weight` may be spent on `target`; rejects with `rate_limit` (and the wait) when that would pass `deadline`. */
-  acquire(target: BudgetTarget, weight: number, deadline: number | null): Promise<void> {
-    return this.#budget(target).acquire(weight, deadline);
+  /**
+   * Waits until `weight` may be spent on `target`; rejects with `rate_limit` (and the wait) when that
+   * would pass `deadline`. `control` requests may spend the reserve and go ahead of queued reads.
+   */
+  acquire(target: BudgetTarget, weight: number, deadline: number | null, priority: RequestPriority = 'read'): Promise<void> {
+    return this.#budget(target).acquire(weight, deadline, priority);
   }
 
   /** Counts weight spent on `target` without waiting for it. */
