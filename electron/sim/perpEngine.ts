@@ -244,6 +244,11 @@ export interface PerpEngine {
   account(apiKey: string): FuturesAccountView;
   leverage(apiKey: string, symbol: string): number;
   setLeverage(apiKey: string, symbol: string, leverage: number, now: number): number;
+  /**
+   * Moves `amount` USDT into (+) or out of (−) the futures wallet (a transfer from or to spot), recorded
+   * as a TRANSFER income row as Binance does; false (and no change) when it would take more than is free.
+   */
+  transferWallet(apiKey: string, amount: number, now: number): boolean;
   depth(symbol: string, limit: number): { lastUpdateId: number; bids: BookLevel[]; asks: BookLevel[] };
   stats(symbol: string): MarketStats;
 }
@@ -782,6 +787,14 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
       acct.leverage.set(st.spec.id, leverage);
       acct.updateTime = now;
       return leverage;
+    },
+    transferWallet(apiKey, amount, now) {
+      const acct = accountState(apiKey);
+      if (amount < 0 && -amount > Math.min(accountView(acct).availableBalance, acct.wallet)) return false;
+      acct.wallet = round8(acct.wallet + amount);
+      acct.updateTime = now;
+      addIncome(acct, { symbol: '', incomeType: 'TRANSFER', income: round8(amount), time: now, tradeId: '' });
+      return true;
     },
     depth(symbol, limit) {
       const st = marketState(symbol);

@@ -19,6 +19,8 @@ import { createEngine } from './engine.ts';
 import { answerFault, createFaultInjector, FaultSpecError, validateFault, type FaultSpec, type FaultView } from './faults.ts';
 import type { Json } from './format.ts';
 import { DEFAULT_MARKETS, findMarket } from './markets.ts';
+import { createMovementBook, driftControl, handleMovementRequest, isMovementRoute, type DriftResult, type DriftSpec } from './movements.ts';
+import type { SimDeposit, SimTransfer, SimWithdrawal } from './movements.ts';
 import { DEFAULT_FEES, type FeeRates, type SimTrade } from './orders.ts';
 import {
   createPerpEngine,
@@ -37,6 +39,7 @@ export type { MarketSpec } from './markets.ts';
 export type { PerpSpec } from './perpMarkets.ts';
 export type { PerpTrade, SimFunding, FundingModel } from './perpEngine.ts';
 export type { FaultSpec, FaultView, FaultKind, LatencySpec } from './faults.ts';
+export type { DriftSpec, DriftResult, SimDeposit, SimWithdrawal, SimTransfer, SimWallet } from './movements.ts';
 export { DEFAULT_MARKETS } from './markets.ts';
 export { DEFAULT_PERPS } from './perpMarkets.ts';
 
@@ -110,6 +113,14 @@ export interface Simulator {
   /** When funding next settles (ms since epoch). */
   nextFundingTime(): number;
   addAccount(spec: SimAccountSpec): void;
+  /** Drift no app made (issue 13): a trade, a deposit, a withdrawal, a spot ↔ futures transfer. Also `POST /__sim/drift`. */
+  drift(spec: DriftSpec): DriftResult;
+  /** An account's spot balances as the simulator books them (free + locked), by asset. */
+  balances(apiKey: string): Record<string, { free: number; locked: number }>;
+  /** An account's USDⓈ-M wallet balance (USDT, without unrealized PnL). */
+  futuresWallet(apiKey: string): number;
+  /** An account's deposits, withdrawals and transfers, oldest first. */
+  movements(apiKey: string): { deposits: SimDeposit[]; withdrawals: SimWithdrawal[]; transfers: SimTransfer[] };
   faults(): FaultView[];
   addFaults(specs: readonly FaultSpec[]): FaultView[];
   /** Removes one fault by id, or all; returns how many were removed. */
@@ -180,7 +191,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const bybitCtx: BybitContext = { engine, perp, fees, futuresFees, now, onError };
   const timers = new Set<NodeJS.Timeout>();
 
+  const movementBook = createMovementBook(engine, perp);
   const control = (method: string, url: URL, rawBody: string): { status: number; body: Json } => {
+    if (url.pathname === '/__sim/drift') return driftControl(movementBook, method, url, rawBody, now());
     if (url.pathname !== '/__sim/faults') return { status: 404, body: { error: `unknown control endpoint ${url.pathname}` } };
     try {
       if (method === 'GET') return { status: 200, body: { faults: faults.list() as unknown as Json } };
@@ -233,6 +246,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
     const request = { method, path, rawQuery, rawBody, apiKey: header(req, 'x-mbx-apikey') };
+    if (isMovementRoute(method, path)) {
+      const moved = handleMovementRequest({ engine, book: movementBook, now, onError }, request);
+      send(res, moved.status, moved.body);
+      return;
+    }
     const response = path.startsWith('/fapi/') ? handleFuturesRequest(futuresCtx, request) : handleSpotRequest(spotCtx, request);
     send(res, response.status, response.body);
   };
@@ -351,6 +369,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return perp.nextFundingTime();
     },
     addAccount,
+    drift: (spec) => movementBook.drift(spec, now()),
+    balances(apiKey: string): Record<string, { free: number; locked: number }> {
+      const account = engine.account(apiKey);
+      if (account === undefined) throw new Error(`unknown account ${apiKey}`);
+      return Object.fromEntries([...account.balances].map(([asset, b]) => [asset, { free: b.free, locked: b.locked }]));
+    },
+    futuresWallet: (apiKey) => perp.account(apiKey).walletBalance,
+    movements: (apiKey) => ({
+      deposits: movementBook.deposits(apiKey),
+      withdrawals: movementBook.withdrawals(apiKey),
+      transfers: movementBook.transfers(apiKey),
+    }),
     faults: () => faults.list(),
     addFaults: (specs) => faults.add(specs),
     clearFaults: (id) => faults.clear(id),
