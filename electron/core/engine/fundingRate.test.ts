@@ -75,6 +75,8 @@ describe('funding_rate arbitrage', () => {
     }
     const figures = view()?.figures;
     expect(figures).toMatchObject({ kind: 'funding_rate', isHedged: true });
+    // The strategy knows it is hedged from its order answers; the ledger has it once the sync has run.
+    await h.sync.syncNow();
     const spot = view()?.metrics.positions['BTC/USDT'] ?? 0;
     const perp = view()?.metrics.positions['BTC/USDT:USDT'] ?? 0;
     expect(spot).toBeGreaterThan(0);

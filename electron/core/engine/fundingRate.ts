@@ -3,9 +3,13 @@
  * spot and short the perpetual for equal notional (positive funding: longs pay shorts, so the short
  * receives it while the spot leg hedges the price); keep the hedge balanced; unwind below the exit
  * threshold, when funding turns negative, or on stop.
+ *
+ * Every decision is taken from the instance's exposure (ledger + fills its order answers reported +
+ * what its live orders can add), never from the ledger alone: the sync lags the orders just placed,
+ * and a strategy that read "flat" from it would enter again on every step until the sync caught up.
  */
 import type { FundingRateFigures } from '../../../shared/model.ts';
-import type { MarketRules } from '../exchange/types.ts';
+import type { MarketRules, OpenOrder } from '../exchange/types.ts';
 import type { Strategy, StrategyContext } from './strategies.ts';
 
 export interface FundingRateParams {
@@ -25,6 +29,8 @@ export interface FundingRateParams {
 }
 
 const YEAR = 365 * 86_400_000;
+/** A taking order still resting after this many steps missed the market: it is cancelled and the step decides again. */
+const STALE_STEPS = 3;
 
 export function fundingRateParams(params: Record<string, unknown>): FundingRateParams {
   const num = (key: string, fallback: number, min = 0): number => {
@@ -100,8 +106,10 @@ export class FundingRate implements Strategy {
     const mark = funding.markPrice ?? (perpQuote.bid + perpQuote.ask) / 2;
     const interval = funding.intervalMs ?? this.#p.fundingIntervalMs;
     const apr = annualise(funding.rate, interval);
-    const spotQty = ctx.position(spot);
-    const perpQty = ctx.position(perp);
+    // What the legs hold, and whether an order of ours is still live on either: then the step waits.
+    const [spotOpen, perpOpen] = await Promise.all([ctx.openOrders(spot), ctx.openOrders(perp)]);
+    const spotQty = held(ctx, spot);
+    const perpQty = held(ctx, perp);
     const isHedged = spotQty > 0 && perpQty < 0;
     this.#figures = {
       kind: 'funding_rate',
@@ -117,7 +125,12 @@ export class FundingRate implements Strategy {
     const spotRules = ctx.session.market(spot);
     const perpRules = ctx.session.market(perp);
     const slip = this.#p.slippageBps / 10_000;
-    if (!isHedged && spotQty === 0 && perpQty === 0) {
+    if (this.#isBusy(ctx, [...spotOpen, ...perpOpen], [spot, perp])) {
+      await this.#cancelStale(ctx, [...spotOpen, ...perpOpen]);
+      return;
+    }
+    const isFlat = Math.abs(spotQty) < spotRules.minAmount && Math.abs(perpQty) < perpRules.minAmount;
+    if (!isHedged && isFlat) {
       if (funding.rate <= 0 || apr < this.#p.entryApr) return;
       const amount = legAmount(ctx.budget() * this.#p.legFraction, Math.max(spotQuote.ask, perpQuote.bid), spotRules, perpRules);
       if (amount <= 0) return;
@@ -144,11 +157,27 @@ export class FundingRate implements Strategy {
     }
   }
 
+  /** Orders of ours live on the legs: resting, or placed and not answered (their fate is being settled). */
+  #isBusy(ctx: StrategyContext, open: OpenOrder[], symbols: string[]): boolean {
+    if (open.length > 0) return true;
+    return symbols.some((symbol) => {
+      const e = ctx.exposure(symbol);
+      return e.open.buy > 0 || e.open.sell > 0;
+    });
+  }
+
+  async #cancelStale(ctx: StrategyContext, open: OpenOrder[]): Promise<void> {
+    const now = Date.now();
+    for (const order of open) if (order.timestamp > 0 && now - order.timestamp > this.intervalMs * STALE_STEPS) await ctx.cancel(order);
+  }
+
   /** Closes both legs: sells the spot it bought and buys the perpetual short back (reduce-only). */
   async unwind(ctx: StrategyContext): Promise<void> {
     const { spot, perp } = this.#legs(ctx);
-    const spotQty = ctx.position(spot);
-    const perpQty = ctx.position(perp);
+    // An exit placed on an earlier step may still be settling: never place it twice.
+    if (this.#isBusy(ctx, [], [spot, perp])) return;
+    const spotQty = held(ctx, spot);
+    const perpQty = held(ctx, perp);
     const slip = this.#p.slippageBps / 10_000;
     if (perpQty < 0) {
       const q = await ctx.session.fetchQuote(perp);
@@ -169,6 +198,12 @@ export class FundingRate implements Strategy {
   async onStop(ctx: StrategyContext): Promise<void> {
     await this.unwind(ctx);
   }
+}
+
+/** Base held in `symbol`: the ledger's position plus the fills our order answers reported that it lacks. */
+function held(ctx: StrategyContext, symbol: string): number {
+  const e = ctx.exposure(symbol);
+  return e.position + e.pending;
 }
 
 function floorTo(value: number, step: number): number {

@@ -13,6 +13,7 @@ import {
   type FundingInfo,
   type MarketRules,
   type OpenOrder,
+  type OrderReport,
   type OrderRequest,
   type PositionReport,
   type Quote,
@@ -39,6 +40,8 @@ export class PaperSession implements ExchangeSession {
   #feeRate: number;
   #orders = new Map<string, PaperOrder>();
   #fills: Fill[] = [];
+  /** Orders that left the paper book, by client order id, for lookups (as an exchange keeps its order history). */
+  #done = new Map<string, OrderReport>();
   #seq = 0;
   /** Ids stay unique across restarts: the ledger dedupes by id, and a restarted paper book starts counting again. */
   #epoch: string;
@@ -120,8 +123,37 @@ export class PaperSession implements ExchangeSession {
     return order;
   }
 
-  async cancelOrder(id: string): Promise<void> {
+  async cancelOrder(id: string): Promise<OrderReport | void> {
+    const order = this.#orders.get(id);
+    if (!order) return;
     this.#orders.delete(id);
+    return this.#finish(order, 'cancelled');
+  }
+
+  async fetchOrderByClientId(symbol: string, clientOrderId: string): Promise<OrderReport | null> {
+    for (const order of this.#orders.values()) {
+      if (order.symbol === symbol && order.clientOrderId === clientOrderId) {
+        const { seq: _seq, ...open } = order;
+        return { ...open, status: 'open', average: null };
+      }
+    }
+    const done = this.#done.get(clientOrderId);
+    return done !== undefined && done.symbol === symbol ? { ...done } : null;
+  }
+
+  #finish(order: PaperOrder, status: 'filled' | 'cancelled'): OrderReport {
+    const { seq: _seq, ...rest } = order;
+    const report: OrderReport = {
+      ...rest,
+      filled: status === 'filled' ? order.amount : order.filled,
+      status,
+      average: status === 'filled' ? order.price : null,
+    };
+    if (order.clientOrderId !== null) {
+      this.#done.set(order.clientOrderId, report);
+      if (this.#done.size > MAX_KEPT_FILLS) this.#done.delete(this.#done.keys().next().value as string);
+    }
+    return report;
   }
 
   async close(): Promise<void> {
@@ -134,6 +166,7 @@ export class PaperSession implements ExchangeSession {
       const isFilled = order.side === 'buy' ? quote.ask <= order.price : quote.bid >= order.price;
       if (!isFilled) continue;
       this.#orders.delete(order.id);
+      this.#finish(order, 'filled');
       const { quote: quoteCcy } = splitSymbol(order.symbol);
       const cost = order.price * order.amount;
       this.#fills.push({

@@ -3,18 +3,26 @@ import type { ExchangeSession, MarketRules, OpenOrder, OrderRequest, Side } from
 import type { StrategyFigures } from '../../../shared/model.ts';
 import type { InstanceConfig } from '../workspace/workspace.ts';
 import { FundingRate, fundingRateParams } from './fundingRate.ts';
+import type { Exposure } from './orderTracker.ts';
 
 export interface StrategyContext {
   config: InstanceConfig;
   session: ExchangeSession;
   /** Capital budget in quote. */
   budget(): number;
-  /** The instance's signed position in `symbol` from its own fills (base). */
+  /** The instance's signed position in `symbol` from its own synced fills (base): lags its orders; decide from `exposure`. */
   position(symbol: string): number;
+  /**
+   * What the instance holds and may soon hold in `symbol` (base): the ledger's position, fills its order
+   * answers reported that the ledger lacks, and what its live orders can still add. Current as of the
+   * last `openOrders(symbol)` read and every order placed or cancelled since.
+   */
+  exposure(symbol: string): Exposure;
   /** Base amount of one order's fills that the ledger already holds (and so `position` includes). */
   filledInLedger(symbol: string, orderId: string): number;
   /** Reports whether both quotes were live after this step, for quote uptime. */
   reportQuoting(symbol: string, isBothSides: boolean): void;
+  /** The instance's open orders on `symbol` as the exchange lists them; orders that left the book are settled (filled or cancelled). */
   openOrders(symbol: string): Promise<OpenOrder[]>;
   place(request: OrderRequest): Promise<OpenOrder>;
   cancel(order: OpenOrder): Promise<void>;
@@ -76,8 +84,6 @@ export function quoteSize(budget: number, fraction: number, price: number, rules
 export class FixedSpread implements Strategy {
   readonly intervalMs: number;
   #params: FixedSpreadParams;
-  /** Orders placed and not cancelled by us: when one leaves the book, it filled, before any sync says so. */
-  #tracked = new Map<string, { symbol: string; side: Side; amount: number; leftAt: number | null }>();
 
   constructor(params: FixedSpreadParams) {
     this.#params = params;
@@ -91,7 +97,10 @@ export class FixedSpread implements Strategy {
       const quote = await ctx.session.fetchQuote(symbol);
       const mid = (quote.bid + quote.ask) / 2;
       const open = await ctx.openOrders(symbol);
-      const inventory = this.#inventory(ctx, symbol, open);
+      // The synced position plus what our orders filled that the ledger does not hold yet: the sync runs
+      // on its own timer; the market does not wait for it.
+      const exposure = ctx.exposure(symbol);
+      const inventory = exposure.position + exposure.pending;
       const limit = (ctx.budget() * this.#params.maxInventoryFraction) / mid;
       const target = skewedQuotes(mid, this.#params, rules.tickSize, inventory, limit);
       let live = 0;
@@ -100,10 +109,10 @@ export class FixedSpread implements Strategy {
         const mine = open.filter((o) => o.side === side).sort((a, b) => b.timestamp - a.timestamp);
         const [keep, ...extra] = mine;
         // Never more than one live quote per side.
-        for (const order of extra) await this.#cancel(ctx, order);
+        for (const order of extra) await ctx.cancel(order);
         if (price === null) {
           // At the inventory limit: the side that would add to it stops quoting.
-          if (keep) await this.#cancel(ctx, keep);
+          if (keep) await ctx.cancel(keep);
           continue;
         }
         const tolerance = (mid * this.#params.requoteBps) / 10_000;
@@ -111,14 +120,13 @@ export class FixedSpread implements Strategy {
           live++;
           continue;
         }
-        if (keep) await this.#cancel(ctx, keep);
+        if (keep) await ctx.cancel(keep);
         const amount = quoteSize(ctx.budget(), this.#params.orderFraction, price, rules);
         if (amount <= 0) continue;
         // A quote that would carry the inventory past its limit once filled is not placed at all.
         if (side === 'buy' ? inventory + amount > limit : inventory - amount < -limit) continue;
         try {
-          const placed = await ctx.place({ symbol, side, amount, price, isPostOnly: true });
-          this.#tracked.set(placed.id, { symbol, side, amount, leftAt: null });
+          await ctx.place({ symbol, side, amount, price, isPostOnly: true });
           live++;
         } catch (error) {
           // The market moved through our price since the quote was read: post-only refused it, as intended.
@@ -127,38 +135,6 @@ export class FixedSpread implements Strategy {
       }
       ctx.reportQuoting(symbol, live === 2);
     }
-  }
-
-  async #cancel(ctx: StrategyContext, order: OpenOrder): Promise<void> {
-    // Forget it first: a cancelled order that partly filled shows in the ledger when the sync reads it.
-    this.#tracked.delete(order.id);
-    await ctx.cancel(order);
-  }
-
-  /**
-   * The inventory the quotes should lean against: the synced position plus what our orders filled
-   * that the ledger does not hold yet — partial fills of open orders, and orders that left the book
-   * without our cancel (filled). The sync runs on its own timer; the market does not wait for it.
-   */
-  #inventory(ctx: StrategyContext, symbol: string, open: OpenOrder[]): number {
-    let unsynced = 0;
-    const now = Date.now();
-    const openIds = new Set(open.map((o) => o.id));
-    for (const o of open) {
-      if (o.filled > 0) unsynced += (o.side === 'buy' ? 1 : -1) * Math.max(0, o.filled - ctx.filledInLedger(symbol, o.id));
-    }
-    for (const [id, t] of this.#tracked) {
-      if (t.symbol !== symbol || openIds.has(id)) continue;
-      t.leftAt ??= now;
-      const missing = Math.max(0, t.amount - ctx.filledInLedger(symbol, id));
-      // Settled once the ledger has it all, or given up after a minute (an expired or externally cancelled order).
-      if (missing <= t.amount * 1e-9 || now - t.leftAt > 60_000) {
-        this.#tracked.delete(id);
-        continue;
-      }
-      unsynced += (t.side === 'buy' ? 1 : -1) * missing;
-    }
-    return ctx.position(symbol) + unsynced;
   }
 }
 

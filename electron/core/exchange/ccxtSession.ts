@@ -38,10 +38,12 @@ import {
   type PositionReport,
   type MarketRules,
   type OpenOrder,
+  type OrderReport,
   type OrderRequest,
+  type OrderStatus,
   type Quote,
 } from './types.ts';
-import { headerValue, parseRetryAfter, sharedBudgets, type WeightBudgetRegistry } from './weightBudget.ts';
+import { headerValue, parseRetryAfter, sharedBudgets, type RequestPriority, type WeightBudgetRegistry } from './weightBudget.ts';
 import { isPerpetual, parseSymbol } from '../../../shared/symbols.ts';
 
 // The normalisers used to live here; callers may still import them from this module.
@@ -331,9 +333,9 @@ class CcxtSession implements ExchangeSession {
     return normalizeBalance(balance);
   }
 
-  async fetchOpenOrders(symbol: string): Promise<OpenOrder[]> {
+  async fetchOpenOrders(symbol: string, options: { isControl?: boolean } = {}): Promise<OpenOrder[]> {
     await this.loadMarkets();
-    const orders = await this.#read(() => this.#client.fetchOpenOrders(symbol));
+    const orders = await this.#call(() => this.#client.fetchOpenOrders(symbol), true, options.isControl === true ? 'control' : 'read');
     if (!Array.isArray(orders)) throw new ExchangeError('bad_payload', `${this.exchangeId} returned no order list`);
     return orders.map((o) => ({
       id: String(o.id),
@@ -358,7 +360,8 @@ class CcxtSession implements ExchangeSession {
       ...(request.clientOrderId !== undefined ? { clientOrderId: request.clientOrderId } : {}),
     };
     // Not idempotent: a timeout may hide an accepted order, so only a rejected timestamp is retried.
-    const o = await this.#call(() => c.createOrder(request.symbol, 'limit', request.side, amount, price, params), false);
+    const o = await this.#call(() => c.createOrder(request.symbol, 'limit', request.side, amount, price, params), false, 'control');
+    const status = orderStatus(o.status);
     return {
       id: String(o.id),
       clientOrderId: o.clientOrderId ?? request.clientOrderId ?? null,
@@ -366,21 +369,46 @@ class CcxtSession implements ExchangeSession {
       side: request.side,
       price,
       amount,
-      filled: num(o.filled ?? 0),
+      filled: num(o.filled ?? 0) || 0,
       timestamp: o.timestamp ?? c.milliseconds(),
+      ...(status !== null ? { status } : {}),
     };
   }
 
-  async cancelOrder(id: string, symbol: string): Promise<void> {
+  async cancelOrder(id: string, symbol: string): Promise<OrderReport | void> {
     await this.loadMarkets();
     try {
       // Repeating a cancel is safe: a second one finds no order, which is the goal.
-      await this.#read(() => this.#client.cancelOrder(id, symbol));
+      const o = await this.#call(() => this.#client.cancelOrder(id, symbol), true, 'control');
+      return orderReport(o, symbol, 'cancelled');
     } catch (error) {
       // Already filled or cancelled: the goal (no such open order) is met.
       if (error instanceof ExchangeError && error.message.includes('OrderNotFound')) return;
       throw error;
     }
+  }
+
+  async fetchOrderByClientId(symbol: string, clientOrderId: string): Promise<OrderReport | null> {
+    await this.loadMarkets();
+    // Binance: GET order with origClientOrderId (spot and USDⓈ-M); Bybit: order/realtime with orderLinkId.
+    const params: Record<string, unknown> = this.exchangeId.startsWith('binance')
+      ? { origClientOrderId: clientOrderId }
+      : this.exchangeId === 'bybit'
+        ? { orderLinkId: clientOrderId, acknowledged: true }
+        : { clientOrderId };
+    try {
+      // Part of placing an order (settling a create whose answer was lost): control traffic.
+      const o = await this.#call(() => this.#client.fetchOrder(undefined as unknown as string, symbol, params), true, 'control');
+      return orderReport(o, symbol, 'open');
+    } catch (error) {
+      if (error instanceof ExchangeError && /OrderNotFound|order does not exist|-2013\b/i.test(error.message)) return null;
+      throw error;
+    }
+  }
+
+  async cancelAllOrders(symbol: string): Promise<void> {
+    await this.loadMarkets();
+    await this.#call(() => this.#client.cancelAllOrders(symbol), true, 'control');
   }
 
   async close(): Promise<void> {
@@ -391,11 +419,11 @@ class CcxtSession implements ExchangeSession {
     return this.#call(fn, true);
   }
 
-  #call<T>(fn: () => Promise<T>, isIdempotent: boolean): Promise<T> {
+  #call<T>(fn: () => Promise<T>, isIdempotent: boolean, priority: RequestPriority = 'read'): Promise<T> {
     const policy = this.#policy;
     // The budget may keep its own time (the shared registry runs on the wall clock): hand it the time left.
     const budgetDeadline = (deadline: number): number => this.#budgets.now() + (deadline - policy.now());
-    return withRetry((deadline) => runInCallScope({ deadline: budgetDeadline(deadline) }, fn), {
+    return withRetry((deadline) => runInCallScope({ deadline: budgetDeadline(deadline), priority }, fn), {
       policy,
       classify: (error) => this.#failure(error, isIdempotent),
       resyncClock: (deadline) =>
@@ -485,6 +513,43 @@ export function classifyKind(error: unknown, message: string, status: number | n
   // ccxt surfaces a non-JSON 200 body as a plain TypeError or SyntaxError.
   if (error instanceof TypeError || error instanceof SyntaxError) return 'bad_payload';
   return 'internal';
+}
+
+/** ccxt's unified order status in our words; null when it gives none. */
+function orderStatus(status: unknown): OrderStatus | null {
+  switch (status) {
+    case 'open':
+      return 'open';
+    case 'closed':
+      return 'filled';
+    case 'canceled':
+    case 'cancelled':
+      return 'cancelled';
+    case 'rejected':
+      return 'rejected';
+    case 'expired':
+      return 'expired';
+    default:
+      return null;
+  }
+}
+
+/** A ccxt order as an OrderReport; `fallback` is the status to assume when the exchange gives none. */
+function orderReport(o: unknown, symbol: string, fallback: OrderStatus): OrderReport {
+  const r = (o ?? {}) as Record<string, unknown>;
+  const average = num(r['average']);
+  return {
+    id: String(r['id'] ?? ''),
+    clientOrderId: typeof r['clientOrderId'] === 'string' ? r['clientOrderId'] : null,
+    symbol: typeof r['symbol'] === 'string' ? r['symbol'] : symbol,
+    side: r['side'] === 'sell' ? 'sell' : 'buy',
+    price: num(r['price']),
+    amount: num(r['amount']),
+    filled: num(r['filled']) || 0,
+    timestamp: typeof r['timestamp'] === 'number' ? r['timestamp'] : 0,
+    status: orderStatus(r['status']) ?? fallback,
+    average: average > 0 ? average : null,
+  };
 }
 
 function compareIds(a: string, b: string): number {

@@ -118,6 +118,18 @@ export interface OpenOrder {
   amount: number;
   filled: number;
   timestamp: number;
+  /** Where the exchange's answer says the order is (a create or a cancel answer); absent on book listings. */
+  status?: OrderStatus;
+}
+
+/** An order's lifecycle as the exchange reports it: `open` covers partly filled orders still on the book. */
+export type OrderStatus = 'open' | 'filled' | 'cancelled' | 'rejected' | 'expired';
+
+/** One order as the exchange reports it when asked for it (by our client order id) or when it answers a cancel. */
+export interface OrderReport extends OpenOrder {
+  status: OrderStatus;
+  /** Average fill price, quote per base; null before any fill or where the exchange does not say. */
+  average: number | null;
 }
 
 export interface OrderRequest {
@@ -167,14 +179,23 @@ export interface ExchangeSession {
   fetchFundingRate(symbol: string): Promise<FundingInfo>;
   /** Open positions on the given perpetual symbols. */
   fetchPositions(symbols: string[]): Promise<PositionReport[]>;
-  fetchOpenOrders(symbol: string): Promise<OpenOrder[]>;
+  /** `isControl`: the read confirms a cancel or an order (it draws from the control share of the weight budget). */
+  fetchOpenOrders(symbol: string, options?: { isControl?: boolean }): Promise<OpenOrder[]>;
   /**
    * Places a limit order. Never retried after a timeout, a network error or an unreadable answer: the
    * order may have reached the book, and a second attempt could place it twice. Such a failure is
    * returned as is (kind `timeout` / `network` / `bad_payload`); reconcile through `fetchOpenOrders`.
    */
   createOrder(request: OrderRequest): Promise<OpenOrder>;
-  cancelOrder(id: string, symbol: string): Promise<void>;
+  /** Cancels one order; an order already gone counts as cancelled. Answers the order's final state where the exchange says. */
+  cancelOrder(id: string, symbol: string): Promise<OrderReport | void>;
+  /**
+   * The order we placed with `clientOrderId`, whatever its state, or null when the exchange has no such
+   * order (it never reached the book). How a create whose answer was lost is settled without placing twice.
+   */
+  fetchOrderByClientId?(symbol: string, clientOrderId: string): Promise<OrderReport | null>;
+  /** Cancels every open order on `symbol` in one request (all of the account's: other instances' and a human's too). */
+  cancelAllOrders?(symbol: string): Promise<void>;
   /** Account balances (`market` picks the wallet on exchanges that keep several). Optional: older fakes lack it. */
   fetchBalance?(market?: 'spot' | 'swap'): Promise<BalanceLine[]>;
   close(): Promise<void>;

@@ -461,6 +461,29 @@ export class Ledger {
     return this.auditFor(undefined, limit);
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Engine (order tracker): what an instance holds by its own fills, read in the same moment as
+  // `filledAmount`, so an order's fills count once — in the ledger or as pending — never in both or neither.
+
+  /** The instance's signed position in `symbol` from every fill attributed to it, fees paid in `base` deducted (base). */
+  heldBy(instanceId: string, symbol: string, base: string): number {
+    const row = this.#stmt(
+      `SELECT COALESCE(SUM(CASE side WHEN 'buy' THEN amount ELSE -amount END), 0)
+            - COALESCE(SUM((SELECT SUM(json_extract(j.value, '$.amount')) FROM json_each(fills.fees) j
+                             WHERE json_extract(j.value, '$.currency') = ?)), 0) AS q
+         FROM fills WHERE instance_id = ? AND symbol = ?`,
+    ).get(base, instanceId, symbol) as { q: number };
+    return Number(row.q);
+  }
+
+  /** Base the ledger holds for one order's fills attributed to `instanceId` (what `heldBy` already counts). */
+  filledBy(instanceId: string, exchange: string, account: string, symbol: string, orderId: string): number {
+    const row = this.#stmt(
+      'SELECT COALESCE(SUM(amount), 0) AS a FROM fills WHERE exchange = ? AND account = ? AND symbol = ? AND order_id = ? AND instance_id = ?',
+    ).get(exchange, account, symbol, orderId, instanceId) as { a: number };
+    return Number(row.a);
+  }
+
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }
