@@ -2,18 +2,25 @@
  * The Electron shell: owns the window and forwards the contract over IPC to the same Host that serve
  * mode uses. Pages load from app:// (not file://); every IPC message's sender frame is checked.
  * `npm run test:security` (Electronegativity) reviews this file; accepted findings carry an
- * `eng-disable` comment with the reason.
+ * `eng-disable` comment with the reason. `electron/main/shell.test.ts` runs the built bundle under
+ * Node with a recording stand-in for `electron`.
  */
-import { isAbsolute, join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, net, powerMonitor, protocol, session, type WebFrameMain } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, powerMonitor, protocol, session, type WebFrameMain } from 'electron';
 import { fail } from '../../shared/contract.ts';
 import { IPC_CHANNELS } from '../../shared/ipc.ts';
-import { boot, type Booted } from '../app/bootstrap.ts';
+import { boot, defaultDataDir, type Booted } from '../app/bootstrap.ts';
+import { acquireDataLock, type DataLock } from '../core/dataLock.ts';
+import type { PasswordKeychain } from '../core/vault/keychain.ts';
 import { createSafeStorageKeychain } from './keychain.ts';
+import { parseNotification, postNotification } from './notifications.ts';
 import { loadWindowState, rememberWindowState } from './windowState.ts';
 
-const APP_ORIGIN = 'app://stratdesk';
+const APP_PROTOCOL = 'app:';
+const APP_HOST = 'stratdesk';
+const APP_ORIGIN = `${APP_PROTOCOL}//${APP_HOST}`;
 const rendererDir = join(import.meta.dirname, '..', 'renderer');
 /** Sent with every app:// page as a header too (where, unlike the <meta>, frame-ancestors counts). Same policy as renderer/index.html. */
 const CONTENT_SECURITY_POLICY =
@@ -29,10 +36,11 @@ function argValue(flag: string): string | undefined {
 /** Our pages: app://stratdesk, or the electron-vite dev server in an unpackaged dev run (never in a packaged app). */
 function isAppUrl(url: string): boolean {
   try {
-    const origin = new URL(url).origin;
-    if (origin === APP_ORIGIN) return true;
+    const parsed = new URL(url);
+    // Not `origin`: Node's URL gives every non-special scheme (app: included) the opaque origin "null".
+    if (parsed.protocol === APP_PROTOCOL && parsed.host === APP_HOST) return true;
     const devUrl = process.env['ELECTRON_RENDERER_URL'];
-    return !app.isPackaged && devUrl !== undefined && origin === new URL(devUrl).origin;
+    return !app.isPackaged && devUrl !== undefined && parsed.origin === new URL(devUrl).origin;
   } catch {
     return false;
   }
@@ -54,7 +62,7 @@ function serveAppProtocol(): void {
     const file = join(rendererDir, path);
     // Only our host, and only files inside the renderer folder (not a sibling that shares its prefix).
     const inside = relative(rendererDir, file);
-    if (url.host !== 'stratdesk' || inside === '' || inside.startsWith('..') || isAbsolute(inside))
+    if (url.host !== APP_HOST || inside === '' || inside.startsWith('..') || isAbsolute(inside))
       return new Response('not found', { status: 404 });
     const response = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(response.headers);
@@ -64,10 +72,19 @@ function serveAppProtocol(): void {
   });
 }
 
+/** The one permission the window has: notifications, for our own pages (its alert toggle reads it). */
+function isAllowedPermission(permission: string, url: string): boolean {
+  return permission === 'notifications' && isAppUrl(url);
+}
+
 function lockDown(): void {
-  // Nothing the app shows needs a camera, notifications prompt, geolocation or the like.
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // Nothing the app shows needs a camera, geolocation, the clipboard or the like.
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(isAllowedPermission(permission, details.requestingUrl)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin) =>
+    isAllowedPermission(permission, requestingOrigin),
+  );
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-navigate', (event, url) => {
@@ -106,10 +123,24 @@ function createWindow(dataDir: string): BrowserWindow {
   return win;
 }
 
+/** Brings the window forward: a second launch, a clicked notification. */
+function focusWindow(): void {
+  const win = BrowserWindow.getAllWindows()[0];
+  if (win === undefined) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
 function wireIpc(booted: Booted): void {
   ipcMain.handle(IPC_CHANNELS.command, async (event, name: unknown, input: unknown) => {
     if (!isTrustedFrame(event.senderFrame)) return fail('forbidden', 'command from an untrusted frame');
     return booted.host.execute(name, input, 'window');
+  });
+  ipcMain.on(IPC_CHANNELS.notify, (event, input: unknown) => {
+    if (!isTrustedFrame(event.senderFrame)) return;
+    const notification = parseNotification(input);
+    if (notification !== null) postNotification(notification, focusWindow);
   });
   // One stream per page: a second subscribe (a remounted view) replaces the first instead of
   // doubling every message; it ends when the page goes (not on a hash change, replaceState or an iframe).
@@ -143,24 +174,74 @@ function wireIpc(booted: Booted): void {
   });
 }
 
-async function main(): Promise<void> {
+/** The data folder's engine lock, or a dialog naming the engine that holds it (then quit). */
+async function lockDataFolder(dataDir: string): Promise<DataLock | null> {
+  try {
+    return acquireDataLock(dataDir, { shell: 'window' });
+  } catch (error) {
+    await dialog.showMessageBox({
+      type: 'error',
+      title: 'Stratdesk',
+      message: 'This data folder is already in use',
+      detail: (error as Error).message,
+      buttons: ['Quit'],
+    });
+    return null;
+  }
+}
+
+/**
+ * Boots the workspace; when that fails (a bad workspace.json, say) a dialog shows the error and the
+ * file, and offers the demo instead of a silent exit. Null: the user chose to quit.
+ */
+async function bootOrOfferDemo(dataDir: string, workspacePath: string | undefined, keychain: PasswordKeychain): Promise<Booted | null> {
+  const hostOptions = { keychain };
+  const isDemo = process.argv.includes('--demo');
+  try {
+    return await boot({ workspacePath, isDemo, dataDir, hostOptions });
+  } catch (error) {
+    const file = workspacePath ?? join(dataDir, 'workspace.json');
+    const { response } = await dialog.showMessageBox({
+      type: 'error',
+      title: 'Stratdesk',
+      message: 'Stratdesk could not start this workspace',
+      detail: `${(error as Error).message}\n\nWorkspace: ${isDemo ? 'the demo' : existsSync(file) ? file : `${file} (not found)`}\nData folder: ${dataDir}\n\nFix the file and start again, or look around in the demo (your file is left as it is).`,
+      buttons: ['Start the demo instead', 'Quit'],
+      defaultId: 0,
+      cancelId: 1,
+      noLink: true,
+    });
+    if (response !== 0) return null;
+    return boot({ isDemo: true, dataDir, hostOptions });
+  }
+}
+
+async function main(dataDir: string): Promise<void> {
   await app.whenReady();
   serveAppProtocol();
   lockDown();
-  const dataDir = argValue('--data-dir') ?? app.getPath('userData');
-  const booted = await boot({
-    workspacePath: argValue('--workspace'),
-    isDemo: process.argv.includes('--demo'),
+  const lock = await lockDataFolder(dataDir);
+  if (lock === null) return app.exit(1);
+  const workspaceArg = argValue('--workspace');
+  const booted = await bootOrOfferDemo(
     dataDir,
-    hostOptions: { keychain: createSafeStorageKeychain(dataDir) },
-  });
+    workspaceArg !== undefined ? resolve(workspaceArg) : undefined,
+    createSafeStorageKeychain(dataDir),
+  );
+  if (booted === null) {
+    lock.release();
+    return app.exit(1);
+  }
   await booted.host.unlockFromKeychain();
   wireIpc(booted);
   // The vault locks itself when the machine does: screen lock and suspend wipe its keys from memory.
+  // Linux delivers no 'lock-screen' (Electron emits it on macOS and Windows only): there the vault's
+  // idle lock (15 minutes without use) is the guarantee, and 'suspend' still locks it.
   const lockVault = (): void => booted.host.vault?.lock();
   powerMonitor.on('lock-screen', lockVault);
   powerMonitor.on('suspend', lockVault);
   createWindow(dataDir);
+  app.on('second-instance', () => (BrowserWindow.getAllWindows().length === 0 ? createWindow(dataDir) : focusWindow()));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(dataDir);
   });
@@ -172,11 +253,27 @@ async function main(): Promise<void> {
     if (isQuitting) return;
     isQuitting = true;
     event.preventDefault();
-    void booted.close().finally(() => app.exit(0));
+    void booted
+      .close()
+      .finally(() => lock.release())
+      .finally(() => app.exit(0));
   });
 }
 
-main().catch((error: unknown) => {
-  console.error(`stratdesk: ${(error as Error).message}`);
-  app.exit(1);
-});
+// One data folder for every shell: --data-dir, else $STRATDESK_DATA_DIR, else the folder Electron
+// names after productName "Stratdesk" (the same one serve mode uses). Chromium's own files and the
+// single-instance lock follow it, so two windows on two folders can run side by side.
+const dataDir = resolve(argValue('--data-dir') ?? defaultDataDir());
+app.setPath('userData', dataDir);
+
+if (app.requestSingleInstanceLock()) {
+  main(dataDir).catch((error: unknown) => {
+    console.error(`stratdesk: ${(error as Error).message}`);
+    dialog.showErrorBox('Stratdesk could not start', (error as Error).message);
+    app.exit(1);
+  });
+} else {
+  // Another window already runs on this folder: it comes forward ('second-instance'), this one leaves.
+  console.error(`stratdesk: already running on ${dataDir}; bringing that window forward`);
+  app.quit();
+}

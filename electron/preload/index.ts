@@ -4,10 +4,10 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { StratdeskBridge } from '../../shared/contract.ts';
-import { IPC_CHANNELS } from '../../shared/ipc.ts';
+import { IPC_CHANNELS, type DesktopBridge } from '../../shared/ipc.ts';
 import type { StreamMessage } from '../../shared/model.ts';
 
-const bridge: StratdeskBridge = {
+const bridge: StratdeskBridge & DesktopBridge = {
   command: (name, input) => ipcRenderer.invoke(IPC_CHANNELS.command, name, input),
   onStream(listener) {
     const handler = (_event: IpcRendererEvent, message: StreamMessage): void => listener(message);
@@ -17,6 +17,8 @@ const bridge: StratdeskBridge = {
       ipcRenderer.removeListener(IPC_CHANNELS.stream, handler);
     };
   },
+  // An alert as a native notification, posted by main (which checks the frame and the fields).
+  notify: (notification) => ipcRenderer.send(IPC_CHANNELS.notify, notification),
 };
 
 contextBridge.exposeInMainWorld('stratdesk', bridge);
