@@ -323,19 +323,20 @@ export class StrategyInstance {
   /** Sends a failure to the log and to health; neither may stop the caller (a loop, a retry). */
   #reportError(what: string, error: unknown): void {
     const err = error instanceof Error ? error : new Error(String(error));
-    try {
-      this.#deps.log.warn(what, { instance: this.id, error: err.message });
-    } catch {
-      // A logger that throws must not take the loop with it.
-    }
+    this.#log('warn', what, { error: err.message });
     try {
       this.#deps.onStepError?.(this.id, err);
     } catch (hookError) {
-      try {
-        this.#deps.log.error('step error hook failed', { instance: this.id, error: message(hookError) });
-      } catch {
-        // Nothing left to tell.
-      }
+      this.#log('error', 'step error hook failed', { error: message(hookError) });
+    }
+  }
+
+  /** Logs without ever throwing: a logger that fails must not take a loop or a cancel with it. */
+  #log(level: 'warn' | 'error', text: string, fields: Record<string, unknown>): void {
+    try {
+      this.#deps.log[level](text, { instance: this.id, ...fields });
+    } catch {
+      // Nothing left to tell.
     }
   }
 
@@ -378,7 +379,7 @@ export class StrategyInstance {
         await session.cancelAllOrders(symbol);
       } catch (error) {
         this.#noteRefusal(error);
-        this.#deps.log.warn('cancel-all failed; cancelling one by one', { instance: this.id, symbol, error: message(error) });
+        this.#log('warn', 'cancel-all failed; cancelling one by one', { symbol, error: message(error) });
       }
     }
     let targets: { id: string }[];
@@ -550,7 +551,7 @@ export class StrategyInstance {
       return report;
     } catch (error) {
       // Not settled now; it still counts as live (worst case) and the next read asks again.
-      this.#deps.log.warn('order lookup failed', { instance: this.id, clientOrderId: order.clientOrderId, error: message(error) });
+      this.#log('warn', 'order lookup failed', { clientOrderId: order.clientOrderId, error: message(error) });
       return null;
     }
   }
