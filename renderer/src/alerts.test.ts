@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyStreamMessage } from './bridge.ts';
-import { detectAlerts, startAlertMonitor, type FiredSet, type NewAlert } from './alerts.ts';
+import { browserNotifier, detectAlerts, startAlertMonitor, type FiredSet, type NewAlert } from './alerts.ts';
 import { createStratdeskStore } from './store/index.ts';
 import { makeDelta, makeHealth, makeMetrics, makeSnapshot, makeStrategy } from './testFixtures.ts';
 
@@ -128,5 +128,26 @@ describe('startAlertMonitor', () => {
     expect(store.getState().alerts).toEqual([]);
     store.getState().setDrawdownAlertPct(0.02);
     expect(store.getState().alerts.map((a) => a.kind)).toEqual(['drawdown']);
+  });
+});
+
+describe('browserNotifier', () => {
+  const alert: NewAlert = {
+    at: 0,
+    kind: 'health',
+    severity: 'critical',
+    target: 'mm-btc',
+    title: 'mm-btc is in error',
+    message: 'timeout',
+  };
+  it('in the Electron window hands the alert to main (the preload notify), not to the page', () => {
+    const posted: unknown[] = [];
+    const win = { stratdesk: { notify: (n: unknown) => posted.push(n) }, Notification: undefined } as unknown as Window;
+    browserNotifier(win)(alert);
+    expect(posted).toEqual([{ title: 'mm-btc is in error', body: 'timeout', tag: 'health:mm-btc' }]);
+  });
+  it('in a browser without permission shows nothing', () => {
+    const win = { Notification: { permission: 'default' } } as unknown as Window;
+    expect(() => browserNotifier(win)(alert)).not.toThrow();
   });
 });

@@ -9,6 +9,7 @@
  * without a store or a browser; `startAlertMonitor` feeds them from the store and sends desktop
  * notifications for anything that is not merely informational.
  */
+import type { DesktopBridge } from '../../shared/ipc.ts';
 import type { StrategyView } from '../../shared/model.ts';
 import { formatAge, formatSignedMoney, formatWeight } from './format.ts';
 import type { Alert, StratdeskStore } from './store/index.ts';
@@ -117,9 +118,15 @@ export function detectAlerts(
 /** Sends a desktop notification; the app passes the browser's (also Electron's) `Notification`. */
 export type Notifier = (alert: NewAlert) => void;
 
-/** The browser's Notification, used only when permission was granted on a trader's click. */
+/**
+ * In the Electron window main posts it (the preload's `notify`: a native notification that brings
+ * the window forward on click); in a browser, the page's Notification once permission was granted
+ * on a trader's click.
+ */
 export function browserNotifier(win: Window): Notifier {
   return (alert) => {
+    const desktop = (win as Window & { stratdesk?: Partial<DesktopBridge> }).stratdesk?.notify;
+    if (desktop !== undefined) return desktop({ title: alert.title, body: alert.message, tag: `${alert.kind}:${alert.target}` });
     const N = (win as Window & { Notification?: typeof Notification }).Notification;
     if (N === undefined || N.permission !== 'granted') return;
     try {
