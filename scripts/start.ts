@@ -30,7 +30,7 @@ export function findElectronBinary(projectRoot: string = root, env: NodeJS.Proce
     const binary = join(override, relative ?? 'electron');
     return existsSync(binary) ? { binary } : { binary: null, why: `ELECTRON_OVERRIDE_DIST_PATH has no ${relative ?? 'electron'}` };
   }
-  if (relative === null) return { binary: null, why: "Electron's binary was never downloaded (node_modules/electron/dist is missing)" };
+  if (relative === null) return { binary: null, why: "Electron's binary was never downloaded, node_modules/electron/dist is missing" };
   const binary = join(pkg, 'dist', relative);
   return existsSync(binary) ? { binary } : { binary: null, why: `Electron's binary is missing (${binary})` };
 }
