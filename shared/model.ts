@@ -54,6 +54,8 @@ export interface Health {
   /** While the first sync reads a long history (or the app catches up after days closed): how far it got. */
   catchUp: CatchUp | null;
   source: MetricsSource;
+  /** Orders a cancel was asked for that the exchange still shows (retried until the book is clean); [] when clean. */
+  stillOpen: StillOpen[];
 }
 
 export interface Metrics {

@@ -76,14 +76,14 @@ describe('serve mode HTTP API', () => {
     ['body of the wrong shape', '/api/portfolio/rebalance', { method: 'POST', body: '{"dryRun": "yes"}' }, 400, 'bad_request'],
     ['array body', '/api/portfolio/rebalance', { method: 'POST', body: '[1]' }, 400, 'bad_request'],
     ['bad id', '/api/strategies/a%20b/pause', { method: 'POST' }, 400, 'bad_request'],
-    ['wrong method', '/api/portfolio', { method: 'DELETE' }, 405, 'bad_request'],
+    ['wrong method', '/api/portfolio', { method: 'DELETE' }, 405, 'method_not_allowed'],
     ['foreign origin', '/api/portfolio', { headers: { origin: 'https://evil.example' } }, 403, 'forbidden'],
     [
       'oversized body',
       '/api/portfolio/rebalance',
       { method: 'POST', body: JSON.stringify({ dryRun: true, pad: 'x'.repeat(70_000) }) },
       413,
-      'bad_request',
+      'payload_too_large',
     ],
   ] as const)('%s → %i with a JSON error and no stack', async (_name, path, init, status, code) => {
     const res = await call(path, init);

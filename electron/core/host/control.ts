@@ -71,15 +71,9 @@ export class Control {
 
   /** The kill switch: every instance stops at once; the answer lists every order the exchange still shows. */
   async stopAll(source: CommandSource, reason: string | null): Promise<ControlResult> {
-    const instances = this.#deps.engine.all();
-    const results = await Promise.allSettled(instances.map((i) => i.stop('command')));
-    const stillOpen: StillOpen[] = [];
-    for (const [index, instance] of instances.entries()) {
-      this.#deps.portfolio.applyRules(instance.id, instance.isRunning);
-      const result = results[index];
-      if (result?.status === 'fulfilled') stillOpen.push(...result.value);
-      else stillOpen.push(...instance.stillOpen());
-    }
+    // An instance alone on its account and symbols starts with the exchange's own cancel-all.
+    const stillOpen = await this.#deps.engine.stopAll();
+    for (const instance of this.#deps.engine.all()) this.#deps.portfolio.applyRules(instance.id, instance.isRunning);
     this.#deps.audit('portfolio/stopAll', 'portfolio', source, reason, { stillOpen });
     this.#deps.publish();
     return { ...this.#deps.snapshot(), stillOpen };

@@ -2,7 +2,7 @@
  * What the window and the API see of the core: strategy and instance views and the snapshot. Pure
  * reads over the portfolio, the sync's folds and the ledger; nothing here changes state.
  */
-import type { InstanceView, Snapshot, StrategyFigures, StrategyView } from '../../../shared/model.ts';
+import type { Health, InstanceView, Snapshot, StrategyFigures, StrategyView } from '../../../shared/model.ts';
 import { totalsOf } from '../../../shared/totals.ts';
 import type { StrategyInstance } from '../engine/botEngine.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -29,7 +29,7 @@ export function strategyView(deps: ViewDeps, instance: StrategyInstance): Strate
     account: instance.config.account,
     mode: instance.config.mode,
     status: entry?.status ?? (instance.isRunning ? 'live' : 'stopped'),
-    health: deps.sync.health(instance),
+    health: healthOf(deps, instance),
     metrics: deps.sync.metrics(instance.id),
     targetWeight: deps.portfolio.targetWeight(instance.id),
     allocation: entry?.allocation ?? 0,
@@ -44,7 +44,7 @@ export function instanceView(deps: ViewDeps, instance: StrategyInstance): Instan
     account: instance.config.account,
     mode: instance.config.mode,
     running: instance.isRunning,
-    health: deps.sync.health(instance),
+    health: healthOf(deps, instance),
     symbols: [...instance.config.symbols],
     startTime: new Date(Date.parse(instance.config.startTime)).toISOString(),
   };
@@ -59,6 +59,11 @@ export function snapshotOf(deps: ViewDeps, instances: readonly StrategyInstance[
     strategies,
     instances: instances.map((i) => instanceView(deps, i)),
   };
+}
+
+/** The sync's health, with the orders the exchange still shows after a cancel (a book that is not clean). */
+function healthOf(deps: ViewDeps, instance: StrategyInstance): Health {
+  return { ...deps.sync.health(instance), stillOpen: instance.stillOpen() };
 }
 
 function figuresOf(deps: ViewDeps, instance: StrategyInstance): StrategyFigures {
