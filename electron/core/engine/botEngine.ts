@@ -66,6 +66,8 @@ export class StrategyInstance {
   #timer: TimerHandle | null = null;
   #tickInFlight: Promise<void> | null = null;
   #failures = 0;
+  /** A paused instance cancels once when its loop starts: a quit may have cut the pause's own cancels short. */
+  #needsPausedSweep = false;
   #tracker: OrderTracker;
   /** Orders a cancel was asked for that the exchange still showed at the last read, by `symbol|orderId`. */
   #stillOpen = new Map<string, StillOpen>();
@@ -131,6 +133,7 @@ export class StrategyInstance {
     if (this.#isRunning) return;
     this.#isRunning = true;
     this.#failures = 0;
+    this.#needsPausedSweep = true;
     this.#schedule(0);
   }
 
@@ -286,7 +289,14 @@ export class StrategyInstance {
   async step(): Promise<void> {
     if (!this.#isRunning || !this.isTrading) return;
     // Paused: nothing is placed; the cancels the pause asked for retry on their own.
-    if (this.#deps.isPaused(this.id)) return;
+    if (this.#deps.isPaused(this.id)) {
+      if (this.#needsPausedSweep) {
+        this.#needsPausedSweep = false;
+        await this.cancelAll('paused (at start)');
+      }
+      return;
+    }
+    this.#needsPausedSweep = false;
     const run = this.#strategy.tick(this.#context());
     this.#tickInFlight = run;
     try {

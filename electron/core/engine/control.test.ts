@@ -233,6 +233,22 @@ describe('cancels confirmed on the exchange', () => {
     expect(await openOn(client, 'BTC/USDT')).toEqual([]);
   }, 60_000);
 
+  it('a pause cut short by a quit: the paused instance cancels its orders when it starts again', async () => {
+    const sim = await simulator();
+    const client = judge(sim);
+    const first = rig(sim, {});
+    first.instance.start();
+    await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+    first.instance.dispose(); // paused, then the process died before its cancels went out
+    await sleep(500);
+    const second = rig(sim, {}, { ledger: first.ledger });
+    second.paused.add('mm');
+    second.instance.start();
+    await until('the book to be clean', async () => (await openOn(client, 'BTC/USDT')).length === 0, 5000);
+    await sleep(500);
+    expect(await openOn(client, 'BTC/USDT')).toEqual([]);
+  }, 60_000);
+
   it('a quit is bounded: cancels that hang answer as unconfirmed still-open orders', async () => {
     const sim = await simulator();
     const client = judge(sim);
