@@ -61,6 +61,14 @@ function buildIfStale(): void {
   }
 }
 
+/**
+ * Runs the app in its own session, so a Ctrl-C reaches it once, through us: Electron (like Chrome)
+ * treats a second SIGINT as "quit now", which would skip the graceful quit.
+ */
+function launch(command: string, args: string[], stdout: 'inherit' | 'pipe'): ChildProcess {
+  return spawn(command, args, { cwd: root, stdio: ['ignore', stdout, 'inherit'], detached: true });
+}
+
 /** Ends with the child: signals go to it, its exit code becomes ours. */
 function follow(child: ChildProcess): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
@@ -89,13 +97,10 @@ function serveInstead(args: string[], why: string): void {
   console.log(
     `stratdesk: no Electron window here (${why}), so the same app is served on 127.0.0.1 instead: open the address below (Ctrl-C stops it).`,
   );
-  const child = spawn(process.execPath, [join(root, 'electron', 'serve', 'cli.ts'), ...args], {
-    cwd: root,
-    stdio: ['inherit', 'pipe', 'inherit'],
-  });
+  const child = launch(process.execPath, [join(root, 'electron', 'serve', 'cli.ts'), ...args], 'pipe');
   let pending = '';
   let isOpened = false;
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
     if (isOpened) return;
     pending += chunk.toString();
@@ -115,7 +120,7 @@ function main(): void {
   if (electron.binary === null)
     return serveInstead(args, `${electron.why}; \`node node_modules/electron/install.js\` fetches it where the network allows`);
   if (!hasDisplay()) return serveInstead(args, 'no display: neither DISPLAY nor WAYLAND_DISPLAY is set');
-  const child = spawn(electron.binary, [root, ...args], { cwd: root, stdio: 'inherit' });
+  const child = launch(electron.binary, [root, ...args], 'inherit');
   child.on('error', (error) => {
     child.removeAllListeners('exit');
     serveInstead(args, `Electron did not start: ${error.message}`);
