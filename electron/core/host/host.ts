@@ -267,6 +267,11 @@ export class Host {
       onFillsClaimed: (id) => this.sync.markForRecompute(id),
       position: (id, symbol) => this.sync.fold(id).positions.get(symbol)?.qty ?? 0,
       onStepError: (id, error) => this.sync.recordStepFault(id, error instanceof ExchangeError ? error.kind : 'internal', error.message),
+      // A book that is not clean after a cancel (or clean again) shows in health at once.
+      onStillOpenChanged: (id, stillOpen) => {
+        if (stillOpen.length > 0) this.log.warn('orders still open after cancel', { instance: id, count: stillOpen.length });
+        this.#schedulePublish();
+      },
     });
   }
 
@@ -393,13 +398,16 @@ export class Host {
       const instance = this.engine.get(id);
       if (instance) this.portfolio.applyRules(id, instance.isRunning);
     }
-    // Instances sync on their own timers; coalesce their results into one delta.
-    if (changed.length > 0 && this.#publishTimer === null) {
-      this.#publishTimer = this.#clock.after(PUBLISH_COALESCE_MS, () => {
-        this.#publishTimer = null;
-        this.publish();
-      });
-    }
+    if (changed.length > 0) this.#schedulePublish();
+  }
+
+  /** Instances sync and change on their own timers; coalesce what they change into one delta. */
+  #schedulePublish(): void {
+    if (this.#publishTimer !== null || this.#isClosed) return;
+    this.#publishTimer = this.#clock.after(PUBLISH_COALESCE_MS, () => {
+      this.#publishTimer = null;
+      this.publish();
+    });
   }
 }
 
