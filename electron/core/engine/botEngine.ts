@@ -38,6 +38,8 @@ export interface EngineDeps {
   onStillOpenChanged?: (id: string, stillOpen: StillOpen[]) => void;
   /** Backoff of the background cancel retries, ms: first wait, doubling up to the cap. Default 500 → 10 000. */
   cancelRetry?: { firstMs: number; capMs: number };
+  /** How long a lost create that no lookup finds counts as live before it is taken as never placed, ms. Default 15 000. */
+  lostOrderSettleMs?: number;
 }
 
 export interface StopOptions {
@@ -544,14 +546,15 @@ export class StrategyInstance {
     const age = this.#deps.clock.now() - order.createdAt;
     if (!session.fetchOrderByClientId) {
       if (order.phase !== 'unknown') this.#tracker.leftBook(order);
-      else if (age > LOST_ORDER_SETTLE_MS) this.#tracker.rejected(order.clientOrderId, 'not on the book: it never reached the exchange');
+      else if (age > (this.#deps.lostOrderSettleMs ?? LOST_ORDER_SETTLE_MS))
+        this.#tracker.rejected(order.clientOrderId, 'not on the book: it never reached the exchange');
       return null;
     }
     try {
       const report = await session.fetchOrderByClientId(order.symbol, order.clientOrderId);
       if (report === null) {
         if (order.phase !== 'unknown') this.#tracker.leftBook(order);
-        else if (age > LOST_ORDER_SETTLE_MS)
+        else if (age > (this.#deps.lostOrderSettleMs ?? LOST_ORDER_SETTLE_MS))
           this.#tracker.rejected(order.clientOrderId, 'the exchange has no such order: it never reached the book');
         return null;
       }

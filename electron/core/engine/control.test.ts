@@ -302,6 +302,41 @@ describe('orders placed once', () => {
   }, 60_000);
 });
 
+describe('orders placed once (5xx)', () => {
+  it('a create answered 503 that never reached the book is taken as never placed once the lookup settles, then placed once', async () => {
+    const sim = await simulator({ fundingRate: { mean: 0.0003, sd: 0.00001 } });
+    const client = judge(sim);
+    sim.addFaults([{ id: 'refused-create', kind: '503', route: '/api/v3/order', method: 'POST' }]);
+    const { instance, errors } = rig(
+      sim,
+      {
+        id: 'arb',
+        type: 'funding_rate',
+        symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
+        params: { legFraction: 0.2, intervalMs: 300, entryApr: 0.1 },
+      },
+      { deps: { lostOrderSettleMs: 1500 } },
+    );
+    instance.start();
+    await until('the failed create', () => (sim.faults().find((f) => f.id === 'refused-create')?.fired ?? 0) >= 1);
+    sim.clearFaults('refused-create');
+    // While its fate is unknown the arbitrage places nothing more on either leg.
+    await sleep(800);
+    expect(sim.trades('k', 'BTC/USDT')).toEqual([]);
+    expect(sim.positions('k').filter((p) => p.positionAmt !== 0)).toEqual([]);
+    await until('the hedge', () => sim.positions('k').some((p) => p.symbol === 'BTCUSDT' && p.positionAmt < 0), 20_000);
+    await sleep(1500);
+    await instance.stop('shutdown');
+    expect(errors.some((e) => /503|unable to process/i.test(e.message))).toBe(true);
+    expect(new Set(sim.trades('k', 'BTC/USDT').map((t) => t.orderId)).size).toBe(1);
+    const leg = (0.2 * 50_000) / sim.price('BTC/USDT');
+    const balance = (await client.fetchBalance?.('spot'))?.find((b) => b.currency === 'BTC')?.total ?? 0;
+    expect(Math.abs(balance - 20 - leg) / leg).toBeLessThan(0.01);
+    const short = sim.positions('k').find((p) => p.symbol === 'BTCUSDT')?.positionAmt ?? 0;
+    expect(Math.abs(-short - leg) / leg).toBeLessThan(0.01);
+  }, 60_000);
+});
+
 describe('exposure, not the lagging ledger', () => {
   it('the funding arbitrage holds one leg of legFraction × capital after 20 steps of 1 s at a 5 s sync', async () => {
     const sim = await simulator({ fundingRate: { mean: 0.0003, sd: 0.00001 } });
