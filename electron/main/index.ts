@@ -241,7 +241,6 @@ async function main(dataDir: string): Promise<void> {
   powerMonitor.on('lock-screen', lockVault);
   powerMonitor.on('suspend', lockVault);
   createWindow(dataDir);
-  app.on('second-instance', () => (BrowserWindow.getAllWindows().length === 0 ? createWindow(dataDir) : focusWindow()));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(dataDir);
   });
@@ -267,6 +266,8 @@ const dataDir = resolve(argValue('--data-dir') ?? defaultDataDir());
 app.setPath('userData', dataDir);
 
 if (app.requestSingleInstanceLock()) {
+  // Registered before the boot: a launch while this one is still starting is not lost.
+  app.on('second-instance', focusWindow);
   main(dataDir).catch((error: unknown) => {
     console.error(`stratdesk: ${(error as Error).message}`);
     dialog.showErrorBox('Stratdesk could not start', (error as Error).message);
