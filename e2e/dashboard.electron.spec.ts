@@ -31,6 +31,13 @@ test('the window shows three live demo strategies, pause holds, resume and rebal
     await expect(page.getByTestId('rebalance-plan')).toBeVisible();
     // The renderer has no Node: a preload that leaked require() would show here.
     expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+    // Notifications are the one permission the window has; alerts go to main through the preload's notify.
+    expect(await page.evaluate(() => Notification.permission)).toBe('granted');
+    expect(await page.evaluate(() => Object.keys((window as unknown as { stratdesk: object }).stratdesk).sort())).toEqual([
+      'command',
+      'notify',
+      'onStream',
+    ]);
   } finally {
     await app.close();
   }
