@@ -10,6 +10,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SimAccountSpec } from './accounts.ts';
 import { handleFuturesRequest, type FuturesContext } from './binanceFutures.ts';
 import { handleSpotRequest, type SpotContext } from './binanceSpot.ts';
@@ -31,6 +32,7 @@ import {
   type SimFunding,
 } from './perpEngine.ts';
 import { DEFAULT_PERPS, findPerp } from './perpMarkets.ts';
+import { createUserStreams, parseStreamFault, type StreamFaultSpec, type UserStreamStats } from './ws/userStreams.ts';
 
 export type { SimAccountSpec, SimDialect } from './accounts.ts';
 export type { SimTrade } from './orders.ts';
@@ -39,6 +41,7 @@ export type { MarketSpec } from './markets.ts';
 export type { PerpSpec } from './perpMarkets.ts';
 export type { PerpTrade, SimFunding, FundingModel } from './perpEngine.ts';
 export type { FaultSpec, FaultView, FaultKind, LatencySpec } from './faults.ts';
+export type { StreamFaultSpec, StreamFaultKind, UserStreamStats } from './ws/userStreams.ts';
 export type { DriftSpec, DriftResult, SimDeposit, SimWithdrawal, SimTransfer, SimWallet } from './movements.ts';
 export { DEFAULT_MARKETS } from './markets.ts';
 export { DEFAULT_PERPS } from './perpMarkets.ts';
@@ -122,6 +125,10 @@ export interface Simulator {
   /** An account's deposits, withdrawals and transfers, oldest first. */
   movements(apiKey: string): { deposits: SimDeposit[]; withdrawals: SimWithdrawal[]; transfers: SimTransfer[] };
   faults(): FaultView[];
+  /** Private-stream faults (disconnect, stall, resume, duplicate, reorder, expireListenKey); also `POST /__sim/streams`. Returns the streams touched. */
+  streamFault(spec: StreamFaultSpec): number;
+  /** Live private streams and events sent so far. */
+  streamStats(): UserStreamStats;
   addFaults(specs: readonly FaultSpec[]): FaultView[];
   /** Removes one fault by id, or all; returns how many were removed. */
   clearFaults(id?: string): number;
@@ -190,10 +197,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const futuresCtx: FuturesContext = { engine, perp, now, onError };
   const bybitCtx: BybitContext = { engine, perp, fees, futuresFees, now, onError };
   const timers = new Set<NodeJS.Timeout>();
+  // Private streams (ws/userStreams.ts): Binance spot's WebSocket API and USDⓈ-M's listen-key stream.
+  const streams = createUserStreams({ engine, perp, now, onError });
 
   const movementBook = createMovementBook(engine, perp);
   const control = (method: string, url: URL, rawBody: string): { status: number; body: Json } => {
     if (url.pathname === '/__sim/drift') return driftControl(movementBook, method, url, rawBody, now());
+    if (url.pathname === '/__sim/streams') {
+      if (method === 'GET') return { status: 200, body: streams.stats() as unknown as Json };
+      if (method !== 'POST') return { status: 405, body: { error: `${method} not allowed on /__sim/streams` } };
+      try {
+        return { status: 200, body: { touched: streams.fault(parseStreamFault(JSON.parse(rawBody))) } };
+      } catch (error) {
+        return { status: 400, body: { error: error instanceof Error ? error.message : String(error) } };
+      }
+    }
     if (url.pathname !== '/__sim/faults') return { status: 404, body: { error: `unknown control endpoint ${url.pathname}` } };
     try {
       if (method === 'GET') return { status: 200, body: { faults: faults.list() as unknown as Json } };
@@ -246,6 +264,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
     const request = { method, path, rawQuery, rawBody, apiKey: header(req, 'x-mbx-apikey') };
+    if (path === '/fapi/v1/listenKey') {
+      const answer = streams.listenKeyRequest(method, request.apiKey);
+      send(res, answer.status, answer.body);
+      return;
+    }
     if (isMovementRoute(method, path)) {
       const moved = handleMovementRequest({ engine, book: movementBook, now, onError }, request);
       send(res, moved.status, moved.body);
@@ -265,6 +288,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       const response = control(method, url, rawBody);
       send(res, response.status, response.body);
+      streams.scan();
       return;
     }
     const apiKey = header(req, 'x-mbx-apikey') ?? header(req, 'x-bapi-api-key');
@@ -272,6 +296,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const proceed = (): void => {
       if (decision.answer !== undefined) answerFault(res, decision.answer, url.pathname, now());
       else serve(req, res, url, rawBody);
+      // What the request made (a taker fill, a new or cancelled order, funding due) goes out on the streams now.
+      streams.scan();
     };
     if (decision.delayMs <= 0) {
       proceed();
@@ -294,6 +320,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       () => send(res, 413, { code: -1000, msg: 'Request body too large.' }),
     );
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!streams.handleUpgrade(req, socket, head)) socket.destroy();
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -309,6 +338,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const t = now();
     engine.tick(t);
     perp.tick(t);
+    streams.scan();
   };
   const autoTick = (): void => {
     try {
@@ -382,6 +412,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       transfers: movementBook.transfers(apiKey),
     }),
     faults: () => faults.list(),
+    streamFault: (spec) => streams.fault(spec),
+    streamStats: () => streams.stats(),
     addFaults: (specs) => faults.add(specs),
     clearFaults: (id) => faults.clear(id),
     close(): Promise<void> {
@@ -389,6 +421,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         if (timer !== undefined) clearInterval(timer);
         for (const t of timers) clearTimeout(t);
         timers.clear();
+        streams.close();
         // ccxt keeps sockets alive (and a `timeout` fault holds some open); close them all.
         server.closeAllConnections();
         server.close(() => resolve());
