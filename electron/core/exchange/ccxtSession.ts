@@ -45,6 +45,7 @@ import {
 } from './types.ts';
 import { headerValue, parseRetryAfter, sharedBudgets, type RequestPriority, type WeightBudgetRegistry } from './weightBudget.ts';
 import { isPerpetual, parseSymbol } from '../../../shared/symbols.ts';
+import type { AccountState, Movement, WalletBalance, WalletKind } from './types.ts';
 
 // The normalisers used to live here; callers may still import them from this module.
 export { FUNDING_SIGN, isFundingExecution, normalizeBalance, normalizeFunding, normalizePosition, normalizeTrade } from './normalize.ts';
@@ -333,6 +334,110 @@ class CcxtSession implements ExchangeSession {
     return normalizeBalance(balance);
   }
 
+  // ---- Reconciliation (issue 13): the account's wallets, positions and money movements ----
+
+  async fetchAccountState(options: { futures: boolean }): Promise<AccountState> {
+    await this.loadMarkets();
+    const isBinance = this.exchangeId.startsWith('binance');
+    const isUnified = this.exchangeId === 'bybit';
+    const spot = await this.#read(() => this.#client.fetchBalance(isUnified ? { type: 'unified' } : {}));
+    const wallet: WalletKind = isUnified ? 'unified' : 'spot';
+    const balances: WalletBalance[] = normalizeBalance(spot)
+      .map((line) => ({ wallet, asset: line.currency, total: walletTotal(line) }))
+      .filter((b) => b.total !== 0);
+    let positions: PositionReport[] = [];
+    if (options.futures) {
+      if (isBinance) {
+        // ccxt's swap balance totals the margin balance (wallet + unrealized); the wallet balance is in the raw answer.
+        const futures = await this.#read(() => this.#client.fetchBalance({ type: 'swap' }));
+        const assets = (futures.info as { assets?: { asset?: unknown; walletBalance?: unknown }[] } | undefined)?.assets ?? [];
+        for (const a of assets) {
+          const total = num(a.walletBalance);
+          if (typeof a.asset === 'string' && Number.isFinite(total) && total !== 0)
+            balances.push({ wallet: 'futures', asset: a.asset, total });
+        }
+      }
+      const rows = await this.#read(() => this.#client.fetchPositions());
+      if (!Array.isArray(rows)) throw new ExchangeError('bad_payload', `${this.exchangeId} returned no position list`);
+      const now = this.#client.milliseconds();
+      positions = rows.map((p) => normalizePosition(p, now)).filter((p) => p.symbol !== '' && p.qty !== 0);
+    }
+    return { balances, positions };
+  }
+
+  async fetchMovements(since: number, options: { futures: boolean }): Promise<Movement[]> {
+    await this.loadMarkets();
+    const c = this.#client;
+    const now = c.milliseconds();
+    const isBinance = this.exchangeId.startsWith('binance');
+    const home: WalletKind = this.exchangeId === 'bybit' ? 'unified' : 'spot';
+    const out: Movement[] = [];
+    // Binance answers deposit and withdrawal history in windows of at most 90 days, transfers a week at a time.
+    const spans = (step: number | null): [number, number | undefined][] => {
+      if (step === null) return [[since, undefined]];
+      const list: [number, number | undefined][] = [];
+      for (let from = since; from <= now; from += step + 1) list.push([from, Math.min(from + step, now)]);
+      return list;
+    };
+    const historyStep = isBinance ? 90 * 86_400_000 - 1 : null;
+    const untilParam = (until: number | undefined): Record<string, unknown> => (until === undefined ? {} : { until });
+    if (c.has['fetchDeposits'] === true) {
+      for (const [from, until] of spans(historyStep)) {
+        for (const t of await this.#read(() => c.fetchDeposits(undefined, from, 1000, untilParam(until)))) {
+          // Only a credited deposit changed the balance; it did when credited (`updated`) where the exchange says.
+          if (t.status === 'ok') out.push(movement(t, 'deposit', null, home, t.updated ?? t.timestamp));
+        }
+      }
+    }
+    if (c.has['fetchWithdrawals'] === true) {
+      for (const [from, until] of spans(historyStep)) {
+        for (const t of await this.#read(() => c.fetchWithdrawals(undefined, from, 1000, untilParam(until)))) {
+          // A withdrawal leaves the wallet when requested; a cancelled or failed one came back.
+          if (t.status !== 'canceled' && t.status !== 'failed') out.push(movement(t, 'withdrawal', home, null, t.timestamp));
+        }
+      }
+    }
+    if (options.futures && isBinance && c.has['fetchTransfers'] === true) {
+      const directions = [
+        { fromAccount: 'spot', toAccount: 'future', from: 'spot', to: 'futures' },
+        { fromAccount: 'future', toAccount: 'spot', from: 'futures', to: 'spot' },
+      ] as const;
+      for (const d of directions) {
+        for (const [start, until] of spans(7 * 86_400_000 - 1)) {
+          // A page (≤ 100) at a time, per direction.
+          for (let current = 1; current <= 100; current++) {
+            const params = { fromAccount: d.fromAccount, toAccount: d.toAccount, current, ...untilParam(until) };
+            const rows = await this.#read(() => c.fetchTransfers(undefined, start, 100, params));
+            for (const t of rows) {
+              const amount = num(t.amount);
+              if ((t.status !== undefined && t.status !== 'ok') || !(amount > 0) || typeof t.currency !== 'string') continue;
+              out.push({
+                id: `transfer:${String(t.id)}`,
+                kind: 'transfer',
+                asset: t.currency,
+                amount,
+                fee: 0,
+                from: d.from,
+                to: d.to,
+                timestamp: num(t.timestamp),
+              });
+            }
+            if (rows.length < 100) break;
+          }
+        }
+      }
+    }
+    const seen = new Set<string>();
+    const unique = out.filter((m) => {
+      if (!Number.isFinite(m.timestamp) || m.timestamp < since || seen.has(m.id)) return false;
+      seen.add(m.id);
+      return true;
+    });
+    return unique.sort((a, b) => a.timestamp - b.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  // ---- end of reconciliation ----
+
   async fetchOpenOrders(symbol: string, options: { isControl?: boolean } = {}): Promise<OpenOrder[]> {
     await this.loadMarkets();
     const orders = await this.#call(() => this.#client.fetchOpenOrders(symbol), true, options.isControl === true ? 'control' : 'read');
@@ -604,4 +709,38 @@ export function bybitKeyCheck(r: Record<string, unknown>): KeyCheck {
     warnings.push('no IP whitelist is set on this key: anyone who gets it can use it from anywhere');
   if (r['readOnly'] === 1) permissions.unshift('read only');
   return { permissions, warnings, isRestrictionsKnown: true };
+}
+
+// ---- Reconciliation helpers (issue 13) ----
+
+/** A spot balance's total: ccxt's total, else free + used. */
+function walletTotal(line: BalanceLine): number {
+  if (line.total !== null) return line.total;
+  return (line.free ?? 0) + (line.used ?? 0);
+}
+
+/** A ccxt deposit or withdrawal as a Movement (ids are unique per kind on Binance, so the kind prefixes them). */
+function movement(
+  t: {
+    id?: string | undefined;
+    currency?: string | undefined;
+    amount?: number | undefined;
+    fee?: { cost?: number | undefined } | undefined;
+  },
+  kind: 'deposit' | 'withdrawal',
+  from: WalletKind | null,
+  to: WalletKind | null,
+  timestamp: number | undefined,
+): Movement {
+  const fee = kind === 'withdrawal' ? num(t.fee?.cost ?? 0) : 0;
+  return {
+    id: `${kind}:${String(t.id)}`,
+    kind,
+    asset: t.currency ?? '',
+    amount: num(t.amount),
+    fee: Number.isFinite(fee) ? fee : 0,
+    from,
+    to,
+    timestamp: num(timestamp),
+  };
 }

@@ -207,6 +207,51 @@ export interface ExchangeSession {
   listMarkets?(): Promise<ListedMarket[]>;
   /** Failures absorbed by retries since the last call; sessions without retries need not implement it. */
   takeFaults?(): AbsorbedFaults;
+  /**
+   * Reconciliation (issue 13): every wallet's balances and, with `futures`, the futures wallet and
+   * every open perpetual position, read together. Optional: fakes and paper books lack it.
+   */
+  fetchAccountState?(options: { futures: boolean }): Promise<AccountState>;
+  /** Reconciliation: deposits, withdrawals and (with `futures`) spot ↔ futures transfers from `since` (inclusive) to now, oldest first. */
+  fetchMovements?(since: number, options: { futures: boolean }): Promise<Movement[]>;
+}
+
+/** Where an account keeps money: Binance keeps spot and USDⓈ-M apart; a unified account (Bybit) keeps one. */
+export type WalletKind = 'spot' | 'futures' | 'unified';
+
+/** One asset in one wallet. */
+export interface WalletBalance {
+  wallet: WalletKind;
+  asset: string;
+  /** In `asset`. Spot: free + locked. Futures: the wallet balance (deposits, transfers, realized PnL, fees, funding), without unrealized PnL. */
+  total: number;
+}
+
+/** An account as the exchange shows it at one moment, for reconciliation. */
+export interface AccountState {
+  balances: WalletBalance[];
+  /** Open perpetual positions (every symbol, not only the instances'). */
+  positions: PositionReport[];
+}
+
+/**
+ * Money that moved without a trade: only movements that changed a balance (a credited deposit, a
+ * withdrawal not cancelled or failed — it leaves when requested —, a confirmed transfer).
+ */
+export interface Movement {
+  id: string;
+  kind: 'deposit' | 'withdrawal' | 'transfer';
+  asset: string;
+  /** In `asset`, positive: what arrived, what left for the address, or what moved between wallets. */
+  amount: number;
+  /** A withdrawal's fee, in `asset`, which left the wallet too; 0 otherwise. */
+  fee: number;
+  /** The wallet money left (withdrawal, transfer) or null; a wallet the session does not know is null. */
+  from: WalletKind | null;
+  /** The wallet money arrived in (deposit, transfer) or null. */
+  to: WalletKind | null;
+  /** Milliseconds since epoch, exchange time: when the balance changed (a deposit's credit, a withdrawal's request). */
+  timestamp: number;
 }
 
 /** An error with the kind that decides what sync does next. The message never carries a secret. */

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { StrategyStatus } from '../../../shared/model.ts';
 import type { FeeLine, Fill, FundingEvent, PositionReport, Side } from '../exchange/types.ts';
+import type { WalletBalance } from '../exchange/types.ts';
 
 export interface EquitySample {
   instanceId: string;
@@ -484,6 +485,157 @@ export class Ledger {
     return Number(row.a);
   }
 
+  // ---- Reconciliation (issue 13): baselines and fill assignments ----
+  // Kept apart from the numbered migrations (CREATE IF NOT EXISTS on first use) so this block and the
+  // schema history can move independently; a later migration may adopt these tables as they are.
+
+  #isReconcileReady = false;
+
+  #reconcileTables(): void {
+    if (this.#isReconcileReady) return;
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS reconcile_baselines (
+        exchange TEXT NOT NULL, account TEXT NOT NULL, ts INTEGER NOT NULL,
+        balances TEXT NOT NULL, positions TEXT NOT NULL, movement_ids TEXT NOT NULL, created_at INTEGER NOT NULL,
+        PRIMARY KEY (exchange, account)
+      );
+      CREATE TABLE IF NOT EXISTS fill_assignments (
+        exchange TEXT NOT NULL, account TEXT NOT NULL, symbol TEXT NOT NULL, fill_id TEXT NOT NULL,
+        instance_id TEXT, previous_instance_id TEXT, assigned_at INTEGER NOT NULL,
+        PRIMARY KEY (exchange, account, symbol, fill_id)
+      );
+    `);
+    this.#isReconcileReady = true;
+  }
+
+  /** The balances and positions an account's reconciliation measures from, or null before the first one. */
+  reconcileBaseline(exchange: string, account: string): ReconcileBaseline | null {
+    this.#reconcileTables();
+    const row = this.#stmt('SELECT ts, balances, positions, movement_ids FROM reconcile_baselines WHERE exchange = ? AND account = ?').get(
+      exchange,
+      account,
+    ) as { ts: number; balances: string; positions: string; movement_ids: string } | undefined;
+    if (!row) return null;
+    return {
+      exchange,
+      account,
+      ts: Number(row.ts),
+      balances: JSON.parse(row.balances) as WalletBalance[],
+      positions: JSON.parse(row.positions) as { symbol: string; qty: number }[],
+      movementIds: JSON.parse(row.movement_ids) as string[],
+    };
+  }
+
+  /** Records (or replaces) an account's baseline. */
+  saveReconcileBaseline(baseline: ReconcileBaseline, now: number): void {
+    this.#reconcileTables();
+    this.#stmt(
+      `INSERT INTO reconcile_baselines (exchange, account, ts, balances, positions, movement_ids, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (exchange, account) DO UPDATE SET ts = excluded.ts, balances = excluded.balances, positions = excluded.positions,
+         movement_ids = excluded.movement_ids, created_at = excluded.created_at`,
+    ).run(
+      baseline.exchange,
+      baseline.account,
+      baseline.ts,
+      JSON.stringify(baseline.balances),
+      JSON.stringify(baseline.positions),
+      JSON.stringify(baseline.movementIds),
+      now,
+    );
+  }
+
+  /**
+   * Every fill of an account with `after < ts ≤ upTo`, in fold order, with who placed its order (the
+   * journal) and what the trader assigned it to, if anything.
+   */
+  accountFills(exchange: string, account: string, after: number, upTo: number): AccountFill[] {
+    this.#reconcileTables();
+    const rows = this.#stmt(
+      `SELECT f.*, o.instance_id AS placed_by, a.fill_id IS NOT NULL AS is_assigned, a.instance_id AS assigned_to
+         FROM fills f
+         LEFT JOIN orders o ON o.exchange = f.exchange AND o.account = f.account AND o.symbol = f.symbol AND o.order_id = f.order_id
+         LEFT JOIN fill_assignments a ON a.exchange = f.exchange AND a.account = f.account AND a.symbol = f.symbol AND a.fill_id = f.id
+        WHERE f.exchange = ? AND f.account = ? AND f.ts > ? AND f.ts <= ?
+        ORDER BY f.ts, CAST(f.id AS INTEGER), f.id`,
+    ).all(exchange, account, after, upTo) as unknown as (FillRow & {
+      placed_by: string | null;
+      is_assigned: number;
+      assigned_to: string | null;
+    })[];
+    return rows.map(toAccountFill);
+  }
+
+  /** One fill of an account, as `accountFills` gives it, or null. */
+  accountFill(exchange: string, account: string, symbol: string, id: string): AccountFill | null {
+    this.#reconcileTables();
+    const row = this.#stmt(
+      `SELECT f.*, o.instance_id AS placed_by, a.fill_id IS NOT NULL AS is_assigned, a.instance_id AS assigned_to
+         FROM fills f
+         LEFT JOIN orders o ON o.exchange = f.exchange AND o.account = f.account AND o.symbol = f.symbol AND o.order_id = f.order_id
+         LEFT JOIN fill_assignments a ON a.exchange = f.exchange AND a.account = f.account AND a.symbol = f.symbol AND a.fill_id = f.id
+        WHERE f.exchange = ? AND f.account = ? AND f.symbol = ? AND f.id = ?`,
+    ).get(exchange, account, symbol, id) as
+      (FillRow & { placed_by: string | null; is_assigned: number; assigned_to: string | null }) | undefined;
+    return row ? toAccountFill(row) : null;
+  }
+
+  /** Funding payments of an account with `after < ts ≤ upTo` (split payments as their parts). */
+  accountFunding(exchange: string, account: string, after: number, upTo: number): (FundingEvent & { instanceId: string | null })[] {
+    const rows = this.#stmt(
+      'SELECT id, symbol, amount, currency, ts, instance_id FROM funding WHERE exchange = ? AND account = ? AND ts > ? AND ts <= ? ORDER BY ts, id',
+    ).all(exchange, account, after, upTo) as unknown as {
+      id: string;
+      symbol: string;
+      amount: number;
+      currency: string;
+      ts: number;
+      instance_id: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      symbol: r.symbol,
+      amount: r.amount,
+      currency: r.currency,
+      timestamp: Number(r.ts),
+      instanceId: r.instance_id,
+    }));
+  }
+
+  /**
+   * The trader's word on a fill no instance placed: it belongs to `instanceId`, or (null) to no
+   * instance ("outside"). The fill moves to that instance in the same transaction, so both the
+   * instance it left and the one it joined must refold. Null when the ledger has no such fill.
+   */
+  assignFill(
+    entry: { exchange: string; account: string; symbol: string; fillId: string; instanceId: string | null },
+    now: number,
+  ): { previous: string | null; next: string | null } | null {
+    this.#reconcileTables();
+    return this.transaction(() => {
+      const row = this.#stmt('SELECT instance_id FROM fills WHERE exchange = ? AND account = ? AND symbol = ? AND id = ?').get(
+        entry.exchange,
+        entry.account,
+        entry.symbol,
+        entry.fillId,
+      ) as { instance_id: string | null } | undefined;
+      if (!row) return null;
+      this.#stmt(
+        `INSERT INTO fill_assignments (exchange, account, symbol, fill_id, instance_id, previous_instance_id, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (exchange, account, symbol, fill_id) DO UPDATE SET instance_id = excluded.instance_id, assigned_at = excluded.assigned_at`,
+      ).run(entry.exchange, entry.account, entry.symbol, entry.fillId, entry.instanceId, row.instance_id, now);
+      this.#stmt('UPDATE fills SET instance_id = ? WHERE exchange = ? AND account = ? AND symbol = ? AND id = ?').run(
+        entry.instanceId,
+        entry.exchange,
+        entry.account,
+        entry.symbol,
+        entry.fillId,
+      );
+      return { previous: row.instance_id, next: entry.instanceId };
+    });
+  }
+
+  // ---- end of reconciliation ----
+
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }
@@ -521,4 +673,31 @@ function rowToFill(r: FillRow): StoredFill {
     instanceId: r.instance_id,
     ...(r.exchange_realized !== null && r.exchange_realized !== undefined ? { exchangeRealizedPnl: r.exchange_realized } : {}),
   };
+}
+
+// ---- Reconciliation (issue 13) ----
+
+/** What an account's reconciliation measures from: the exchange's balances and positions at `ts`. */
+export interface ReconcileBaseline {
+  exchange: string;
+  account: string;
+  /** Milliseconds since epoch: fills, funding and movements after this are measured against it. */
+  ts: number;
+  balances: WalletBalance[];
+  /** Signed base per perpetual symbol. */
+  positions: { symbol: string; qty: number }[];
+  /** Movements near `ts` already in these balances (exchanges stamp some to the second, so time alone cannot tell). */
+  movementIds: string[];
+}
+
+/** A fill of an account with who placed it (the order journal) and the trader's assignment. */
+export interface AccountFill extends StoredFill {
+  /** The instance whose order this fill filled, or null (no instance placed it). */
+  placedBy: string | null;
+  /** The trader's assignment: to an instance, or `instanceId: null` = outside; null when never assigned. */
+  assignment: { instanceId: string | null } | null;
+}
+
+function toAccountFill(r: FillRow & { placed_by: string | null; is_assigned: number; assigned_to: string | null }): AccountFill {
+  return { ...rowToFill(r), placedBy: r.placed_by, assignment: Number(r.is_assigned) === 1 ? { instanceId: r.assigned_to } : null };
 }

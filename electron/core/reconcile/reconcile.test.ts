@@ -1,0 +1,241 @@
+/**
+ * Reconciliation against real parts: a Host with real ccxt `binance` sessions on the simulator, a
+ * real SQLite ledger, market makers that trade, and drift made through the simulator's control side.
+ * Assertions compare with the simulator's own books (balances, wallets, fills, realizedPnl).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Reconciliation } from '../../../shared/model.ts';
+import { startSimulator, type Simulator } from '../../sim/simulator.ts';
+import { systemClock } from '../clock.ts';
+import { createCcxtSession } from '../exchange/ccxtSession.ts';
+import { Host } from '../host/host.ts';
+import { silentLogger } from '../log.ts';
+import { emptyFold, foldFill } from '../metrics/pnl.ts';
+import { parseWorkspace } from '../workspace/workspace.ts';
+import { assignFillForHost, reconcileForHost, type ReconcileHostParts } from './forHost.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Reconciliation re-reads when a fill is within this of the reading; tests wait it out after trading. */
+const SETTLE_MS = 300;
+
+async function setup(): Promise<{ sim: Simulator; h: Host; parts: ReconcileHostParts }> {
+  const sim = await startSimulator({
+    port: 0,
+    seed: 13,
+    autoTick: false,
+    accounts: [
+      { apiKey: 'k1', secret: 's1', balances: { USDT: 100_000, BTC: 2 }, futuresUsdt: 50_000 },
+      { apiKey: 'k2', secret: 's2', balances: { USDT: 50_000, ETH: 20 } },
+    ],
+  });
+  cleanups.push(() => sim.close());
+  const start = new Date(Date.now() - 1000).toISOString();
+  const mm = (id: string, account: string, symbol: string) => ({
+    id,
+    type: 'fixed_spread',
+    account,
+    symbols: [symbol],
+    startTime: start,
+    params: { spreadBps: 4, orderFraction: 0.05, intervalMs: 100, capital: 20_000 },
+  });
+  const h = new Host({
+    workspace: parseWorkspace({
+      version: 2,
+      syncIntervalMs: 300,
+      accounts: [
+        { id: 'a', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k1', secret: 's1' } },
+        { id: 'b', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k2', secret: 's2' } },
+      ],
+      instances: [
+        mm('mm-btc', 'a', 'BTC/USDT'),
+        // Watches the account's perpetual (a bot run elsewhere): every fill of its symbol is its own.
+        { id: 'perp-watch', type: 'fixed_spread', account: 'a', mode: 'observe', symbols: ['BTC/USDT:USDT'], startTime: start, params: {} },
+        mm('mm-eth', 'b', 'ETH/USDT'),
+      ],
+    }),
+    dataDir: mkdtempSync(join(tmpdir(), 'reconcile-')),
+    log: silentLogger,
+    sessionFactory: (account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }),
+  });
+  cleanups.push(() => h.close());
+  const parts: ReconcileHostParts = {
+    ledger: h.ledger,
+    clock: systemClock,
+    engine: h.engine,
+    sessions: h.sessions,
+    portfolio: h.portfolio,
+    sync: h.sync,
+  };
+  return { sim, h, parts };
+}
+
+/** Ticks the market until both market makers have filled more than `than` times each (per the simulator). */
+async function tradeUntil(sim: Simulator, than: { k1: number; k2: number }): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (sim.trades('k1').length > than.k1 && sim.trades('k2').length > than.k2) break;
+    sim.advance(3);
+    await sleep(60);
+  }
+  expect(sim.trades('k1').length).toBeGreaterThan(than.k1);
+  expect(sim.trades('k2').length).toBeGreaterThan(than.k2);
+  await sleep(SETTLE_MS + 50);
+}
+
+async function reconcile(parts: ReconcileHostParts, account: string): Promise<Reconciliation> {
+  const r = await reconcileForHost(parts, account, { settleMs: SETTLE_MS });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+const asset = (r: Reconciliation, code: string) => r.assets.find((a) => a.asset === code);
+const position = (r: Reconciliation, symbol: string) => r.positions.find((p) => p.symbol === symbol);
+const spotTotal = (sim: Simulator, key: string, code: string) => {
+  const b = sim.balances(key)[code];
+  return (b?.free ?? 0) + (b?.locked ?? 0);
+};
+
+describe('reconciliation against the simulator', () => {
+  it('a clean run reconciles to zero differences on every account, and our realized PnL on a perpetual equals the exchange’s', async () => {
+    const { sim, h, parts } = await setup();
+    h.start();
+    await tradeUntil(sim, { k1: 0, k2: 0 });
+
+    const firstA = await reconcile(parts, 'a');
+    const firstB = await reconcile(parts, 'b');
+    expect(firstA.notes[0]).toMatch(/^Baseline recorded/);
+    expect([firstA.ok, firstB.ok]).toEqual([true, true]);
+
+    // More trading after the baseline: the market makers, and a perpetual the observe instance owns
+    // (open long, add, close part at another price, flip short: realized PnL on the reducing fills).
+    const base = { k1: sim.trades('k1').length, k2: sim.trades('k2').length };
+    sim.drift({ kind: 'trade', apiKey: 'k1', symbol: 'BTC/USDT:USDT', side: 'buy', amount: 0.02 });
+    sim.advance(40);
+    sim.drift({ kind: 'trade', apiKey: 'k1', symbol: 'BTC/USDT:USDT', side: 'buy', amount: 0.01 });
+    sim.advance(40);
+    sim.drift({ kind: 'trade', apiKey: 'k1', symbol: 'BTC/USDT:USDT', side: 'sell', amount: 0.02 });
+    sim.advance(40);
+    sim.drift({ kind: 'trade', apiKey: 'k1', symbol: 'BTC/USDT:USDT', side: 'sell', amount: 0.03 });
+    await tradeUntil(sim, { k1: base.k1 + 3, k2: base.k2 + 3 });
+
+    for (const [account, key] of [
+      ['a', 'k1'],
+      ['b', 'k2'],
+    ] as const) {
+      const r = await reconcile(parts, account);
+      expect({ account, ok: r.ok, notes: r.notes.filter((n) => !n.startsWith('Measured since')) }).toEqual({
+        account,
+        ok: true,
+        notes: [],
+      });
+      expect(r.unattributed).toEqual([]);
+      for (const a of r.assets) expect({ asset: a.asset, difference: a.difference }).toEqual({ asset: a.asset, difference: 0 });
+      for (const p of r.positions) expect({ symbol: p.symbol, difference: p.difference }).toEqual({ symbol: p.symbol, difference: 0 });
+      // The exchange's figures are the simulator's books: spot free + locked, plus the futures wallet.
+      const usdt = asset(r, 'USDT');
+      expect(usdt?.exchange).toBeCloseTo(spotTotal(sim, key, 'USDT') + (key === 'k1' ? sim.futuresWallet(key) : 0), 6);
+      expect(usdt?.explained).toBe(0);
+    }
+
+    // The perpetual: the exchange's position, and our realized PnL against the sum of the exchange's own.
+    const a = await reconcile(parts, 'a');
+    expect(position(a, 'BTC/USDT:USDT')).toEqual({ symbol: 'BTC/USDT:USDT', exchange: -0.02, accounted: -0.02, difference: 0 });
+    expect(sim.positions('k1')[0]?.positionAmt).toBe(-0.02);
+    const fold = emptyFold('USDT');
+    for (const f of h.ledger.fillsFor('perp-watch')) foldFill(fold, f);
+    const exchangeRealized = sim.perpTrades('k1', 'BTC/USDT:USDT').reduce((s, t) => s + t.realizedPnl, 0);
+    expect(sim.perpTrades('k1', 'BTC/USDT:USDT').filter((t) => t.realizedPnl !== 0).length).toBeGreaterThan(0);
+    expect(fold.realizedPnl).toBeCloseTo(exchangeRealized, 6);
+    expect(a.notes.some((n) => /realized PnL/.test(n))).toBe(false);
+  }, 120_000);
+
+  it('a deposit and a transfer are explained; a manual 0.01 BTC trade is exactly +0.01 BTC unattributed until assigned', async () => {
+    const { sim, h, parts } = await setup();
+    h.start();
+    await tradeUntil(sim, { k1: 0, k2: 0 });
+    expect((await reconcile(parts, 'a')).ok).toBe(true);
+
+    // A deposit of 1 000 USDT, then 2 000 USDT moved from spot to the futures wallet.
+    const spotBefore = spotTotal(sim, 'k1', 'USDT');
+    const futuresBefore = sim.futuresWallet('k1');
+    sim.drift({ kind: 'deposit', apiKey: 'k1', asset: 'USDT', amount: 1000 });
+    sim.drift({ kind: 'transfer', apiKey: 'k1', asset: 'USDT', amount: 2000, from: 'spot', to: 'futures' });
+    expect(spotTotal(sim, 'k1', 'USDT')).toBeCloseTo(spotBefore - 1000, 8);
+    expect(sim.futuresWallet('k1')).toBeCloseTo(futuresBefore + 2000, 8);
+    await sleep(SETTLE_MS + 50);
+    const moved = await reconcile(parts, 'a');
+    expect(moved.ok).toBe(true);
+    expect(moved.movements.map((m) => [m.kind, m.asset, m.amount])).toEqual([
+      ['deposit', 'USDT', 1000],
+      ['transfer', 'USDT', 2000],
+    ]);
+    expect(asset(moved, 'USDT')).toMatchObject({ explained: 1000, difference: 0 });
+    expect(moved.notes.some((n) => /1 deposit, 1 transfer since the baseline, explained/.test(n))).toBe(true);
+
+    // A human buys 0.01 BTC in the exchange's page.
+    const manual = sim.drift({ kind: 'trade', apiKey: 'k1', symbol: 'BTC/USDT', side: 'buy', amount: 0.01 });
+    const manualIds = manual.kind === 'trade' ? manual.spot.map((t) => String(t.id)) : [];
+    expect(manualIds.length).toBeGreaterThan(0);
+    await sleep(SETTLE_MS + 50);
+    const drift = await reconcile(parts, 'a');
+    expect(drift.ok).toBe(false);
+    expect(drift.unattributed.map((f) => f.id).sort()).toEqual(manualIds.sort());
+    expect(drift.unattributed.reduce((s, f) => s + (f.side === 'buy' ? f.amount : -f.amount), 0)).toBeCloseTo(0.01, 12);
+    expect(position(drift, 'BTC/USDT')?.difference).toBe(0.01);
+    expect(drift.notes.some((n) => n.startsWith('Bought 0.01 BTC on BTC/USDT by no instance'))).toBe(true);
+
+    // The trader says it was the market maker's: the drift clears, and the instance's figures include it.
+    let last: Reconciliation = drift;
+    for (const f of drift.unattributed) {
+      const r = await assignFillForHost(parts, { id: 'a', symbol: f.symbol, fillId: f.id, instance: 'mm-btc' }, { settleMs: SETTLE_MS });
+      if (!r.ok) throw new Error(r.error.message);
+      last = r.value;
+    }
+    expect(last.unattributed).toEqual([]);
+    expect(position(last, 'BTC/USDT')?.difference).toBe(0);
+    expect(last.ok).toBe(true);
+    expect(h.ledger.fillsFor('mm-btc').filter((f) => manualIds.includes(f.id))).toHaveLength(manualIds.length);
+
+    // Marked outside instead: still accounted for, but no longer in the instance's figures.
+    const first = drift.unattributed[0];
+    if (first === undefined) throw new Error('no unattributed fill');
+    const outside = await assignFillForHost(
+      parts,
+      { id: 'a', symbol: first.symbol, fillId: first.id, instance: null },
+      { settleMs: SETTLE_MS },
+    );
+    expect(outside.ok && outside.value.ok).toBe(true);
+    expect(h.ledger.fillsFor('mm-btc').some((f) => f.id === first.id)).toBe(false);
+
+    // Refusals: an instance of another account, a fill an instance placed, a fill that does not exist.
+    const other = await assignFillForHost(parts, { id: 'a', symbol: 'BTC/USDT', fillId: first.id, instance: 'mm-eth' });
+    expect(other.ok ? null : other.error.code).toBe('bad_request');
+    const placed = h.ledger.fillsFor('mm-btc').find((f) => !manualIds.includes(f.id));
+    if (placed === undefined) throw new Error('the market maker has no fill');
+    const own = await assignFillForHost(parts, { id: 'a', symbol: 'BTC/USDT', fillId: placed.id, instance: null });
+    expect(own.ok ? null : own.error.code).toBe('conflict');
+    const missing = await assignFillForHost(parts, { id: 'a', symbol: 'BTC/USDT', fillId: 'nope', instance: 'mm-btc' });
+    expect(missing.ok ? null : missing.error.code).toBe('not_found');
+  }, 120_000);
+
+  it('a withdrawal is explained with its fee; an account without a session is not found', async () => {
+    const { sim, h, parts } = await setup();
+    h.start();
+    await tradeUntil(sim, { k1: 0, k2: 0 });
+    await reconcile(parts, 'b');
+    sim.drift({ kind: 'withdrawal', apiKey: 'k2', asset: 'ETH', amount: 1, fee: 0.002 });
+    await sleep(SETTLE_MS + 50);
+    const r = await reconcile(parts, 'b');
+    expect(r.ok).toBe(true);
+    expect(r.movements.map((m) => [m.kind, m.asset, m.amount])).toEqual([['withdrawal', 'ETH', -1.002]]);
+    expect(asset(r, 'ETH')).toMatchObject({ explained: -1.002, difference: 0, exchange: spotTotal(sim, 'k2', 'ETH') });
+    const none = await reconcileForHost(parts, 'nope');
+    expect(none.ok ? null : none.error.code).toBe('not_found');
+  }, 120_000);
+});
