@@ -10,6 +10,7 @@
  */
 import type { FundingRateFigures } from '../../../shared/model.ts';
 import type { MarketRules, OpenOrder } from '../exchange/types.ts';
+import { resolveStrategyParams } from '../../../shared/strategyParams.ts';
 import type { Strategy, StrategyContext } from './strategies.ts';
 
 export interface FundingRateParams {
@@ -32,20 +33,9 @@ const YEAR = 365 * 86_400_000;
 /** A taking order still resting after this many steps missed the market: it is cancelled and the step decides again. */
 const STALE_STEPS = 3;
 
+/** The values a funding-rate instance runs with; ranges and defaults live in shared/strategyParams.ts. */
 export function fundingRateParams(params: Record<string, unknown>): FundingRateParams {
-  const num = (key: string, fallback: number, min = 0): number => {
-    const v = params[key];
-    return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : fallback;
-  };
-  return {
-    entryApr: num('entryApr', 0.1),
-    exitApr: num('exitApr', 0.02, -10),
-    legFraction: Math.min(num('legFraction', 0.4), 0.5),
-    maxImbalance: num('maxImbalance', 0.05),
-    fundingIntervalMs: Math.max(num('fundingIntervalMs', 8 * 3_600_000), 1000),
-    slippageBps: num('slippageBps', 20),
-    intervalMs: Math.max(num('intervalMs', 5000), 100),
-  };
+  return resolveStrategyParams('funding_rate', params);
 }
 
 /** Annualised rate of a per-interval funding rate. */

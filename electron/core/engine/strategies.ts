@@ -2,6 +2,7 @@
 import type { ExchangeSession, MarketRules, OpenOrder, OrderRequest, Side } from '../exchange/types.ts';
 import type { StrategyFigures } from '../../../shared/model.ts';
 import type { InstanceConfig } from '../workspace/workspace.ts';
+import { resolveStrategyParams } from '../../../shared/strategyParams.ts';
 import { FundingRate, fundingRateParams } from './fundingRate.ts';
 import type { Exposure } from './orderTracker.ts';
 
@@ -52,15 +53,9 @@ export interface FixedSpreadParams {
   intervalMs: number;
 }
 
+/** The values a fixed-spread instance runs with; ranges and defaults live in shared/strategyParams.ts. */
 export function fixedSpreadParams(params: Record<string, unknown>): FixedSpreadParams {
-  return {
-    spreadBps: positive(params['spreadBps'], 20),
-    requoteBps: positive(params['requoteBps'], 5),
-    orderFraction: Math.min(positive(params['orderFraction'], 0.02), 0.5),
-    maxInventoryFraction: positive(params['maxInventoryFraction'], 0.25),
-    skew: Math.min(typeof params['skew'] === 'number' && params['skew'] >= 0 ? params['skew'] : 0.5, 1),
-    intervalMs: Math.max(positive(params['intervalMs'], 1000), 100),
-  };
+  return resolveStrategyParams('fixed_spread', params);
 }
 
 /** Where the quotes should sit: bid and ask at half the spread either side of mid, on the tick grid, never crossing. */
@@ -169,10 +164,6 @@ export function createStrategy(config: InstanceConfig): Strategy {
 
 export function isPostOnlyRejection(error: unknown): boolean {
   return error instanceof Error && /OrderImmediatelyFillable|would immediately match/i.test(error.message);
-}
-
-function positive(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 function roundTo(value: number, step: number): number {
