@@ -65,6 +65,8 @@ export class StrategyInstance {
   #deps: EngineDeps;
   #strategy: Strategy;
   #isRunning = false;
+  /** Which start the loop belongs to: a step still running from before a stop never reschedules into a new start. */
+  #loopGen = 0;
   #timer: TimerHandle | null = null;
   #tickInFlight: Promise<void> | null = null;
   #failures = 0;
@@ -136,7 +138,7 @@ export class StrategyInstance {
     this.#isRunning = true;
     this.#failures = 0;
     this.#needsPausedSweep = true;
-    this.#schedule(0);
+    this.#schedule(0, ++this.#loopGen);
   }
 
   /**
@@ -148,6 +150,7 @@ export class StrategyInstance {
   async stop(reason: 'command' | 'shutdown' = 'command', options: StopOptions = {}): Promise<StillOpen[]> {
     const wasRunning = this.#isRunning;
     this.#isRunning = false;
+    this.#loopGen++;
     this.#timer?.cancel();
     this.#timer = null;
     await this.#tickInFlight?.catch(() => undefined);
@@ -222,7 +225,8 @@ export class StrategyInstance {
     if (!session) throw new Error(this.#sessionError ?? `instance ${this.id} has no exchange session`);
     if (!this.#owns(session, symbol, orderId)) throw new Error(`order ${orderId} on ${symbol} is not an order of ${this.id}`);
     return this.#exclusive(async () => {
-      const failure = await this.#cancelOne(session, symbol, orderId);
+      const error = await this.#cancelOne(session, symbol, orderId);
+      const failure = error === null ? null : `cancel failed: ${message(error)}`;
       const key = stillOpenKey(symbol, orderId);
       try {
         const book = await this.#readBook(session, symbol, true);
@@ -310,14 +314,14 @@ export class StrategyInstance {
   }
 
   /** The loop: rescheduled whatever happens — a failed step, and a failure in reporting it. */
-  #schedule(ms: number): void {
-    if (!this.#isRunning || this.#isDisposed) return;
+  #schedule(ms: number, gen: number): void {
+    if (!this.#isRunning || this.#isDisposed || gen !== this.#loopGen) return;
     this.#timer = this.#deps.clock.after(ms, () => {
-      void this.#runStep();
+      void this.#runStep(gen);
     });
   }
 
-  async #runStep(): Promise<void> {
+  async #runStep(gen: number): Promise<void> {
     let next = this.#strategy.intervalMs;
     try {
       await this.step();
@@ -328,7 +332,7 @@ export class StrategyInstance {
       next = Math.min(this.#strategy.intervalMs * 2 ** this.#failures, 60_000);
       this.#reportError('strategy step failed', error);
     } finally {
-      this.#schedule(next);
+      this.#schedule(next, gen);
     }
   }
 
@@ -408,7 +412,7 @@ export class StrategyInstance {
     await Promise.all(
       targets.map(async (o) => {
         const failure = await this.#cancelOne(session, symbol, o.id);
-        if (failure !== null) failures.set(o.id, failure);
+        if (failure !== null) failures.set(o.id, `cancel failed: ${message(failure)}`);
       }),
     );
     const entry = (orderId: string, text: string): StillOpen => ({ instance: this.id, symbol, orderId, why: text });
@@ -437,18 +441,18 @@ export class StrategyInstance {
     return still;
   }
 
-  /** Cancels one order; answers why it failed, or null. */
-  async #cancelOne(session: ExchangeSession, symbol: string, orderId: string): Promise<string | null> {
+  /** Cancels one order; answers the failure, or null. */
+  async #cancelOne(session: ExchangeSession, symbol: string, orderId: string): Promise<unknown> {
     if (orderId.startsWith('client:')) return null; // not on the book as far as anyone knows: the lookup settles it
-    this.#tracker.cancelRequested(orderId);
+    this.#tracker.cancelRequested(symbol, orderId);
     try {
       const report = await session.cancelOrder(orderId, symbol);
-      if (report) this.#tracker.report(report);
-      else this.#tracker.cancelled(orderId);
+      if (report) this.#tracker.report({ ...report, symbol });
+      else this.#tracker.cancelled(symbol, orderId);
       return null;
     } catch (error) {
       this.#noteRefusal(error);
-      return `cancel failed: ${message(error)}`;
+      return error ?? new Error('cancel failed');
     }
   }
 
@@ -559,7 +563,7 @@ export class StrategyInstance {
         return null;
       }
       const isNew = order.orderId === null;
-      this.#tracker.report({ ...report, clientOrderId: order.clientOrderId });
+      this.#tracker.report({ ...report, clientOrderId: order.clientOrderId, symbol: order.symbol });
       if (isNew) this.#journal(session, report.id, order.symbol);
       return report;
     } catch (error) {
@@ -617,7 +621,7 @@ export class StrategyInstance {
       place: (request: OrderRequest) => this.#place(session, request),
       cancel: async (order: OpenOrder): Promise<void> => {
         const failure = await this.#cancelOne(session, order.symbol, order.id);
-        if (failure !== null) throw new Error(failure);
+        if (failure !== null) throw failure;
       },
     };
   }

@@ -65,7 +65,7 @@ describe('order tracker', () => {
     request('c2', 'buy', 1);
     tracker.acknowledge('c2', answer('2', 'c2', 'buy', 1, 0));
     tracker.book('BTC/USDT', [answer('2', 'c2', 'buy', 1, 0.4)], 0);
-    tracker.cancelRequested('2');
+    tracker.cancelRequested('BTC/USDT', '2');
     tracker.report({ ...answer('2', 'simcancel2', 'buy', 1, 0.4), status: 'cancelled', average: null });
     expect(tracker.exposure('BTC/USDT', 0)).toEqual({ position: 0, pending: 0.4, open: { buy: 0, sell: 0 } });
     // A stale "open" listing never reopens a final order.

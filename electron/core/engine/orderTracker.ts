@@ -124,7 +124,7 @@ export class OrderTracker {
 
   /** A report from a lookup or a cancel answer. */
   report(report: OrderReport): void {
-    const order = this.#find(report.clientOrderId, report.id);
+    const order = this.#find(report.clientOrderId, report.id, report.symbol);
     if (!order) return;
     if (report.id !== '') order.orderId = report.id;
     if (report.average !== null) order.average = report.average;
@@ -132,14 +132,14 @@ export class OrderTracker {
   }
 
   /** A cancel was sent for this order. */
-  cancelRequested(orderId: string): void {
-    const order = this.#find(null, orderId);
+  cancelRequested(symbol: string, orderId: string): void {
+    const order = this.#find(null, orderId, symbol);
     if (order) order.isCancelRequested = true;
   }
 
   /** The cancel was accepted (or the order was already gone) and the exchange gave no report. */
-  cancelled(orderId: string): void {
-    const order = this.#find(null, orderId);
+  cancelled(symbol: string, orderId: string): void {
+    const order = this.#find(null, orderId, symbol);
     if (!order || FINAL.has(order.phase)) return;
     order.phase = 'cancelled';
     order.updatedAt = this.#deps.now();
@@ -155,7 +155,7 @@ export class OrderTracker {
     const now = this.#deps.now();
     const seen = new Set<string>();
     for (const o of listed) {
-      let order = this.#find(o.clientOrderId, o.id);
+      let order = this.#find(o.clientOrderId, o.id, symbol);
       if (!order) {
         order = {
           clientOrderId: o.clientOrderId ?? `order:${o.id}`,
@@ -251,13 +251,14 @@ export class OrderTracker {
     }
   }
 
-  #find(clientOrderId: string | null, orderId: string | null): TrackedOrder | undefined {
+  /** By client order id, else by the exchange's id — which is unique per symbol only (Binance numbers each symbol's orders from 1). */
+  #find(clientOrderId: string | null, orderId: string | null, symbol: string): TrackedOrder | undefined {
     if (clientOrderId !== null) {
       const byClient = this.#orders.get(clientOrderId);
-      if (byClient) return byClient;
+      if (byClient?.symbol === symbol) return byClient;
     }
     if (orderId === null || orderId === '') return undefined;
-    for (const o of this.#orders.values()) if (o.orderId === orderId) return o;
+    for (const o of this.#orders.values()) if (o.orderId === orderId && o.symbol === symbol) return o;
     return undefined;
   }
 
