@@ -207,50 +207,91 @@ export class Ledger {
     ).run(c.instanceId, c.endpoint, c.symbol, c.since, now);
   }
 
-  /** Inserts new funding payments (deduplicated like fills) and moves the cursor in the same transaction. */
+  /**
+   * Records funding payments and moves the cursor in the same transaction. Each exchange payment
+   * (`group`, else the event's own id) is attributed as a whole: the events given for it are its
+   * complete attribution and REPLACE whatever was recorded for it before, so a payment re-read after a
+   * perpetual became shared (or unshared) moves between instances but is never counted twice. An
+   * attribution equal to the stored one writes nothing. `isFallback` (no position to split by): kept
+   * only when nothing is recorded for that payment yet. Returns the rows written.
+   */
   appendFunding(
     batch: {
       exchange: string;
       account: string;
-      /** `group`: the exchange's payment id when the payment is split between instances. */
-      events: { event: FundingEvent; instanceId: string; group?: string }[];
+      events: { event: FundingEvent; instanceId: string; group?: string; isFallback?: boolean }[];
       cursor: FillBatch['cursor'];
     },
     now: number,
   ): number {
+    return this.attributeFunding(batch, now).written;
+  }
+
+  /** `appendFunding`, also naming every instance whose funding changed (gained or lost a share). */
+  attributeFunding(
+    batch: {
+      exchange: string;
+      account: string;
+      events: { event: FundingEvent; instanceId: string; group?: string; isFallback?: boolean }[];
+      cursor: FillBatch['cursor'];
+    },
+    now: number,
+  ): { written: number; touched: Set<string> } {
+    const payments = new Map<string, { symbol: string; isFallback: boolean; rows: { event: FundingEvent; instanceId: string }[] }>();
+    for (const { event, instanceId, group, isFallback } of batch.events) {
+      const key = `${event.symbol}\u0000${group ?? event.id}`;
+      const p = payments.get(key) ?? { symbol: event.symbol, isFallback: isFallback === true, rows: [] };
+      p.rows.push({ event, instanceId });
+      payments.set(key, p);
+    }
     return this.transaction(() => {
-      let inserted = 0;
+      let written = 0;
+      const touched = new Set<string>();
+      // The whole payment is stored under the exchange's id; its parts as `<id>#<instance>`: one range of the primary key.
+      const existing = this.#stmt(
+        "SELECT id, instance_id, amount FROM funding WHERE exchange = ? AND account = ? AND symbol = ? AND (id = ? OR (id >= ? || '#' AND id < ? || '$'))",
+      );
+      const remove = this.#stmt(
+        "DELETE FROM funding WHERE exchange = ? AND account = ? AND symbol = ? AND (id = ? OR (id >= ? || '#' AND id < ? || '$'))",
+      );
       const insert = this.#stmt(
-        'INSERT INTO funding (exchange, account, symbol, id, instance_id, amount, currency, ts, inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exchange, account, symbol, id) DO NOTHING',
+        'INSERT INTO funding (exchange, account, symbol, id, instance_id, amount, currency, ts, inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
-      const groupDone = this.#stmt(
-        "SELECT 1 AS done FROM funding WHERE exchange = ? AND account = ? AND symbol = ? AND substr(id, 1, length(?) + 1) = ? || '#' LIMIT 1",
-      );
-      const checked = new Set<string>();
-      const skipped = new Set<string>();
-      for (const { event, instanceId, group } of batch.events) {
-        // A payment split between instances is written whole or not at all: the first split wins, so the shares always sum to the payment.
-        if (group !== undefined && !checked.has(group)) {
-          checked.add(group);
-          if (groupDone.get(batch.exchange, batch.account, event.symbol, group, group) !== undefined) skipped.add(group);
+      for (const [key, p] of payments) {
+        const payment = key.slice(key.indexOf('\u0000') + 1);
+        const args = [batch.exchange, batch.account, p.symbol, payment, payment, payment] as const;
+        const stored = existing.all(...args) as unknown as { id: string; instance_id: string | null; amount: number }[];
+        if (p.isFallback && stored.length > 0) continue;
+        const isSame =
+          stored.length === p.rows.length &&
+          p.rows.every(({ event, instanceId }) =>
+            stored.some(
+              (r) =>
+                r.id === event.id &&
+                r.instance_id === instanceId &&
+                Math.abs(r.amount - event.amount) <= 1e-12 * Math.max(1, Math.abs(event.amount)),
+            ),
+          );
+        if (isSame) continue;
+        remove.run(...args);
+        for (const r of stored) if (r.instance_id !== null) touched.add(r.instance_id);
+        for (const { event, instanceId } of p.rows) {
+          insert.run(batch.exchange, batch.account, event.symbol, event.id, instanceId, event.amount, event.currency, event.timestamp, now);
+          touched.add(instanceId);
+          written++;
         }
-        if (group !== undefined && skipped.has(group)) continue;
-        const r = insert.run(
-          batch.exchange,
-          batch.account,
-          event.symbol,
-          event.id,
-          instanceId,
-          event.amount,
-          event.currency,
-          event.timestamp,
-          now,
-        );
-        inserted += Number(r.changes);
       }
       if (batch.cursor) this.#writeCursor(batch.cursor, now);
-      return inserted;
+      return { written, touched };
     });
+  }
+
+  /** The instances that hold a share of one exchange payment (whole or split). */
+  fundingHolders(exchange: string, account: string, symbol: string, paymentId: string): string[] {
+    const rows = this.#stmt(
+      "SELECT DISTINCT instance_id FROM funding WHERE exchange = ? AND account = ? AND symbol = ? AND instance_id IS NOT NULL AND (id = ? OR (id >= ? || '#' AND id < ? || '$'))",
+    ).all(exchange, account, symbol, paymentId, paymentId, paymentId) as unknown as { instance_id: string }[];
+    return rows.map((r) => r.instance_id);
   }
 
   fundingFor(instanceId: string, limit?: number): FundingEvent[] {
@@ -345,12 +386,78 @@ export class Ledger {
 
   /** Streams the instance's fills in fold order without holding them all in memory (a full recompute at 1 M fills). */
   eachFill(instanceId: string, fn: (fill: StoredFill) => void): number {
+    return this.#eachFoldRow(FOLD_ROWS_SQL, [instanceId], instanceId, fn);
+  }
+
+  /**
+   * The instance's fills in `symbol` from `ts` on (inclusive), in fold order: what a late fill refolds
+   * from its symbol's nearest checkpoint.
+   */
+  eachFillOfSymbol(instanceId: string, symbol: string, fromTs: number, fn: (fill: StoredFill) => void): number {
+    return this.#eachFoldRow(FOLD_SYMBOL_ROWS_SQL, [instanceId, fromTs, symbol], instanceId, fn);
+  }
+
+  /** Rows as arrays and only the columns the fold reads: a full recompute spends its time here. */
+  #eachFoldRow(sql: string, params: (string | number)[], instanceId: string, fn: (fill: StoredFill) => void): number {
+    let stmt = this.#stmts.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      stmt.setReturnArrays(true);
+      this.#stmts.set(sql, stmt);
+    }
     let n = 0;
-    for (const row of this.#stmt('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id').iterate(instanceId)) {
-      fn(rowToFill(row as unknown as FillRow));
+    for (const row of stmt.iterate(...params)) {
+      const r = row as unknown as FoldRow;
+      const realized = r[10];
+      const fill: StoredFill = {
+        id: r[0],
+        orderId: r[1],
+        symbol: r[2],
+        side: r[3],
+        price: r[4],
+        amount: r[5],
+        cost: r[6],
+        fees: parseFees(r[7]),
+        timestamp: Number(r[8]),
+        isMaker: r[9] === null ? null : r[9] === 1,
+        instanceId,
+      };
+      if (realized !== null) fill.exchangeRealizedPnl = realized;
+      fn(fill);
       n++;
     }
     return n;
+  }
+
+  /** The prices an instance's open positions were last marked at, kept so unrealized PnL survives a restart. */
+  lastMarks(instanceId: string): Map<string, number> {
+    this.#marksTable();
+    const rows = this.#stmt('SELECT symbol, price FROM last_marks WHERE instance_id = ?').all(instanceId) as unknown as {
+      symbol: string;
+      price: number;
+    }[];
+    return new Map(rows.map((r) => [r.symbol, r.price]));
+  }
+
+  saveMarks(instanceId: string, marks: ReadonlyMap<string, number>, ts: number): void {
+    this.#marksTable();
+    const upsert = this.#stmt(
+      `INSERT INTO last_marks (instance_id, symbol, price, ts) VALUES (?, ?, ?, ?)
+       ON CONFLICT (instance_id, symbol) DO UPDATE SET price = excluded.price, ts = excluded.ts`,
+    );
+    for (const [symbol, price] of marks) upsert.run(instanceId, symbol, price, ts);
+  }
+
+  // Created on first use, apart from the numbered migrations (as the reconciliation tables are), so
+  // blocks that teammates add to the schema in parallel never fight over a version number.
+  #isMarksReady = false;
+
+  #marksTable(): void {
+    if (this.#isMarksReady) return;
+    this.#db.exec(
+      'CREATE TABLE IF NOT EXISTS last_marks (instance_id TEXT NOT NULL, symbol TEXT NOT NULL, price REAL NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (instance_id, symbol))',
+    );
+    this.#isMarksReady = true;
   }
 
   /** Fills attributed to the instance and written after ledger row `rowid`, in fold order. */
@@ -657,6 +764,27 @@ interface FillRow {
   is_maker: number | null;
   exchange_realized: number | null;
 }
+
+const FOLD_COLUMNS = 'id, order_id, symbol, side, price, amount, cost, fees, ts, is_maker, exchange_realized';
+const FOLD_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id`;
+const FOLD_SYMBOL_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? AND ts >= ? AND symbol = ? ORDER BY ts, CAST(id AS INTEGER), id`;
+
+type FoldRow = [string, string | null, string, Side, number, number, number, string, number, number | null, number | null];
+
+/**
+ * Fee lines as stored. Nearly every fill pays one fee in one currency: that shape is read directly,
+ * anything else (several lines, a priced third asset) goes through JSON.parse.
+ */
+function parseFees(text: string): FeeLine[] {
+  const m = ONE_FEE.exec(text);
+  if (m !== null) {
+    const amount = Number(m[2]);
+    if (Number.isFinite(amount)) return [{ currency: m[1] as string, amount }];
+  }
+  return JSON.parse(text) as FeeLine[];
+}
+
+const ONE_FEE = /^\[\{"currency":"([A-Za-z0-9._-]+)","amount":([-+0-9.eE]+)\}\]$/;
 
 function rowToFill(r: FillRow): StoredFill {
   return {

@@ -9,7 +9,8 @@ import type { StrategyInstance } from '../engine/botEngine.ts';
 import { ExchangeError, type ExchangeSession, type Fill, type FundingEvent } from '../exchange/types.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../log.ts';
-import { emptyFold, foldFill, isLateFill, splitSymbol, toMetrics, type FoldState } from '../metrics/pnl.ts';
+import { InstanceFold, type FoldSource } from '../metrics/instanceFold.ts';
+import { cloneFold, foldFill, splitSymbol, toMetrics, type FoldState } from '../metrics/pnl.ts';
 import { emptyRisk, foldRiskPoint, riskFigures, type RiskState } from '../metrics/risk.ts';
 
 /** ccxt writes perpetuals as BASE/QUOTE:SETTLE. */
@@ -26,10 +27,13 @@ export const PAGE_LIMIT = 1000;
 export const MAX_PAGES = 30;
 
 interface InstanceSyncState {
-  fold: FoldState;
+  /** The fold per symbol with checkpoints; `book.state` is the instance's figures. */
+  book: InstanceFold;
   lastRowid: number;
   marks: Map<string, number>;
   metrics: Metrics;
+  /** The figures of the last sync that reached the exchange (or restored from the ledger): the chain's last step. */
+  lastGood: Metrics;
   source: MetricsSource;
   lastGoodSyncAt: number | null;
   lastError: SyncError | null;
@@ -64,8 +68,16 @@ export interface SyncOptions {
   capital?: (id: string) => number;
   /** How often an equity sample is stored per instance, ms (default 60 s). */
   sampleMs?: number;
-  /** Called after every sync round with the ids whose figures or health changed. */
+  /** Called after every sync round with the ids whose figures or health changed; never after `stop()` began. */
   onSynced?: (changed: string[]) => void;
+  /**
+   * Fills the engine knows from its own order answers that the ledger lacks yet (the order journal).
+   * When the exchange cannot be read they are folded on top of the ledger's fold: `source: 'journal'`,
+   * `isEstimated: true` (DESIGN.md, "Sources, in order"). Default: none.
+   */
+  pendingFills?: (id: string) => Fill[];
+  /** Longest `stop()` waits for in-flight syncs, ms (default 5 000). */
+  stopWaitMs?: number;
 }
 
 export class PortfolioSync {
@@ -107,11 +119,20 @@ export class PortfolioSync {
     this.#states.delete(id);
   }
 
+  /**
+   * Stops the timers and waits (bounded) for syncs in flight. From the moment it is called no
+   * callback runs: a sync that lands after a quit began must not write a status nobody commanded.
+   */
   async stop(): Promise<void> {
     this.#isStopped = true;
     for (const timer of this.#timers.values()) timer.cancel();
     this.#timers.clear();
-    await Promise.allSettled([...this.#states.values()].map((s) => s.inFlight));
+    const running = [...this.#states.values()].flatMap((s) => [s.shared, s.inFlight]).filter((p) => p !== null);
+    if (running.length === 0) return;
+    let timer: TimerHandle | null = null;
+    const bound = new Promise<void>((resolve) => (timer = this.#o.clock.after(this.#o.stopWaitMs ?? 5_000, resolve)));
+    await Promise.race([Promise.allSettled(running), bound]);
+    (timer as TimerHandle | null)?.cancel();
   }
 
   /**
@@ -122,7 +143,7 @@ export class PortfolioSync {
     const instances = this.#o.instances().filter((i) => ids === undefined || ids.includes(i.id));
     const results = await Promise.all(instances.map((instance) => this.#syncShared(instance)));
     this.#rounds++;
-    this.#o.onSynced?.(instances.filter((_, i) => results[i] === true).map((i) => i.id));
+    this.#notify(instances.filter((_, i) => results[i] === true).map((i) => i.id));
   }
 
   #schedule(instance: StrategyInstance, ms: number): void {
@@ -131,12 +152,41 @@ export class PortfolioSync {
     this.#timers.set(
       instance.id,
       this.#o.clock.after(ms, () => {
-        void this.#syncShared(instance).then((changed) => {
-          if (changed) this.#o.onSynced?.([instance.id]);
-          this.#schedule(instance, this.#o.intervalMs);
-        });
+        // Rescheduled whatever happens: one exception after a sync (SQLITE_BUSY in the fold or in
+        // onSynced) must not stop this instance's timer for good.
+        void this.#syncShared(instance)
+          .then((changed) => {
+            if (changed) this.#notify([instance.id]);
+          })
+          .catch((error: unknown) => this.#internalError(instance.id, 'sync', error))
+          .finally(() => {
+            try {
+              this.#schedule(instance, this.#o.intervalMs);
+            } catch (error) {
+              this.#o.log.error('sync reschedule failed', { instance: instance.id, error: (error as Error).message });
+            }
+          });
       }),
     );
+  }
+
+  /** Tells the host what changed, unless a stop began; a throwing callback goes to the instances' health. */
+  #notify(changed: string[]): void {
+    if (this.#isStopped) return;
+    try {
+      this.#o.onSynced?.(changed);
+    } catch (error) {
+      for (const id of changed) this.#internalError(id, 'after sync', error);
+    }
+  }
+
+  #internalError(id: string, where: string, error: unknown): void {
+    const message = `${where}: ${error instanceof Error ? error.message : String(error)}`;
+    this.#o.log.error('sync error', { instance: id, error: message });
+    const s = this.state(id);
+    // The fold may have stopped halfway: the next sync folds again from the ledger.
+    s.needsRecompute = true;
+    this.#fail(id, s, 'internal', message);
   }
 
   #syncShared(instance: StrategyInstance): Promise<boolean> {
@@ -147,11 +197,14 @@ export class PortfolioSync {
   state(id: string): InstanceSyncState {
     let s = this.#states.get(id);
     if (!s) {
+      const book = new InstanceFold('USDT');
+      const metrics = toMetrics(book.state, new Map(), false);
       s = {
-        fold: emptyFold('USDT'),
+        book,
         lastRowid: 0,
         marks: new Map(),
-        metrics: toMetrics(emptyFold('USDT'), new Map(), false),
+        metrics,
+        lastGood: metrics,
         source: 'exchange',
         lastGoodSyncAt: null,
         lastError: null,
@@ -182,7 +235,10 @@ export class PortfolioSync {
       foldRiskPoint(s.risk, { ts: sample.ts, totalPnl: sample.totalPnl, capital: sample.capital });
       s.lastSampleAt = sample.ts;
     }
-    s.metrics = toMetrics(s.fold, s.marks, false, riskFigures(s.risk, null));
+    // The marks of the last good sync come back with the positions: unrealized survives a restart.
+    for (const [symbol, price] of this.#o.ledger.lastMarks(instance.id)) if (!s.marks.has(symbol)) s.marks.set(symbol, price);
+    s.metrics = toMetrics(s.book.state, s.marks, false, riskFigures(s.risk, null));
+    s.lastGood = s.metrics;
     s.source = 'snapshot';
   }
 
@@ -192,10 +248,10 @@ export class PortfolioSync {
 
   /** The fold behind the metrics (read-only use: strategy figures). */
   fold(id: string): Readonly<FoldState> {
-    return this.state(id).fold;
+    return this.state(id).book.state;
   }
 
-  health(instance: StrategyInstance): Health {
+  health(instance: StrategyInstance): Omit<Health, 'stillOpen'> {
     const s = this.state(instance.id);
     const now = this.#o.clock.now();
     const isStale = s.lastGoodSyncAt === null || now - s.lastGoodSyncAt > 3 * this.#o.intervalMs;
@@ -222,7 +278,7 @@ export class PortfolioSync {
     if (instance.session === null) return false;
     if (s.inFlight) {
       // The previous sync of this instance still hangs: do not pile another on top of it.
-      this.#fail(s, 'timeout', 'previous sync still running');
+      this.#fail(instance.id, s, 'timeout', 'previous sync still running');
       return true;
     }
     if (clock.now() < s.notBefore) return false;
@@ -240,12 +296,13 @@ export class PortfolioSync {
     try {
       const outcome = await Promise.race([work, deadline]);
       if (outcome === 'timeout') {
-        this.#fail(s, 'timeout', `sync took longer than ${timeoutMs} ms`);
+        this.#fail(instance.id, s, 'timeout', `sync took longer than ${timeoutMs} ms`);
         void work.catch(() => undefined);
       }
     } catch (error) {
       const kind: ErrorKind = error instanceof ExchangeError ? error.kind : 'internal';
-      this.#fail(s, kind, (error as Error).message, error instanceof ExchangeError ? error.retryAfterMs : null);
+      if (kind === 'internal') s.needsRecompute = true; // the fold may have stopped halfway
+      this.#fail(instance.id, s, kind, (error as Error).message, error instanceof ExchangeError ? error.retryAfterMs : null);
       this.#o.log.warn('sync failed', { instance: instance.id, kind, error: (error as Error).message });
     } finally {
       (timer as TimerHandle | null)?.cancel();
@@ -259,20 +316,58 @@ export class PortfolioSync {
     return true;
   }
 
-  #fail(s: InstanceSyncState, kind: ErrorKind, message: string, retryAfterMs: number | null = null): void {
+  #fail(id: string, s: InstanceSyncState, kind: ErrorKind, message: string, retryAfterMs: number | null = null): void {
     const now = this.#o.clock.now();
     s.isLastAttemptFailed = true;
     s.failures++;
     s.failedSyncs++;
     s.lastError = { at: new Date(now).toISOString(), kind, message };
-    s.source = 'snapshot';
-    s.metrics = { ...s.metrics, isEstimated: s.metrics.isEstimated };
+    this.#fallBack(id, s);
     const interval = this.#o.intervalMs;
     // Auth and rate-limit failures back off so a broken key or a banned IP is not hammered.
     if (kind === 'auth' || kind === 'rate_limit') {
       const backoff = Math.min(interval * 2 ** Math.min(s.failures - 1, 8), 300_000);
       s.notBefore = now + Math.max(backoff, retryAfterMs ?? 0) - interval / 2;
     }
+  }
+
+  /**
+   * The exchange could not be read (DESIGN.md, "Sources, in order"): the ledger's fold plus the fills
+   * the engine knows from its own order answers, estimated; else the last good figures with their
+   * positions and marks.
+   */
+  #fallBack(id: string, s: InstanceSyncState): void {
+    let pending: Fill[] = [];
+    try {
+      pending = this.#o.pendingFills?.(id) ?? [];
+    } catch (error) {
+      this.#o.log.warn('pending fills unavailable', { instance: id, error: (error as Error).message });
+    }
+    if (pending.length === 0) {
+      s.source = 'snapshot';
+      s.metrics = s.lastGood;
+      return;
+    }
+    const estimate = cloneFold(s.book.state);
+    for (const fill of [...pending].sort((a, b) => a.timestamp - b.timestamp)) foldFill(estimate, fill);
+    const { realizedPnl, fees, funding, unrealizedPnl, totalPnl, tradeCount, volume, positions, winRate, unpricedFees, quoteCurrency } =
+      toMetrics(estimate, s.marks, true);
+    s.metrics = {
+      ...s.lastGood,
+      quoteCurrency,
+      realizedPnl,
+      fees,
+      funding,
+      unrealizedPnl,
+      totalPnl,
+      tradeCount,
+      volume,
+      positions,
+      winRate,
+      unpricedFees,
+      isEstimated: true,
+    };
+    s.source = 'journal';
   }
 
   async #syncOne(instance: StrategyInstance, s: InstanceSyncState): Promise<void> {
@@ -309,15 +404,10 @@ export class PortfolioSync {
           symbol,
           (since, until) => session.fetchFunding(symbol, since, limit, until),
           (rows, cursor, now) => {
-            const events = shared
-              ? rows.flatMap((event) => this.#splitFunding(instance, event))
-              : rows.map((event) => ({ event, instanceId: instance.id }));
-            const inserted = ledger.appendFunding({ exchange: session.exchangeId, account: session.accountId, events, cursor }, now);
-            if (inserted > 0) {
-              s.needsFundingRefresh = true;
-              // A split payment belongs partly to the other sharers too: they refresh their funding.
-              if (shared) for (const e of events) if (e.instanceId !== instance.id) this.state(e.instanceId).needsFundingRefresh = true;
-            }
+            const events = rows.flatMap((event) => this.#splitFunding(instance, event, shared));
+            const { touched } = ledger.attributeFunding({ exchange: session.exchangeId, account: session.accountId, events, cursor }, now);
+            // A payment that moved between instances changes every one it left or joined.
+            for (const id of touched) this.state(id).needsFundingRefresh = true;
           },
         );
       }
@@ -405,7 +495,7 @@ export class PortfolioSync {
   async #mark(instance: StrategyInstance, s: InstanceSyncState): Promise<void> {
     const session = instance.session;
     if (!session) return;
-    const open = [...s.fold.positions].filter(([, pos]) => pos.qty !== 0).map(([symbol]) => symbol);
+    const open = [...s.book.state.positions].filter(([, pos]) => pos.qty !== 0).map(([symbol]) => symbol);
     const perps = open.filter(isPerpetual);
     if (perps.length > 0) {
       for (const report of await session.fetchPositions(perps)) {
@@ -421,24 +511,31 @@ export class PortfolioSync {
   }
 
   #publishMetrics(instance: StrategyInstance, s: InstanceSyncState, now: number): void {
-    const base = toMetrics(s.fold, s.marks, false);
+    const fold = s.book.state;
+    const base = toMetrics(fold, s.marks, false);
     const capital = this.#o.capital?.(instance.id) ?? 0;
     const point = { ts: now, totalPnl: base.totalPnl, capital };
     if (now - s.lastSampleAt >= (this.#o.sampleMs ?? 60_000)) {
-      this.#o.ledger.addEquitySample({
-        instanceId: instance.id,
-        ts: now,
-        totalPnl: base.totalPnl,
-        capital,
-        realized: base.realizedPnl,
-        unrealized: base.unrealizedPnl,
-        funding: base.funding,
-        fees: base.fees,
+      const { ledger } = this.#o;
+      // The marks go with the sample (one transaction, one fsync): the last good snapshot after a restart.
+      ledger.transaction(() => {
+        ledger.addEquitySample({
+          instanceId: instance.id,
+          ts: now,
+          totalPnl: base.totalPnl,
+          capital,
+          realized: base.realizedPnl,
+          unrealized: base.unrealizedPnl,
+          funding: base.funding,
+          fees: base.fees,
+        });
+        ledger.saveMarks(instance.id, s.marks, now);
       });
       foldRiskPoint(s.risk, point);
       s.lastSampleAt = now;
     }
-    s.metrics = toMetrics(s.fold, s.marks, false, riskFigures(s.risk, point));
+    s.metrics = toMetrics(fold, s.marks, false, riskFigures(s.risk, point));
+    s.lastGood = s.metrics;
   }
 
   /** Folds the ledger rows new to this instance; a late fill restarts the fold from the ledger. */
@@ -449,25 +546,30 @@ export class PortfolioSync {
     }
     if (s.needsFundingRefresh) {
       // Funding is a sum: order does not matter, so re-reading the total is exact and cheap.
-      s.fold.funding = this.#o.ledger.fundingTotal(instance.id);
+      s.book.funding = this.#o.ledger.fundingTotal(instance.id);
       s.needsFundingRefresh = false;
     }
     const rows = this.#o.ledger.fillsAfter(instance.id, s.lastRowid);
     if (rows.length === 0) return;
-    if (rows.some((r) => isLateFill(s.fold, r))) {
-      this.#recompute(instance, s);
-      return;
-    }
-    for (const r of rows) foldFill(s.fold, r);
+    // A late fill refolds its own symbol from that symbol's nearest checkpoint; the others fold on.
+    s.book.add(rows, this.#source(instance.id));
     s.lastRowid = rows.reduce((m, r) => Math.max(m, r.rowid), s.lastRowid);
+  }
+
+  #source(id: string): FoldSource {
+    const { ledger } = this.#o;
+    return {
+      eachFill: (fn) => ledger.eachFill(id, fn),
+      eachFillOfSymbol: (symbol, fromTs, fn) => ledger.eachFillOfSymbol(id, symbol, fromTs, fn),
+    };
   }
 
   #recompute(instance: StrategyInstance, s: InstanceSyncState): void {
     const quote = splitSymbol(instance.config.symbols[0] ?? '').quote || 'USDT';
-    const fold = emptyFold(quote);
-    this.#o.ledger.eachFill(instance.id, (r) => foldFill(fold, r));
-    fold.funding = this.#o.ledger.fundingTotal(instance.id);
-    s.fold = fold;
+    const book = new InstanceFold(quote);
+    book.recompute(this.#source(instance.id));
+    book.funding = this.#o.ledger.fundingTotal(instance.id);
+    s.book = book;
     s.needsFundingRefresh = false;
     s.lastRowid = this.#o.ledger.maxRowid();
     s.needsRecompute = false;
@@ -495,30 +597,45 @@ export class PortfolioSync {
   }
 
   /**
-   * Funding on a perpetual that several instances trade on one account is paid on the account's net
-   * position: each instance's share is its own position at that moment over the net (+ and − alike).
+   * Funding on a perpetual is paid on the account's net position: each instance's share is its own
+   * position at that moment (from its fills in the ledger) over the net, + and − alike. The result is
+   * the payment's whole attribution, under ids stable whatever the sharing: the exchange's id when one
+   * instance takes it all, `<id>#<instance>` for parts. The ledger replaces a payment's previous
+   * attribution with it, so re-reading a payment (the sync's overlap) after an instance joined or left
+   * never counts it twice. Positions come from the ledger, not from who syncs: instances that already
+   * hold a share keep being asked, so one leaving the workspace does not move past payments.
    */
-  #splitFunding(instance: StrategyInstance, event: FundingEvent): { event: FundingEvent; instanceId: string; group: string }[] {
+  #splitFunding(
+    instance: StrategyInstance,
+    event: FundingEvent,
+    isShared: boolean,
+  ): { event: FundingEvent; instanceId: string; group: string; isFallback?: boolean }[] {
     const session = instance.session;
     if (!session) return [];
+    const { ledger } = this.#o;
     const book = session.exchangeId;
-    const sharers = this.#o
-      .instances()
-      .filter(
-        (i) => i.config.account === instance.config.account && i.session?.exchangeId === book && i.config.symbols.includes(event.symbol),
-      );
-    const positions = sharers.map((i) => ({ id: i.id, qty: this.#o.ledger.positionAt(i.id, event.symbol, event.timestamp) }));
+    const ids = new Set([instance.id]);
+    if (isShared)
+      for (const i of this.#o.instances())
+        if (i.config.account === instance.config.account && i.session?.exchangeId === book && i.config.symbols.includes(event.symbol))
+          ids.add(i.id);
+    // Also when no longer shared: an instance that left keeps the share it held.
+    for (const id of ledger.fundingHolders(session.exchangeId, session.accountId, event.symbol, event.id)) ids.add(id);
+    const positions = [...ids].sort().map((id) => ({ id, qty: ledger.positionAt(id, event.symbol, event.timestamp) }));
     const net = positions.reduce((sum, p) => sum + p.qty, 0);
-    // No attributable position (fills not synced yet, or a human's): keep it whole on the first sharer rather than lose it.
-    const first = [...sharers.map((i) => i.id)].sort()[0] ?? instance.id;
-    if (Math.abs(net) < 1e-12) return [{ event: { ...event, id: `${event.id}#${first}` }, instanceId: first, group: event.id }];
-    return positions
-      .filter((p) => p.qty !== 0)
-      .map((p) => ({
-        event: { ...event, id: `${event.id}#${p.id}`, amount: (event.amount * p.qty) / net },
-        instanceId: p.id,
-        group: event.id,
-      }));
+    const held = positions.filter((p) => p.qty !== 0);
+    // No attributable position (fills not synced yet, or a human's): whole on one instance rather than
+    // lost — unless the payment is already attributed, which then stands.
+    if (Math.abs(net) < 1e-12) {
+      const first = isShared ? (positions[0]?.id ?? instance.id) : instance.id;
+      return [{ event, instanceId: first, group: event.id, isFallback: true }];
+    }
+    if (held.length === 1) return [{ event, instanceId: (held[0] as { id: string }).id, group: event.id }];
+    return held.map((p) => ({
+      event: { ...event, id: `${event.id}#${p.id}`, amount: (event.amount * p.qty) / net },
+      instanceId: p.id,
+      group: event.id,
+    }));
   }
 
   #sharesSymbol(instance: StrategyInstance, symbol: string): boolean {
