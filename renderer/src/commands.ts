@@ -3,7 +3,7 @@
  * not happen must never look like one that did.
  */
 import type { CommandError, Result } from '../../shared/contract.ts';
-import type { InstanceDetail, RebalancePolicy, VaultStatus } from '../../shared/model.ts';
+import type { InstanceDetail, RebalancePolicy, Reconciliation, VaultStatus } from '../../shared/model.ts';
 import { applyFetchedSnapshot, applyInstanceResult, applyStrategyResult } from './bridge.ts';
 import type { RowAction, StratdeskStore, VaultAction } from './store/index.ts';
 import type { Transport } from './transport.ts';
@@ -55,6 +55,10 @@ export interface AppCommands {
   removeVaultKey: (name: string) => Promise<boolean>;
   /** One authenticated call with the account's key; the result (permissions, warnings) lands in the store. */
   testAccount: (id: string) => Promise<void>;
+  /** The account's balances and positions against what its instances account for (issue 13); the view shows failures in place. */
+  reconcileAccount: (id: string) => Promise<Result<Reconciliation>>;
+  /** Gives an unattributed fill to an instance (null = outside); answers the reconciliation after it. */
+  assignFill: (input: { id: string; symbol: string; fillId: string; instance: string | null }) => Promise<Result<Reconciliation>>;
 }
 
 export interface VaultKeyInput {
@@ -227,6 +231,8 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
     confirmPending,
     cancelPending: () => store.getState().askConfirm(null),
     loadDetail: (id, fills) => transport.command('instance/detail', { id, fills }),
+    reconcileAccount: (id) => transport.command('account/reconcile', { id }),
+    assignFill: (input) => transport.command('account/assignFill', input),
     exportCsv,
     planRebalance,
     applyRebalance,

@@ -40,6 +40,8 @@ const noCommands: AppCommands = {
   putVaultKey: async () => false,
   removeVaultKey: async () => false,
   testAccount: async () => {},
+  reconcileAccount: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  assignFill: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
 };
 
 const snapshot = makeSnapshot(3, [

@@ -26,6 +26,7 @@ import {
   type TestVerdict,
 } from '../vaultModel.ts';
 import { Modal } from './Modal.tsx';
+import { ReconciliationSection } from '../features/accounts/ReconciliationView.tsx';
 
 /** While the panel is open: the vault locks itself when idle and sessions connect after an unlock. */
 const REFRESH_MS = 5000;
@@ -162,6 +163,7 @@ function VaultBody({ status }: { status: VaultStatus }) {
         </h3>
         <AccountsTable status={status} />
       </section>
+      <ReconciliationSection accounts={accountRows(status)} />
     </>
   );
 }
