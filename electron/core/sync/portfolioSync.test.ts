@@ -10,6 +10,7 @@ import { ManualClock } from '../clock.ts';
 import type { ExchangeSession, Fill, MarketRules, OpenOrder, Quote } from '../exchange/types.ts';
 import { Host } from '../host/host.ts';
 import { silentLogger } from '../log.ts';
+import { PortfolioSync } from './portfolioSync.ts';
 import { parseWorkspace } from '../workspace/workspace.ts';
 
 /** An exchange account held in memory: fills appear when the test says so, at whatever time it says. */
@@ -73,8 +74,8 @@ const fill = (id: string, ts: number, side: 'buy' | 'sell', price: number, fees:
   isMaker: true,
 });
 
-function setup(startTime: number, clock: ManualClock) {
-  const session = new MemorySession();
+function setup(startTime: number, clock: ManualClock, options: { session?: MemorySession; start?: boolean } = {}) {
+  const session = options.session ?? new MemorySession();
   const host = new Host({
     workspace: parseWorkspace({
       version: 2,
@@ -96,7 +97,7 @@ function setup(startTime: number, clock: ManualClock) {
     log: silentLogger,
     sessionFactory: () => session,
   });
-  host.start(); // the manual clock never fires its timers: only the test's syncNow() syncs
+  if (options.start !== false) host.start(); // the manual clock never fires its timers: only the test's syncNow() syncs
   return { session, host, metrics: () => host.snapshot().strategies[0]!.metrics };
 }
 
@@ -157,6 +158,127 @@ describe('incremental sync', () => {
     const stored = host.ledger.fillsFor('obs')[0]?.fees[0];
     expect(stored).toMatchObject({ currency: 'BNB', amount: 0.0001 });
     expect(stored?.quoteValue).toBeCloseTo(0.06, 12);
+    await host.close();
+  });
+});
+
+/** An account whose fill requests wait until the test opens the gate (a sync caught in flight). */
+class GatedSession extends MemorySession {
+  #open: (() => void) | null = null;
+  #gate: Promise<void> | null = null;
+  close(): void {
+    this.#gate = new Promise((resolve) => (this.#open = resolve));
+  }
+  open(): void {
+    this.#open?.();
+    this.#gate = null;
+  }
+  override async fetchFills(symbol: string, since: number, limit: number, until: number | null): Promise<Fill[]> {
+    if (this.#gate) await this.#gate;
+    return super.fetchFills(symbol, since, limit, until);
+  }
+}
+
+describe('sync loops', () => {
+  const now = Date.UTC(2026, 10, 25, 12);
+  /** A sync of its own over the host's instances and ledger; the host's timers are never started. */
+  function bareSync(clock: ManualClock, session: MemorySession, onSynced: (changed: string[]) => void) {
+    const { host } = setup(now - 3600_000, clock, { session, start: false });
+    const sync = new PortfolioSync({
+      clock,
+      ledger: host.ledger,
+      log: silentLogger,
+      intervalMs: 5000,
+      instances: () => host.engine.all(),
+      onSynced,
+    });
+    return { host, sync, instance: host.engine.all()[0]! };
+  }
+
+  it('one exception after a sync (onSynced throws SQLITE_BUSY once) shows in health, and the instance syncs again on its next interval', async () => {
+    const clock = new ManualClock(now);
+    const session = new MemorySession();
+    let calls = 0;
+    const { host, sync, instance } = bareSync(clock, session, () => {
+      if (++calls === 1) throw new Error('SQLITE_BUSY: database is locked');
+    });
+    session.fills = [fill('1', now - 60_000, 'buy', 100)];
+    sync.start();
+    await clock.advance(0);
+    expect(calls).toBe(1);
+    expect(sync.health(instance).lastError?.message).toMatch(/SQLITE_BUSY/);
+    session.fills.push(fill('2', now + 1000, 'sell', 110));
+    await clock.advance(5000);
+    expect(calls).toBe(2);
+    expect(sync.metrics(instance.id)).toMatchObject({ tradeCount: 2, realizedPnl: 10 });
+    expect(sync.health(instance).state).toBe('ok');
+    await sync.stop();
+    await host.close();
+  });
+
+  it('one exception inside the fold (a ledger read throws once) and the next interval folds everything, once', async () => {
+    const clock = new ManualClock(now);
+    const session = new MemorySession();
+    const { host, sync, instance } = bareSync(clock, session, () => {});
+    const read = host.ledger.fillsAfter.bind(host.ledger);
+    let isThrown = false;
+    host.ledger.fillsAfter = (id, rowid) => {
+      if (!isThrown) {
+        isThrown = true;
+        throw new Error('SQLITE_BUSY: database is locked');
+      }
+      return read(id, rowid);
+    };
+    session.fills = [fill('1', now - 60_000, 'buy', 100), fill('2', now - 30_000, 'sell', 104)];
+    sync.start();
+    await clock.advance(0);
+    expect(sync.health(instance)).toMatchObject({ state: 'error', lastError: { kind: 'internal' } });
+    await clock.advance(5000);
+    expect(sync.metrics(instance.id)).toMatchObject({ tradeCount: 2, realizedPnl: 4 });
+    expect(sync.health(instance).state).toBe('ok');
+    await sync.stop();
+    await host.close();
+  });
+
+  it('a sync that finishes after stop() began calls nothing back, and no timer fires after it', async () => {
+    const clock = new ManualClock(now);
+    const session = new GatedSession();
+    const changed: string[][] = [];
+    const { host, sync, instance } = bareSync(clock, session, (ids) => changed.push(ids));
+    session.fills = [fill('1', now - 60_000, 'buy', 100)];
+    session.close();
+    sync.start();
+    await clock.advance(0); // the first sync waits at the gate
+    const stopping = sync.stop();
+    session.open();
+    await stopping;
+    await clock.advance(60_000);
+    expect(changed).toEqual([]);
+    const requests = session.requests.length;
+    await clock.advance(60_000);
+    expect(session.requests.length).toBe(requests);
+    // The fill that sync read is in the ledger all the same: data is kept, only callbacks stop.
+    expect(host.ledger.countFills(instance.id)).toBe(1);
+    await host.close();
+  });
+
+  it('stop() waits for a hung sync only as long as its bound', async () => {
+    const clock = new ManualClock(now);
+    const session = new GatedSession();
+    const changed: string[][] = [];
+    const { host, sync } = bareSync(clock, session, (ids) => changed.push(ids));
+    session.close(); // never opened: the request hangs
+    sync.start();
+    await clock.advance(0);
+    let isStopped = false;
+    const stopping = sync.stop().then(() => (isStopped = true));
+    await clock.advance(1000);
+    expect(isStopped).toBe(false);
+    await clock.advance(10_000);
+    await stopping;
+    expect(isStopped).toBe(true);
+    expect(changed).toEqual([]);
+    session.open();
     await host.close();
   });
 });
