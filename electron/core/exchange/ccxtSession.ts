@@ -45,6 +45,7 @@ import {
 } from './types.ts';
 import { headerValue, parseRetryAfter, sharedBudgets, type RequestPriority, type WeightBudgetRegistry } from './weightBudget.ts';
 import { isPerpetual, parseSymbol } from '../../../shared/symbols.ts';
+import { marketsKey, sharedMarkets, type SharedMarkets } from './sharedMarkets.ts';
 import type { AccountState, Movement, WalletBalance, WalletKind } from './types.ts';
 
 // The normalisers used to live here; callers may still import them from this module.
@@ -69,6 +70,8 @@ export interface CcxtSessionOptions {
   retry?: Partial<RetryPolicy>;
   /** ccxt `options` merged over the session's own (recorded `leverageBrackets`, Bybit's account mode, …). */
   ccxtOptions?: Record<string, unknown>;
+  /** Where markets are shared per exchange host (default: the process's one registry); null loads per session. */
+  markets?: SharedMarkets | null;
 }
 
 /** Kinds worth another attempt of an idempotent call. */
@@ -82,7 +85,9 @@ export function createCcxtSession(options: CcxtSessionOptions): ExchangeSession 
   const client = createCcxtClient(options);
   const secrets = credentials ? [credentials.apiKey, credentials.secret, credentials.password ?? ''].filter((s) => s.length >= 4) : [];
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  return new CcxtSession(client, account.exchange, account.id, secrets, policy, options.budgets ?? sharedBudgets);
+  const registry = options.markets === undefined ? sharedMarkets : options.markets;
+  const shared = registry === null ? null : { registry, key: marketsKey(account, client) };
+  return new CcxtSession(client, account.exchange, account.id, secrets, policy, options.budgets ?? sharedBudgets, shared);
 }
 
 /**
@@ -169,6 +174,7 @@ class CcxtSession implements ExchangeSession {
   #policy: RetryPolicy;
   #budgets: WeightBudgetRegistry;
   #marketsLoaded: Promise<void> | null = null;
+  #sharedMarkets: { registry: SharedMarkets; key: string } | null;
 
   constructor(
     client: Exchange,
@@ -177,6 +183,7 @@ class CcxtSession implements ExchangeSession {
     secrets: string[],
     policy: RetryPolicy,
     budgets: WeightBudgetRegistry,
+    sharedMarkets: { registry: SharedMarkets; key: string } | null = null,
   ) {
     this.#client = client;
     this.exchangeId = exchangeId;
@@ -184,12 +191,15 @@ class CcxtSession implements ExchangeSession {
     this.#secrets = secrets;
     this.#policy = policy;
     this.#budgets = budgets;
+    this.#sharedMarkets = sharedMarkets;
   }
 
   loadMarkets(): Promise<void> {
     // One load per session; a failed load is retried on the next call instead of caching the failure.
     this.#marketsLoaded ??= this.#read(async () => {
-      await this.#client.loadMarkets();
+      // Markets are the host's, not the account's: one load per host serves every account (issue 12).
+      if (this.#sharedMarkets === null) await this.#client.loadMarkets();
+      else await this.#sharedMarkets.registry.load(this.#client, this.#sharedMarkets.key);
     }).catch((error: unknown) => {
       this.#marketsLoaded = null;
       throw error;

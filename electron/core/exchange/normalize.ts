@@ -55,10 +55,14 @@ export function normalizeTrade(t: Trade, symbol: string): Fill {
   return fill;
 }
 
-/** Binance USDⓈ-M/COIN-M `userTrades` rows carry `realizedPnl`; ccxt keeps it only in `info`. */
+/**
+ * Binance USDⓈ-M/COIN-M `userTrades` rows carry `realizedPnl`, their stream's `ORDER_TRADE_UPDATE`
+ * carries it as `rp`; ccxt keeps either only in `info`. A fill is stored once, by whichever path came
+ * first, so both paths must keep it.
+ */
 function exchangeRealizedPnl(t: Trade): number | null {
   const info = t.info as Record<string, unknown> | undefined;
-  const raw = info?.realizedPnl;
+  const raw = info?.realizedPnl ?? info?.rp;
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
   const value = Number(raw);
   return Number.isFinite(value) ? value : null;
