@@ -176,6 +176,26 @@ describe('cancels confirmed on the exchange', () => {
     expect(instance.isRunning).toBe(true);
   }, 60_000);
 
+  it('one order cancelled from the detail view: gone from the book, or listed still open while the exchange fails', async () => {
+    const sim = await simulator();
+    const client = judge(sim);
+    const { instance, paused } = rig(sim, {});
+    instance.start();
+    await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+    paused.add('mm'); // so the strategy does not re-quote what the test cancels
+    const [first, second] = await instance.openOrders();
+    if (!first || !second) throw new Error('expected two orders');
+    expect(await instance.cancelOrder(first.id, 'BTC/USDT')).toEqual([]);
+    expect((await openOn(client, 'BTC/USDT')).map((o) => o.id)).toEqual([second.id]);
+    sim.addFaults([cancelFault('503')]);
+    expect(await instance.cancelOrder(second.id, 'BTC/USDT')).toMatchObject([
+      { orderId: second.id, why: expect.stringMatching(/cancel failed/) },
+    ]);
+    sim.clearFaults('cancels');
+    await until('the book to be clean', async () => (await openOn(client, 'BTC/USDT')).length === 0, 4000);
+    await expect(instance.cancelOrder('999999', 'BTC/USDT')).rejects.toThrow(/not an order of mm/);
+  }, 60_000);
+
   it('a key refused while cancelling becomes the instance error and the retries stop', async () => {
     const sim = await simulator();
     const client = judge(sim);
