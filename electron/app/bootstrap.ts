@@ -40,7 +40,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
   return join(env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'Stratdesk');
 }
 
+/** `--demo` with `--workspace` would have to ignore one of them: refused, whichever shell asked. */
+export const DEMO_WITH_WORKSPACE = '--demo and --workspace cannot be used together: run the demo, or the workspace';
+
 export async function boot(options: BootOptions): Promise<Booted> {
+  if (options.isDemo === true && options.workspacePath !== undefined) throw new Error(DEMO_WITH_WORKSPACE);
   const dataDir = options.dataDir ?? defaultDataDir();
   const workspacePath = options.workspacePath ?? (options.isDemo === true ? undefined : existingWorkspace(dataDir));
   let demo: Demo | null = null;

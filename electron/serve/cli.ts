@@ -6,7 +6,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { boot, defaultDataDir } from '../app/bootstrap.ts';
+import { boot, defaultDataDir, DEMO_WITH_WORKSPACE } from '../app/bootstrap.ts';
 import { acquireDataLock } from '../core/dataLock.ts';
 import { generateToken, startServer } from './server.ts';
 
@@ -40,6 +40,10 @@ async function main(): Promise<void> {
   if (args.help === true) {
     console.log(USAGE);
     return;
+  }
+  if (args.demo === true && args.workspace !== undefined) {
+    console.error(`stratdesk: ${DEMO_WITH_WORKSPACE}\n${USAGE}`);
+    process.exit(2);
   }
   const port = args.port === undefined ? 8765 : Number(args.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
