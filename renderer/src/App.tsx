@@ -1,14 +1,14 @@
-import { AlertsPanel } from './components/Alerts.tsx';
-import { ConfirmDialog } from './components/ConfirmDialog.tsx';
-import { DetailPanel } from './components/DetailPanel.tsx';
+import { AlertsPanel } from './features/alerts/Alerts.tsx';
+import { ConfirmDialog } from './features/instances/ConfirmDialog.tsx';
+import { DetailPanel } from './features/detail/DetailPanel.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
-import { Header } from './components/Header.tsx';
-import { RebalancePanel } from './components/RebalancePanel.tsx';
-import { StopAllDialog } from './components/StopAll.tsx';
-import { StrategiesTable } from './components/StrategiesTable.tsx';
+import { Header } from './features/portfolio/Header.tsx';
+import { RebalancePanel } from './features/rebalance/RebalancePanel.tsx';
+import { StopAllDialog } from './features/portfolio/StopAll.tsx';
+import { StrategiesTable } from './features/instances/StrategiesTable.tsx';
 import { ThemeSync } from './components/ThemeControl.tsx';
-import { Toolbar } from './components/Toolbar.tsx';
-import { VaultPanel } from './components/VaultPanel.tsx';
+import { Toolbar } from './features/instances/Toolbar.tsx';
+import { VaultPanel } from './features/vault/VaultPanel.tsx';
 import { AppServicesContext, type AppServices } from './store/hooks.ts';
 
 export function App({ services }: { services: AppServices }) {

@@ -1,6 +1,6 @@
 import { Profiler, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { browserNotifier, startAlertMonitor } from './alerts.ts';
+import { browserNotifier, startAlertMonitor } from './features/alerts/alerts.ts';
 import { App } from './App.tsx';
 import { connectStream } from './bridge.ts';
 import { createAppCommands } from './commands.ts';

@@ -1,11 +1,11 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { InstanceType } from '../../../shared/model.ts';
-import { NOT_A_FIGURE, feesAsPnl, formatCount } from '../format.ts';
-import { useCommands, useStoreApi, useStratdesk } from '../store/hooks.ts';
-import type { SortKey, StratdeskState } from '../store/index.ts';
-import { ROW_HEIGHT, TYPE_LABEL, isStrategyKey, portfolioSums, rowOffset, tableKeys, windowRows, type MoneySums } from '../tableModel.ts';
-import { Money } from './Money.tsx';
+import type { InstanceType } from '../../../../shared/model.ts';
+import { NOT_A_FIGURE, feesAsPnl, formatCount } from '../../format.ts';
+import { useCommands, useStoreApi, useStratdesk } from '../../store/hooks.ts';
+import type { SortKey, StratdeskState } from '../../store/index.ts';
+import { ROW_HEIGHT, TYPE_LABEL, isStrategyKey, portfolioSums, rowOffset, tableKeys, windowRows, type MoneySums } from './tableModel.ts';
+import { Money } from '../../components/Money.tsx';
 import { StrategyRow } from './StrategyRow.tsx';
 
 interface Column {

@@ -1,14 +1,14 @@
 import { memo, type MouseEvent } from 'react';
-import type { Health } from '../../../shared/model.ts';
-import { NOT_A_FIGURE, feesAsPnl, formatCount, formatTimestamp, formatWeight } from '../format.ts';
-import { useCommands, useStratdesk } from '../store/hooks.ts';
-import { catchUpLine } from '../catchUp.ts';
+import type { Health } from '../../../../shared/model.ts';
+import { NOT_A_FIGURE, feesAsPnl, formatCount, formatTimestamp, formatWeight } from '../../format.ts';
+import { useCommands, useStratdesk } from '../../store/hooks.ts';
+import { catchUpLine } from '../portfolio/catchUp.ts';
 import { AllocationBar } from './AllocationBar.tsx';
-import { HealthBadge, ModeBadge, StatusBadge } from './Badges.tsx';
-import { CatchUpProgress } from './CatchUp.tsx';
-import { LiveAge } from './LiveAge.tsx';
-import { Money } from './Money.tsx';
-import { Sparkline } from './Sparkline.tsx';
+import { HealthBadge, ModeBadge, StatusBadge } from '../../components/Badges.tsx';
+import { CatchUpProgress } from '../portfolio/CatchUp.tsx';
+import { LiveAge } from '../../components/LiveAge.tsx';
+import { Money } from '../../components/Money.tsx';
+import { Sparkline } from '../../components/Sparkline.tsx';
 
 export function healthTooltip(health: Health): string {
   const lines = [`Health: ${health.state}`, `Last good sync: ${formatTimestamp(health.lastGoodSyncAt)}`];

@@ -1,6 +1,6 @@
-import { formatAge, formatTimestamp } from '../format.ts';
-import { useStratdesk } from '../store/hooks.ts';
-import { useNow } from './useNow.ts';
+import { formatAge, formatTimestamp } from '../../format.ts';
+import { useStratdesk } from '../../store/hooks.ts';
+import { useNow } from '../../components/useNow.ts';
 
 /** Past this the figures on screen are old enough that the trader should notice. */
 const STALE_AFTER_MS = 30_000;

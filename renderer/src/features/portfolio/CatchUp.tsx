@@ -1,7 +1,7 @@
-import type { CatchUp } from '../../../shared/model.ts';
-import { catchUpLabel, catchUpLine, clampProgress, formatProgress, formatReadTo, summarizeCatchUp } from '../catchUp.ts';
-import { formatTimestamp } from '../format.ts';
-import { useStratdesk } from '../store/hooks.ts';
+import type { CatchUp } from '../../../../shared/model.ts';
+import { catchUpLabel, catchUpLine, clampProgress, formatProgress, formatReadTo, summarizeCatchUp } from './catchUp.ts';
+import { formatTimestamp } from '../../format.ts';
+import { useStratdesk } from '../../store/hooks.ts';
 
 /**
  * One instance's catch-up in its health cell: a small bar, the share read and how far. A native

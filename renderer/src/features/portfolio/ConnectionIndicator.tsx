@@ -1,4 +1,4 @@
-import { useStratdesk } from '../store/hooks.ts';
+import { useStratdesk } from '../../store/hooks.ts';
 
 export function ConnectionIndicator() {
   const connection = useStratdesk((state) => state.connection);

@@ -1,12 +1,12 @@
-import { AlertsButton } from './Alerts.tsx';
+import { AlertsButton } from '../alerts/Alerts.tsx';
 import { AsOf } from './AsOf.tsx';
 import { CatchUpSummary } from './CatchUp.tsx';
 import { ConnectionIndicator } from './ConnectionIndicator.tsx';
 import { StopAllButton } from './StopAll.tsx';
 import { SyncLight } from './SyncLight.tsx';
-import { ThemeSelect } from './ThemeControl.tsx';
+import { ThemeSelect } from '../../components/ThemeControl.tsx';
 import { TotalsBar } from './TotalsBar.tsx';
-import { VaultButton } from './VaultPanel.tsx';
+import { VaultButton } from '../vault/VaultPanel.tsx';
 
 export function Header() {
   return (

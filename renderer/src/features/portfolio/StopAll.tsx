@@ -1,9 +1,9 @@
 import { useRef, useState } from 'react';
-import type { InstanceView } from '../../../shared/model.ts';
-import { formatCount } from '../format.ts';
-import { useCommands, useStratdesk } from '../store/hooks.ts';
-import type { StratdeskState } from '../store/index.ts';
-import { Modal } from './Modal.tsx';
+import type { InstanceView } from '../../../../shared/model.ts';
+import { formatCount } from '../../format.ts';
+import { useCommands, useStratdesk } from '../../store/hooks.ts';
+import type { StratdeskState } from '../../store/index.ts';
+import { Modal } from '../../components/Modal.tsx';
 
 export interface RunningCounts {
   running: number;

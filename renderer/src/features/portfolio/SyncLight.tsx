@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
-import { formatCount } from '../format.ts';
-import { useStratdesk } from '../store/hooks.ts';
-import { portfolioSums } from '../tableModel.ts';
-import { LiveAge } from './LiveAge.tsx';
+import { formatCount } from '../../format.ts';
+import { useStratdesk } from '../../store/hooks.ts';
+import { portfolioSums } from '../instances/tableModel.ts';
+import { LiveAge } from '../../components/LiveAge.tsx';
 
 /**
  * One light for the whole portfolio's sync: green when every instance synced well and the stream is

@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
-import { NOT_A_FIGURE, feesAsPnl, formatCount, formatMoney } from '../format.ts';
-import { useStratdesk } from '../store/hooks.ts';
-import { portfolioSums } from '../tableModel.ts';
-import { Money } from './Money.tsx';
+import { NOT_A_FIGURE, feesAsPnl, formatCount, formatMoney } from '../../format.ts';
+import { useStratdesk } from '../../store/hooks.ts';
+import { portfolioSums } from '../instances/tableModel.ts';
+import { Money } from '../../components/Money.tsx';
 
 /** Sums are in USD: every quote currency here is USD-stable (DESIGN.md, "Money"). */
 const TOTALS_CURRENCY = 'USD';

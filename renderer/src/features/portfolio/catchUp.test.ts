@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catchUpLabel, catchUpLine, clampProgress, formatProgress, formatReadTo, summarizeCatchUp } from './catchUp.ts';
-import { NOT_A_FIGURE } from './format.ts';
-import { makeHealth, makeStrategy } from './testFixtures.ts';
+import { NOT_A_FIGURE } from '../../format.ts';
+import { makeHealth, makeStrategy } from '../../testFixtures.ts';
 
 function catchingUp(id: string, progress: number, readTo: string) {
   return makeStrategy(id, { health: makeHealth({ catchUp: { progress, readTo } }) });

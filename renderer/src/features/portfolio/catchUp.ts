@@ -4,8 +4,8 @@
  * the time read to; the header sums it up. Pure functions so the wording and the aggregation are
  * unit tested.
  */
-import type { CatchUp, StrategyView } from '../../shared/model.ts';
-import { NOT_A_FIGURE, formatTimestamp } from './format.ts';
+import type { CatchUp, StrategyView } from '../../../../shared/model.ts';
+import { NOT_A_FIGURE, formatTimestamp } from '../../format.ts';
 
 const DAY_MS = 86_400_000;
 

@@ -1,5 +1,5 @@
-import type { HealthState, StrategyStatus } from '../../../shared/model.ts';
-import { useCommands, useStratdesk } from '../store/hooks.ts';
+import type { HealthState, StrategyStatus } from '../../../../shared/model.ts';
+import { useCommands, useStratdesk } from '../../store/hooks.ts';
 
 const STATUSES: readonly StrategyStatus[] = ['live', 'paused', 'stopped'];
 const HEALTH: readonly HealthState[] = ['ok', 'stale', 'error'];

@@ -1,4 +1,4 @@
-import { formatWeight } from '../format.ts';
+import { formatWeight } from '../../format.ts';
 
 const W = 64;
 const H = 8;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSnapshot } from './bridge.ts';
-import { initialSnapshotSlice } from './store/snapshotSlice.ts';
-import { defaultPrefs, parsePrefs, type Prefs } from './store/prefsSlice.ts';
+import { mergeSnapshot } from '../../bridge.ts';
+import { initialSnapshotSlice } from '../../store/snapshotSlice.ts';
+import { defaultPrefs, parsePrefs, type Prefs } from '../../store/prefsSlice.ts';
 import { drawdownSeries, portfolioSums, rowHeight, rowOffset, tableKeys, windowRows } from './tableModel.ts';
-import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy } from './testFixtures.ts';
-import { visibleRange } from './components/VirtualRows.tsx';
-import { sparkPath } from './components/Sparkline.tsx';
-import { toChartSeries } from './components/EquityChart.tsx';
+import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy } from '../../testFixtures.ts';
+import { visibleRange } from '../../components/VirtualRows.tsx';
+import { sparkPath } from '../../components/Sparkline.tsx';
+import { toChartSeries } from '../detail/EquityChart.tsx';
 
 const strategies = [
   makeStrategy('mm-b', { metrics: makeMetrics({ totalPnl: 5, fees: 2 }), allocation: 3000 }),

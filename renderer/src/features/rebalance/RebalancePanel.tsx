@@ -1,8 +1,8 @@
-import { REBALANCE_POLICIES, type RebalanceMove, type RebalancePlan, type RebalancePolicy } from '../../../shared/model.ts';
-import { formatMoney, formatTimestamp, formatWeight, moneyTone } from '../format.ts';
-import { useCommands, useStratdesk } from '../store/hooks.ts';
-import { StatusBadge } from './Badges.tsx';
-import { Money } from './Money.tsx';
+import { REBALANCE_POLICIES, type RebalanceMove, type RebalancePlan, type RebalancePolicy } from '../../../../shared/model.ts';
+import { formatMoney, formatTimestamp, formatWeight, moneyTone } from '../../format.ts';
+import { useCommands, useStratdesk } from '../../store/hooks.ts';
+import { StatusBadge } from '../../components/Badges.tsx';
+import { Money } from '../../components/Money.tsx';
 
 /** Plans mix strategies; totals are in USD like the header's. */
 const PLAN_CURRENCY = 'USD';

@@ -3,7 +3,7 @@
  * The window never holds a key: the host sends masked keys only, and `displayKey` masks again in
  * case a host ever sent more (a bug there must not put a full key on screen).
  */
-import type { AccountTest, VaultStatus } from '../../shared/model.ts';
+import type { AccountTest, VaultStatus } from '../../../../shared/model.ts';
 
 /** The vault's own rule (contract: vault/create and vault/changePassword). */
 export const MIN_PASSWORD_LENGTH = 8;

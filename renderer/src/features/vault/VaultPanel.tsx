@@ -7,11 +7,11 @@
  * only until the command is sent. The window can write a key; nothing here can read one back.
  */
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { VaultStatus } from '../../../shared/model.ts';
-import type { VaultKeyInput } from '../commands.ts';
-import { formatTimestamp } from '../format.ts';
-import { useCommands, useStratdesk } from '../store/hooks.ts';
-import type { AccountTestUi, VaultAction } from '../store/index.ts';
+import type { VaultStatus } from '../../../../shared/model.ts';
+import type { VaultKeyInput } from '../../commands.ts';
+import { formatTimestamp } from '../../format.ts';
+import { useCommands, useStratdesk } from '../../store/hooks.ts';
+import type { AccountTestUi, VaultAction } from '../../store/index.ts';
 import {
   MIN_PASSWORD_LENGTH,
   accountRows,
@@ -24,9 +24,9 @@ import {
   vaultState,
   type AccountRow,
   type TestVerdict,
-} from '../vaultModel.ts';
-import { Modal } from './Modal.tsx';
-import { ReconciliationSection } from '../features/accounts/ReconciliationView.tsx';
+} from './vaultModel.ts';
+import { Modal } from '../../components/Modal.tsx';
+import { ReconciliationSection } from '../accounts/ReconciliationView.tsx';
 
 /** While the panel is open: the vault locks itself when idle and sessions connect after an unlock. */
 const REFRESH_MS = 5000;

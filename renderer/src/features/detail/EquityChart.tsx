@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
 import type { IChartApi } from 'lightweight-charts';
-import type { EquityPoint } from '../../../shared/model.ts';
-import { drawdownSeries } from '../tableModel.ts';
-import { useResolvedTheme } from './ThemeControl.tsx';
+import type { EquityPoint } from '../../../../shared/model.ts';
+import { drawdownSeries } from '../instances/tableModel.ts';
+import { useResolvedTheme } from '../../components/ThemeControl.tsx';
 
 type Chart = IChartApi;
 

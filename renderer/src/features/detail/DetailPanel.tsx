@@ -1,15 +1,15 @@
 import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent, type ReactNode, type RefObject } from 'react';
-import type { InstanceDetail, StrategyFigures, StrategyView } from '../../../shared/model.ts';
-import { NOT_A_FIGURE, feesAsPnl, formatCount, formatMoney, formatTimestamp, formatWeight, moneyTone } from '../format.ts';
-import type { ExportKind } from '../commands.ts';
-import { useCommands, useStratdesk } from '../store/hooks.ts';
-import { HealthBadge, ModeBadge, StatusBadge } from './Badges.tsx';
-import { CatchUpProgress } from './CatchUp.tsx';
+import type { InstanceDetail, StrategyFigures, StrategyView } from '../../../../shared/model.ts';
+import { NOT_A_FIGURE, feesAsPnl, formatCount, formatMoney, formatTimestamp, formatWeight, moneyTone } from '../../format.ts';
+import type { ExportKind } from '../../commands.ts';
+import { useCommands, useStratdesk } from '../../store/hooks.ts';
+import { HealthBadge, ModeBadge, StatusBadge } from '../../components/Badges.tsx';
+import { CatchUpProgress } from '../portfolio/CatchUp.tsx';
 import { EquityChart } from './EquityChart.tsx';
-import { LiveAge } from './LiveAge.tsx';
-import { Money } from './Money.tsx';
-import { healthTooltip, hasPerpetual } from './StrategyRow.tsx';
-import { VirtualRows } from './VirtualRows.tsx';
+import { LiveAge } from '../../components/LiveAge.tsx';
+import { Money } from '../../components/Money.tsx';
+import { healthTooltip, hasPerpetual } from '../instances/StrategyRow.tsx';
+import { VirtualRows } from '../../components/VirtualRows.tsx';
 
 /** Fills fetched for the table: the contract's maximum, so the trader can scroll far back. */
 const FILLS_LIMIT = 5000;

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { formatTimestamp } from '../format.ts';
-import { useStratdesk } from '../store/hooks.ts';
+import { formatTimestamp } from '../../format.ts';
+import { useStratdesk } from '../../store/hooks.ts';
 
 export function AlertsButton() {
   const unread = useStratdesk((state) => state.unreadAlerts);

@@ -3,15 +3,15 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { RebalancePlan, VaultStatus } from '../../../shared/model.ts';
-import { App } from '../App.tsx';
-import { runningCounts } from './StopAll.tsx';
-import { mergeSnapshot } from '../bridge.ts';
-import type { AppCommands } from '../commands.ts';
-import { createStratdeskStore, type StratdeskState } from '../store/index.ts';
-import { initialSnapshotSlice } from '../store/snapshotSlice.ts';
-import { defaultPrefs } from '../store/prefsSlice.ts';
-import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from '../testFixtures.ts';
+import type { RebalancePlan, VaultStatus } from '../../shared/model.ts';
+import { App } from './App.tsx';
+import { runningCounts } from './features/portfolio/StopAll.tsx';
+import { mergeSnapshot } from './bridge.ts';
+import type { AppCommands } from './commands.ts';
+import { createStratdeskStore, type StratdeskState } from './store/index.ts';
+import { initialSnapshotSlice } from './store/snapshotSlice.ts';
+import { defaultPrefs } from './store/prefsSlice.ts';
+import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from './testFixtures.ts';
 
 const noCommands: AppCommands = {
   pauseStrategy: async () => {},

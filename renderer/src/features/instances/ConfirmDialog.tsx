@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { useCommands, useStratdesk } from '../store/hooks.ts';
-import type { RowAction } from '../store/index.ts';
+import { useCommands, useStratdesk } from '../../store/hooks.ts';
+import type { RowAction } from '../../store/index.ts';
 
 const WHAT: Record<RowAction, { verb: string; text: string }> = {
   pause: { verb: 'Pause', text: 'No new orders; open orders are cancelled; positions are kept; it keeps syncing.' },

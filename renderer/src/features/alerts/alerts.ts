@@ -9,10 +9,10 @@
  * without a store or a browser; `startAlertMonitor` feeds them from the store and sends desktop
  * notifications for anything that is not merely informational.
  */
-import type { DesktopBridge } from '../../shared/ipc.ts';
-import type { StrategyView } from '../../shared/model.ts';
-import { formatAge, formatSignedMoney, formatWeight } from './format.ts';
-import type { Alert, StratdeskStore } from './store/index.ts';
+import type { DesktopBridge } from '../../../../shared/ipc.ts';
+import type { StrategyView } from '../../../../shared/model.ts';
+import { formatAge, formatSignedMoney, formatWeight } from '../../format.ts';
+import type { Alert, StratdeskStore } from '../../store/index.ts';
 
 export type NewAlert = Omit<Alert, 'id'>;
 

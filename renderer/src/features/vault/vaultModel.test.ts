@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountTest, VaultStatus } from '../../shared/model.ts';
+import type { AccountTest, VaultStatus } from '../../../../shared/model.ts';
 import {
   accountRows,
   checkEntryName,

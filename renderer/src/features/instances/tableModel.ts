@@ -3,10 +3,10 @@
  * type with subtotals, and the sums behind the header. Kept out of the components so they are unit
  * tested and so the table selects one flat list of keys (cheap to compare, see `useShallow`).
  */
-import type { HealthState, InstanceMode, InstanceType, InstanceView, StrategyStatus, StrategyView } from '../../shared/model.ts';
-import { INSTANCE_TYPES } from '../../shared/model.ts';
-import { feesAsPnl } from './format.ts';
-import type { Prefs, SortKey, TableFilter } from './store/index.ts';
+import type { HealthState, InstanceMode, InstanceType, InstanceView, StrategyStatus, StrategyView } from '../../../../shared/model.ts';
+import { INSTANCE_TYPES } from '../../../../shared/model.ts';
+import { feesAsPnl } from '../../format.ts';
+import type { Prefs, SortKey, TableFilter } from '../../store/index.ts';
 
 export const TYPE_LABEL: Record<InstanceType, string> = {
   fixed_spread: 'Fixed spread (market making)',

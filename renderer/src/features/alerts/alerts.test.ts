@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyStreamMessage } from './bridge.ts';
+import { applyStreamMessage } from '../../bridge.ts';
 import { browserNotifier, detectAlerts, startAlertMonitor, type FiredSet, type NewAlert } from './alerts.ts';
-import { createStratdeskStore } from './store/index.ts';
-import { makeDelta, makeHealth, makeMetrics, makeSnapshot, makeStrategy } from './testFixtures.ts';
+import { createStratdeskStore } from '../../store/index.ts';
+import { makeDelta, makeHealth, makeMetrics, makeSnapshot, makeStrategy } from '../../testFixtures.ts';
 
 const settings = { drawdownAlertPct: 0.05 };
 const AT = Date.parse('2026-11-20T10:10:00Z');
