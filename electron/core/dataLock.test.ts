@@ -113,7 +113,8 @@ describe('two serve processes on one data folder', () => {
       served.push(third);
       expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: third.process.pid, shell: 'serve' });
       await third.stop('SIGTERM');
-      expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+      const left = existsSync(join(dataDir, LOCK_FILE)) ? readFileSync(join(dataDir, LOCK_FILE), 'utf8') : null;
+      expect(left, `${third.output()}\nexit ${String(third.process.exitCode)} ${String(third.process.signalCode)}`).toBeNull();
     } finally {
       for (const s of served) await s.stop('SIGKILL');
     }

@@ -66,9 +66,6 @@ async function main(): Promise<void> {
   });
   const here = dirname(fileURLToPath(import.meta.url));
   const server = await startServer({ host: booted.host, token, port, staticDir: join(here, '..', '..', 'out', 'renderer') });
-  console.log(`stratdesk listening on ${server.url}`);
-  console.log(`open ${server.url}/?token=${isGenerated ? token : '<your token>'}  (workspace: ${booted.source}, data: ${booted.dataDir})`);
-
   let isClosing = false;
   const shutdown = (signal: string): void => {
     if (isClosing) return;
@@ -81,6 +78,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Only now: whoever reads the address may stop us at once, and that must be a graceful stop.
+  console.log(`stratdesk listening on ${server.url}`);
+  console.log(`open ${server.url}/?token=${isGenerated ? token : '<your token>'}  (workspace: ${booted.source}, data: ${booted.dataDir})`);
 }
 
 process.on('unhandledRejection', (reason) => {
