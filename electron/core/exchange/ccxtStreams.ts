@@ -1,0 +1,312 @@
+/**
+ * An account's private streams through ccxt.pro (issue 12): Binance spot's user data over the
+ * WebSocket API and USDⓈ-M's listen-key stream. ccxt owns the protocol (authentication, the listen
+ * key and its keep-alive, pings); this module keeps the connection up and reads what it delivers.
+ *
+ * Fills are read from every message as ccxt parses it (`parseWsTrade`, the parser `watchMyTrades`
+ * uses), not from `watchMyTrades`' answer: ccxt resolves that promise once per wake-up and holds
+ * messages that arrive while nobody waits until the next one, which would delay a burst's tail by
+ * however long the account stays quiet. `watchMyTrades` is still what subscribes and reconnects.
+ */
+import type { Exchange, Trade } from 'ccxt';
+import type { AccountConfig } from '../workspace/workspace.ts';
+import { isCcxtExchange } from './ccxtLoader.ts';
+import { rebaseUrls, type Credentials } from './ccxtSession.ts';
+import { instrumentClient } from './ccxtTransport.ts';
+import { isFundingExecution, normalizeTrade } from './normalize.ts';
+import { marketsKey, sharedMarkets, type SharedMarkets } from './sharedMarkets.ts';
+import type { AccountStream, StreamLinkState, StreamMarket, StreamSink } from './streams.ts';
+import type { Fill } from './types.ts';
+import { sharedBudgets, type WeightBudgetRegistry } from './weightBudget.ts';
+import { parseSymbol } from '../../../shared/symbols.ts';
+
+type ProClass = new (config: object) => Exchange;
+
+const proDir = new URL('./src/pro/', import.meta.resolve('ccxt'));
+const proClasses = new Map<string, ProClass>();
+
+/** Exchanges whose private streams are wired here (the simulator speaks them too). */
+export const STREAM_EXCHANGES: ReadonlySet<string> = new Set(['binance']);
+
+async function proClass(id: string): Promise<ProClass> {
+  let cls = proClasses.get(id);
+  if (cls === undefined) {
+    if (!isCcxtExchange(id)) throw new Error(`unknown exchange "${id}"`);
+    cls = ((await import(new URL(`./${id}.js`, proDir).href)) as { default: ProClass }).default;
+    proClasses.set(id, cls);
+  }
+  return cls;
+}
+
+export interface CcxtStreamOptions {
+  account: AccountConfig;
+  credentials: Credentials;
+  /** Every ccxt symbol the account's instances trade: decides which streams open (spot, USDⓈ-M). */
+  symbols: readonly string[];
+  /** ccxt's ping interval; a stream that misses `maxPingPongMisses` pongs is dropped by ccxt. Default 10 s. */
+  keepAliveMs?: number;
+  /** Default 2 (ccxt's). StreamSync shows a stall sooner and drops it itself. */
+  maxPingPongMisses?: number;
+  /** Reconnect backoff: first wait, cap (ms). Default 250 ms, 15 s. */
+  backoff?: { baseMs: number; maxMs: number };
+  budgets?: WeightBudgetRegistry;
+  markets?: SharedMarkets;
+  now?: () => number;
+  /** Where a message that could not be read goes (it is skipped; REST reads the gap). */
+  onError?: (error: unknown) => void;
+}
+
+/** The stream markets an account needs, or none when its exchange has no stream wired here. */
+export function streamMarketsFor(exchangeId: string, symbols: readonly string[]): StreamMarket[] {
+  if (!STREAM_EXCHANGES.has(exchangeId)) return [];
+  const kinds = new Set(symbols.map((s) => parseSymbol(s).kind));
+  const markets: StreamMarket[] = [];
+  if (kinds.has('spot')) markets.push('spot');
+  if (kinds.has('linear')) markets.push('future');
+  return markets;
+}
+
+/** Opens nothing yet: `start` connects. Null when the account's exchange or symbols have no stream here. */
+export async function createCcxtAccountStream(options: CcxtStreamOptions): Promise<AccountStream | null> {
+  const markets = streamMarketsFor(options.account.exchange, options.symbols);
+  if (markets.length === 0) return null;
+  const Pro = await proClass(options.account.exchange);
+  const types = markets.map((m) => (m === 'future' ? 'linear' : 'spot'));
+  const client = new Pro({
+    ...options.credentials,
+    timeout: 5000,
+    enableRateLimit: true,
+    // ccxt's keep-alive is what notices a silent stream: a ping every keepAlive, dropped after two missed pongs.
+    streaming: { keepAlive: options.keepAliveMs ?? 10_000, maxPingPongMisses: options.maxPingPongMisses ?? 2 },
+    options: { fetchCurrencies: false, fetchMargins: false, fetchMarkets: { types }, adjustForTimeDifference: false },
+  });
+  (client.has as Record<string, unknown>).fetchCurrencies = false;
+  if (options.account.sandbox === true) client.setSandboxMode(true);
+  if (options.account.apiBaseUrl !== undefined) {
+    rebaseUrls(client.urls as Record<string, unknown>, options.account.apiBaseUrl);
+    rebaseStreamUrls(client.urls as Record<string, unknown>, options.account.apiBaseUrl);
+  }
+  // Listen-key requests are REST and count against the host's weight like every other request.
+  instrumentClient(client, { exchangeId: options.account.exchange, budgets: options.budgets ?? sharedBudgets, isClientThrottled: false });
+  // ccxt refuses a plain ws:// URL (loopback, the simulator) until its http agent is loaded.
+  await client.loadHttpProxyAgent();
+  return new CcxtAccountStream(client, options, markets);
+}
+
+/** Replaces scheme and host of every ws(s) URL under `urls.api` (https → wss, http → ws), keeping each path. */
+export function rebaseStreamUrls(urls: Record<string, unknown>, base: string): void {
+  const b = new URL(base);
+  const origin = `${b.protocol === 'https:' ? 'wss' : 'ws'}://${b.host}`;
+  const walk = (node: Record<string, unknown>): void => {
+    for (const [key, value] of Object.entries(node)) {
+      if (typeof value === 'string' && /^wss?:\/\//.test(value)) {
+        const url = new URL(value);
+        node[key] = origin + url.pathname.replace(/\/$/, '') + url.search;
+      } else if (value !== null && typeof value === 'object') walk(value as Record<string, unknown>);
+    }
+  };
+  const api = urls['api'];
+  if (api !== null && typeof api === 'object') walk(api as Record<string, unknown>);
+}
+
+interface WsClientLike {
+  url: string;
+  lastPong?: number;
+  connection?: { terminate?: () => void };
+  close(): unknown;
+}
+
+type Handler = (client: WsClientLike, message: unknown) => unknown;
+
+class CcxtAccountStream implements AccountStream {
+  readonly exchangeId: string;
+  readonly accountId: string;
+  readonly markets: readonly StreamMarket[];
+  #ex: Exchange;
+  #o: CcxtStreamOptions;
+  #now: () => number;
+  #sink: StreamSink | null = null;
+  #links = new Map<StreamMarket, StreamLinkState>();
+  #isStopped = false;
+  #loops: Promise<void>[] = [];
+  #wake = new Map<StreamMarket, () => void>();
+
+  constructor(client: Exchange, options: CcxtStreamOptions, markets: StreamMarket[]) {
+    this.#ex = client;
+    this.#o = options;
+    this.exchangeId = options.account.exchange;
+    this.accountId = options.account.id;
+    this.markets = markets;
+    this.#now = options.now ?? Date.now;
+    for (const m of markets)
+      this.#links.set(m, { isConnected: false, since: this.#now(), lastAliveAt: null, reconnects: 0, lastError: null });
+    // ccxt binds these when it creates a connection: instance properties set now are the ones it calls.
+    const ex = client as unknown as Record<string, Handler>;
+    const handleMessage = ex['handleMessage'] as Handler;
+    ex['handleMessage'] = (c, message) => {
+      try {
+        this.#tap(c, message);
+      } catch (error) {
+        this.#o.onError?.(error);
+      }
+      return handleMessage.call(client, c, message);
+    };
+    const onConnected = ex['onConnected'] as Handler;
+    ex['onConnected'] = (c, message) => {
+      // A listen-key stream is subscribed once it is open; the spot WebSocket API only once it answers the subscription.
+      if (this.#marketOf(c.url) === 'future') this.#up('future');
+      return onConnected.call(client, c, message);
+    };
+  }
+
+  start(sink: StreamSink): void {
+    this.#sink = sink;
+    this.#isStopped = false;
+    const key = marketsKey(this.#o.account, this.#ex);
+    const ready = (this.#o.markets ?? sharedMarkets).load(this.#ex, key);
+    for (const m of this.markets) this.#loops.push(this.#run(m, ready));
+  }
+
+  link(market: StreamMarket): StreamLinkState {
+    const link = this.#link(market);
+    const pong = this.#clientOf(market)?.lastPong;
+    const alive = Math.max(link.lastAliveAt ?? 0, pong ?? 0);
+    return { ...link, lastAliveAt: alive > 0 ? alive : null };
+  }
+
+  reconnect(market: StreamMarket, reason: string): void {
+    const client = this.#clientOf(market);
+    this.#down(market, reason);
+    if (client === undefined) return;
+    // terminate, not close: a stalled peer may never answer the close handshake.
+    if (client.connection?.terminate) client.connection.terminate();
+    else client.close();
+  }
+
+  async stop(): Promise<void> {
+    this.#isStopped = true;
+    for (const wake of this.#wake.values()) wake();
+    await this.#ex.close();
+    await Promise.allSettled(this.#loops);
+    this.#loops = [];
+  }
+
+  async #run(market: StreamMarket, ready: Promise<void>): Promise<void> {
+    let failures = 0;
+    while (!this.#isStopped) {
+      try {
+        await ready;
+        if (failures > 0 && market === 'future') this.#forgetListenKey();
+        await this.#ex.watchMyTrades(undefined, undefined, undefined, { type: market });
+        failures = 0;
+      } catch (error) {
+        if (this.#isStopped) return;
+        failures++;
+        this.#down(market, error instanceof Error ? error.message : String(error));
+        if (failures > 1 || !this.#link(market).isConnected) await this.#sleep(market, this.#backoff(failures));
+        // A market load that failed is tried again on the next round.
+        ready = ready.catch(() => (this.#o.markets ?? sharedMarkets).load(this.#ex, marketsKey(this.#o.account, this.#ex)));
+      }
+    }
+  }
+
+  #backoff(failures: number): number {
+    const { baseMs, maxMs } = this.#o.backoff ?? { baseMs: 250, maxMs: 15_000 };
+    const ms = Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 16));
+    return ms / 2 + Math.random() * (ms / 2);
+  }
+
+  #sleep(market: StreamMarket, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake.set(market, done);
+    });
+  }
+
+  /** After a drop the listen key may be gone (expired, deleted): ask for one again rather than reconnect with a dead one. */
+  #forgetListenKey(): void {
+    const options = this.#ex.options as Record<string, Record<string, unknown> | undefined>;
+    options['future'] = { ...options['future'], listenKey: undefined, lastAuthenticatedTime: 0 };
+  }
+
+  #link(market: StreamMarket): StreamLinkState {
+    const link = this.#links.get(market);
+    if (link === undefined) throw new Error(`no ${market} stream on ${this.accountId}`);
+    return link;
+  }
+
+  #up(market: StreamMarket): void {
+    const link = this.#link(market);
+    const now = this.#now();
+    link.lastAliveAt = now;
+    if (link.isConnected) return;
+    link.isConnected = true;
+    link.since = now;
+    this.#sink?.connected(market);
+  }
+
+  #down(market: StreamMarket, reason: string): void {
+    const link = this.#link(market);
+    link.lastError = reason;
+    if (!link.isConnected) return;
+    link.isConnected = false;
+    link.since = this.#now();
+    link.reconnects++;
+    this.#sink?.disconnected(market, reason);
+  }
+
+  #marketOf(url: string): StreamMarket | null {
+    const api = (this.#ex.urls as { api?: { ws?: { 'ws-api'?: { spot?: string } } } }).api;
+    if (url === api?.ws?.['ws-api']?.spot) return 'spot';
+    if (url.includes('listenKey=') || /\/ws\/[A-Za-z0-9]{20,}$/.test(url)) return 'future';
+    return null;
+  }
+
+  #clientOf(market: StreamMarket): WsClientLike | undefined {
+    const clients = Object.values((this.#ex as unknown as { clients: Record<string, WsClientLike> }).clients ?? {});
+    return clients.find((c) => this.#marketOf(c.url) === market);
+  }
+
+  #tap(client: WsClientLike, raw: unknown): void {
+    const market = this.#marketOf(client.url);
+    if (market === null || typeof raw !== 'object' || raw === null) return;
+    const link = this.#link(market);
+    link.lastAliveAt = this.#now();
+    const outer = raw as Record<string, unknown>;
+    const result = outer['result'] as Record<string, unknown> | undefined;
+    if (market === 'spot' && result !== undefined && result['subscriptionId'] !== undefined) {
+      this.#up('spot');
+      return;
+    }
+    const message = (typeof outer['event'] === 'object' && outer['event'] !== null ? outer['event'] : outer) as Record<string, unknown>;
+    const e = message['e'];
+    if (e === 'executionReport' && message['x'] === 'TRADE') this.#fill(market, message);
+    else if (e === 'ORDER_TRADE_UPDATE') {
+      const order = message['o'] as Record<string, unknown> | undefined;
+      if (order !== undefined && order['x'] === 'TRADE') this.#fill(market, order);
+    } else if (e === 'ACCOUNT_UPDATE') {
+      const update = message['a'] as Record<string, unknown> | undefined;
+      if (update?.['m'] === 'FUNDING_FEE') this.#sink?.funding(market);
+    } else if (e === 'listenKeyExpired' || e === 'eventStreamTerminated') {
+      this.reconnect(market, e === 'listenKeyExpired' ? 'listen key expired' : 'stream terminated by the exchange');
+    }
+  }
+
+  #fill(market: StreamMarket, message: Record<string, unknown>): void {
+    const ex = this.#ex as unknown as { parseWsTrade(message: unknown): Trade };
+    const trade = ex.parseWsTrade(message);
+    if (isFundingExecution(trade)) return;
+    const fill: Fill = normalizeTrade(trade, trade.symbol ?? '');
+    const { base, quote } = parseSymbol(fill.symbol);
+    // A fee in a third asset (BNB) is priced when stored; the REST path has the one place that does it.
+    if (fill.fees.some((f) => f.currency !== base && f.currency !== quote && f.amount !== 0)) {
+      this.#sink?.needsRest(market, `fee in a third asset on ${fill.symbol}`);
+      return;
+    }
+    this.#sink?.fills(market, [fill]);
+  }
+}
