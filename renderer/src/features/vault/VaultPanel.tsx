@@ -6,7 +6,7 @@
  * and reset at once, so a password or key is in the DOM only while the trader types it and in memory
  * only until the command is sent. The window can write a key; nothing here can read one back.
  */
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { VaultStatus } from '../../../../shared/model.ts';
 import type { VaultKeyInput } from '../../commands.ts';
 import { formatTimestamp } from '../../format.ts';
@@ -27,24 +27,10 @@ import {
 } from './vaultModel.ts';
 import { Modal } from '../../components/Modal.tsx';
 import { ReconciliationSection } from '../accounts/ReconciliationView.tsx';
+import { useVaultForm } from './useVaultForm.ts';
 
 /** While the panel is open: the vault locks itself when idle and sessions connect after an unlock. */
 const REFRESH_MS = 5000;
-
-/** Reads a field once and hands it on; the form is reset right after, so it is gone from the DOM. */
-function field(data: FormData, name: string): string {
-  const value = data.get(name);
-  return typeof value === 'string' ? value : '';
-}
-
-/** Reads the form, clears it at once (before anything is awaited), and returns what it held. */
-function takeForm(event: FormEvent<HTMLFormElement>): FormData {
-  event.preventDefault();
-  const form = event.currentTarget;
-  const data = new FormData(form);
-  form.reset();
-  return data;
-}
 
 export function VaultButton() {
   const isOpen = useStratdesk((state) => state.isVaultOpen);
@@ -256,16 +242,12 @@ function PasswordInput({ name, label, autoComplete, testId }: { name: string; la
 
 function CreateForm() {
   const commands = useCommands();
-  const busy = useStratdesk((state) => state.vaultBusy);
-  // A problem found before sending (too short, differ); never what was typed.
-  const [problem, setProblem] = useState<string | null>(null);
-  const onSubmit = (event: FormEvent<HTMLFormElement>): void => {
-    const data = takeForm(event);
-    const password = field(data, 'password');
-    const issue = checkNewPassword(password, field(data, 'repeat'));
-    setProblem(issue);
+  const { problem, isBusy, onSubmit } = useVaultForm((read) => {
+    const password = read('password');
+    const issue = checkNewPassword(password, read('repeat'));
     if (issue === null) void commands.createVault(password);
-  };
+    return issue;
+  });
   return (
     <form className="vault-form" data-testid="vault-create-form" onSubmit={onSubmit} noValidate>
       <p className="muted small">
@@ -278,7 +260,7 @@ function CreateForm() {
       </div>
       <FormProblem problem={problem} testId="vault-create-problem" />
       <div className="form-actions">
-        <button type="submit" className="button button--primary" disabled={busy !== null} data-testid="vault-create">
+        <button type="submit" className="button button--primary" disabled={isBusy} data-testid="vault-create">
           Create the vault
         </button>
       </div>
@@ -288,19 +270,12 @@ function CreateForm() {
 
 function UnlockForm({ keychain }: { keychain: VaultStatus['keychain'] }) {
   const commands = useCommands();
-  const busy = useStratdesk((state) => state.vaultBusy);
-  // A problem found before sending (too short, differ); never what was typed.
-  const [problem, setProblem] = useState<string | null>(null);
-  const onSubmit = (event: FormEvent<HTMLFormElement>): void => {
-    const data = takeForm(event);
-    const password = field(data, 'password');
-    if (password === '') {
-      setProblem('Enter the vault password.');
-      return;
-    }
-    setProblem(null);
-    void commands.unlockVault(password, keychain !== 'unavailable' && data.get('remember') === 'on');
-  };
+  const { problem, isBusy, onSubmit } = useVaultForm((read) => {
+    const password = read('password');
+    if (password === '') return 'Enter the vault password.';
+    void commands.unlockVault(password, keychain !== 'unavailable' && read('remember') === 'on');
+    return null;
+  });
   return (
     <form className="vault-form" data-testid="vault-unlock-form" onSubmit={onSubmit} noValidate>
       <div className="form-row">
@@ -314,7 +289,7 @@ function UnlockForm({ keychain }: { keychain: VaultStatus['keychain'] }) {
       </div>
       <FormProblem problem={problem} testId="vault-unlock-problem" />
       <div className="form-actions">
-        <button type="submit" className="button button--primary" disabled={busy !== null} data-testid="vault-unlock">
+        <button type="submit" className="button button--primary" disabled={isBusy} data-testid="vault-unlock">
           Unlock
         </button>
       </div>
@@ -360,17 +335,13 @@ function UnlockedActions({ keychain }: { keychain: VaultStatus['keychain'] }) {
 
 function ChangePasswordForm() {
   const commands = useCommands();
-  const busy = useStratdesk((state) => state.vaultBusy);
-  // A problem found before sending (too short, differ); never what was typed.
-  const [problem, setProblem] = useState<string | null>(null);
-  const onSubmit = (event: FormEvent<HTMLFormElement>): void => {
-    const data = takeForm(event);
-    const oldPassword = field(data, 'old');
-    const newPassword = field(data, 'new');
-    const issue = oldPassword === '' ? 'Enter the current password.' : checkNewPassword(newPassword, field(data, 'repeat'));
-    setProblem(issue);
+  const { problem, isBusy, onSubmit } = useVaultForm((read) => {
+    const oldPassword = read('old');
+    const newPassword = read('new');
+    const issue = oldPassword === '' ? 'Enter the current password.' : checkNewPassword(newPassword, read('repeat'));
     if (issue === null) void commands.changeVaultPassword(oldPassword, newPassword);
-  };
+    return issue;
+  });
   return (
     <form className="vault-form" data-testid="vault-password-form" onSubmit={onSubmit} noValidate>
       <div className="form-row">
@@ -380,7 +351,7 @@ function ChangePasswordForm() {
       </div>
       <FormProblem problem={problem} testId="vault-password-problem" />
       <div className="form-actions">
-        <button type="submit" className="button" disabled={busy !== null} data-testid="vault-change-password">
+        <button type="submit" className="button" disabled={isBusy} data-testid="vault-change-password">
           Change password
         </button>
       </div>
@@ -496,24 +467,20 @@ function RemoveConfirm({
 
 function PutKeyForm({ status }: { status: VaultStatus }) {
   const commands = useCommands();
-  const busy = useStratdesk((state) => state.vaultBusy);
-  // A problem found before sending (too short, differ); never what was typed.
-  const [problem, setProblem] = useState<string | null>(null);
   const missing = missingEntries(status);
   const names = [...new Set([...missing, ...status.entries.map((e) => e.name)])];
-  const onSubmit = (event: FormEvent<HTMLFormElement>): void => {
-    const data = takeForm(event);
+  const { problem, isBusy, onSubmit } = useVaultForm((read) => {
     const entry: VaultKeyInput = {
-      name: field(data, 'name').trim(),
-      apiKey: field(data, 'apiKey').trim(),
-      secret: field(data, 'secret').trim(),
-      passphrase: field(data, 'passphrase'),
+      name: read('name').trim(),
+      apiKey: read('apiKey').trim(),
+      secret: read('secret').trim(),
+      passphrase: read('passphrase'),
     };
     const issue =
       checkEntryName(entry.name) ?? (entry.apiKey === '' ? 'Enter the API key.' : entry.secret === '' ? 'Enter the secret.' : null);
-    setProblem(issue);
     if (issue === null) void commands.putVaultKey(entry);
-  };
+    return issue;
+  });
   return (
     <form className="vault-form vault-form--key" data-testid="vault-put-form" onSubmit={onSubmit} noValidate autoComplete="off">
       <h4 className="form-title">Add or replace a key</h4>
@@ -587,7 +554,7 @@ function PutKeyForm({ status }: { status: VaultStatus }) {
       <FormProblem problem={problem} testId="vault-put-problem" />
       <div className="form-actions">
         <span className="muted small">Saving under an existing name replaces that key. Accounts using it reconnect with the new one.</span>
-        <button type="submit" className="button button--primary" disabled={busy !== null} data-testid="vault-key-save">
+        <button type="submit" className="button button--primary" disabled={isBusy} data-testid="vault-key-save">
           Save key
         </button>
       </div>

@@ -1,0 +1,36 @@
+/**
+ * The one shape of every vault form: uncontrolled inputs read once on submit, the form cleared before
+ * anything is awaited (a password or key stays in the DOM only while it is typed), a problem found
+ * before sending shown in place, and the submit button held while any vault action runs.
+ */
+import { useState, type FormEvent } from 'react';
+import { useStratdesk } from '../../store/hooks.ts';
+
+/** Reads one field of the submitted form as a string ('' when absent; a ticked checkbox reads 'on'). */
+export type FieldReader = (name: string) => string;
+
+/**
+ * `handle` reads the fields, sends the command when they are fine, and answers the problem to show
+ * (never what was typed), or null.
+ */
+export function useVaultForm(handle: (read: FieldReader) => string | null): {
+  problem: string | null;
+  isBusy: boolean;
+  onSubmit: (event: FormEvent<HTMLFormElement>) => void;
+} {
+  const isBusy = useStratdesk((state) => state.vaultBusy !== null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const onSubmit = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    form.reset();
+    setProblem(
+      handle((name) => {
+        const value = data.get(name);
+        return typeof value === 'string' ? value : '';
+      }),
+    );
+  };
+  return { problem, isBusy, onSubmit };
+}
