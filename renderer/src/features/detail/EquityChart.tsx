@@ -22,8 +22,17 @@ export function toChartSeries(points: readonly { t: number; value: number }[]): 
   return out;
 }
 
+/**
+ * A palette colour as the chart library can read it: the palette's light-dark() pairs resolve only
+ * where they are used, so a probe element uses it and its computed colour (rgb) is read back.
+ */
 function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+  const probe = document.createElement('span');
+  probe.style.color = `var(${name})`;
+  document.body.append(probe);
+  const color = getComputedStyle(probe).color;
+  probe.remove();
+  return color.trim() || '#888';
 }
 
 /**
