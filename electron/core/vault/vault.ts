@@ -33,7 +33,7 @@ import {
   type VaultFile,
   type VaultFileParts,
 } from './format.ts';
-import { nodeVaultFs, type VaultFileSystem } from './vaultFs.ts';
+import { nodeVaultFs, removeStaleTemps, replaceFile, type VaultFileSystem } from './vaultFs.ts';
 
 export { VaultError, type VaultErrorCode, type KdfParams, DEFAULT_KDF } from './format.ts';
 
@@ -534,22 +534,16 @@ export class Vault {
   }
 
   async #replace(target: string, bytes: Buffer): Promise<void> {
-    const temp = join(this.dataDir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
-      await this.#fs.writeNew(temp, bytes, FILE_MODE);
-      await this.#fs.rename(temp, target);
+      await replaceFile(this.#fs, target, bytes, FILE_MODE, TEMP_PREFIX);
     } catch (error) {
-      await this.#fs.remove(temp).catch(() => undefined);
       throw writeError(error, target === this.path ? VAULT_FILE : BACKUP_FILE, bytes.length);
     }
   }
 
   /** Temp files left by a crash mid-write: never read, removed when the vault is opened or created. */
   async #removeStaleTemps(): Promise<void> {
-    const names = await this.#fs.list(this.dataDir).catch(() => []);
-    for (const name of names) {
-      if (name.startsWith(TEMP_PREFIX)) await this.#fs.remove(join(this.dataDir, name)).catch(() => undefined);
-    }
+    await removeStaleTemps(this.#fs, this.dataDir, TEMP_PREFIX);
   }
 
   async #io<T>(what: string, fn: () => Promise<T>): Promise<T> {

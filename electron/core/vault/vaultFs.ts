@@ -2,8 +2,10 @@
  * The file operations the vault needs, behind an interface so tests can make a write fail the way a
  * full disk does (ENOSPC after a partial write) without a full disk.
  */
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 export interface VaultFileSystem {
   /** The file's bytes, or null when it does not exist. */
@@ -72,3 +74,27 @@ export const nodeVaultFs: VaultFileSystem = {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   },
 };
+
+/**
+ * Replaces `target` atomically: a fresh temp file beside it (`<tempPrefix><pid>-<random>`), written
+ * and fsynced, then renamed over it; a failure removes the temp and leaves `target` as it was. The
+ * caller fsyncs the folder (`syncDir`) once its renames are done. Used by the vault and the workspace.
+ */
+export async function replaceFile(fs: VaultFileSystem, target: string, bytes: Buffer, mode: number, tempPrefix: string): Promise<void> {
+  const temp = join(dirname(target), `${tempPrefix}${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    await fs.writeNew(temp, bytes, mode);
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.remove(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Temp files a crash mid-write left in `dir`: never read, removed on the next open. */
+export async function removeStaleTemps(fs: VaultFileSystem, dir: string, tempPrefix: string): Promise<void> {
+  const names = await fs.list(dir).catch(() => []);
+  for (const name of names) {
+    if (name.startsWith(tempPrefix)) await fs.remove(join(dir, name)).catch(() => undefined);
+  }
+}
