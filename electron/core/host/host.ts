@@ -113,6 +113,8 @@ export class Host {
       capital: (id) => this.portfolio.get(id)?.allocation ?? 0,
       ...(options.equitySampleMs !== undefined ? { sampleMs: options.equitySampleMs } : {}),
       onSynced: (changed) => this.#afterSync(changed),
+      // The fallback chain's middle step: when the exchange cannot be read, the engine's own order answers.
+      pendingFills: (id) => this.engine.get(id)?.pendingFills() ?? [],
     });
     this.sessions = new SessionPool({
       workspace: () => this.#workspace,
