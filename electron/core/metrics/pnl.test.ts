@@ -42,6 +42,18 @@ describe('average-cost PnL', () => {
     expect(pos).toEqual({ qty: 0, avgPrice: 0 });
   });
 
+  it('a flip that lands on float noise leaves no phantom position (0.3 − 0.1 − 0.2 is not a short)', () => {
+    const s = emptyFold('USDT');
+    foldFill(s, fill('buy', 0.3, 100));
+    foldFill(s, fill('sell', 0.1, 110));
+    foldFill(s, fill('sell', 0.2, 120)); // 0.19999999999999998 held, 0.2 sold: the old fold kept −2.8e-17 short
+    expect(s.positions.get('BTC/USDT')).toEqual({ qty: 0, avgPrice: 0 });
+    // The next buy opens a position; it is not counted as closing a short.
+    foldFill(s, fill('buy', 0.1, 90));
+    expect(s.reducingFills).toBe(2);
+    expect(s.positions.get('BTC/USDT')).toEqual({ qty: 0.1, avgPrice: 90 });
+  });
+
   it('takes quote fees as they are, positive = paid, rebates negative', () => {
     const s = emptyFold('USDT');
     foldFill(s, fill('buy', 1, 100, [{ currency: 'USDT', amount: 0.1 }]));

@@ -166,10 +166,10 @@ describe('incremental sync', () => {
 class GatedSession extends MemorySession {
   #open: (() => void) | null = null;
   #gate: Promise<void> | null = null;
-  close(): void {
+  hold(): void {
     this.#gate = new Promise((resolve) => (this.#open = resolve));
   }
-  open(): void {
+  release(): void {
     this.#open?.();
     this.#gate = null;
   }
@@ -246,11 +246,11 @@ describe('sync loops', () => {
     const changed: string[][] = [];
     const { host, sync, instance } = bareSync(clock, session, (ids) => changed.push(ids));
     session.fills = [fill('1', now - 60_000, 'buy', 100)];
-    session.close();
+    session.hold();
     sync.start();
     await clock.advance(0); // the first sync waits at the gate
     const stopping = sync.stop();
-    session.open();
+    session.release();
     await stopping;
     await clock.advance(60_000);
     expect(changed).toEqual([]);
@@ -267,7 +267,7 @@ describe('sync loops', () => {
     const session = new GatedSession();
     const changed: string[][] = [];
     const { host, sync } = bareSync(clock, session, (ids) => changed.push(ids));
-    session.close(); // never opened: the request hangs
+    session.hold(); // never opened: the request hangs
     sync.start();
     await clock.advance(0);
     let isStopped = false;
@@ -278,7 +278,7 @@ describe('sync loops', () => {
     await stopping;
     expect(isStopped).toBe(true);
     expect(changed).toEqual([]);
-    session.open();
+    session.release();
     await host.close();
   });
 });

@@ -622,20 +622,7 @@ export class PortfolioSync {
     // Also when no longer shared: an instance that left keeps the share it held.
     for (const id of ledger.fundingHolders(session.exchangeId, session.accountId, event.symbol, event.id)) ids.add(id);
     const positions = [...ids].sort().map((id) => ({ id, qty: ledger.positionAt(id, event.symbol, event.timestamp) }));
-    const net = positions.reduce((sum, p) => sum + p.qty, 0);
-    const held = positions.filter((p) => p.qty !== 0);
-    // No attributable position (fills not synced yet, or a human's): whole on one instance rather than
-    // lost — unless the payment is already attributed, which then stands.
-    if (Math.abs(net) < 1e-12) {
-      const first = isShared ? (positions[0]?.id ?? instance.id) : instance.id;
-      return [{ event, instanceId: first, group: event.id, isFallback: true }];
-    }
-    if (held.length === 1) return [{ event, instanceId: (held[0] as { id: string }).id, group: event.id }];
-    return held.map((p) => ({
-      event: { ...event, id: `${event.id}#${p.id}`, amount: (event.amount * p.qty) / net },
-      instanceId: p.id,
-      group: event.id,
-    }));
+    return attributePayment(event, positions, isShared ? (positions[0]?.id ?? instance.id) : instance.id);
   }
 
   #sharesSymbol(instance: StrategyInstance, symbol: string): boolean {
@@ -659,4 +646,26 @@ export class PortfolioSync {
     if (!session || fill.orderId === null) return null;
     return this.#o.ledger.orderOwner(session.exchangeId, session.accountId, fill.symbol, fill.orderId);
   }
+}
+
+/**
+ * One funding payment's whole attribution from the instances' positions at its time: each gets
+ * amount × own / net (+ and − alike), so the parts sum to the payment. One holder takes it whole under
+ * the exchange's id; parts are `<id>#<instance>`. No attributable position: whole on `fallback`, only
+ * if nothing is recorded for the payment yet (`isFallback`).
+ */
+export function attributePayment(
+  event: FundingEvent,
+  positions: readonly { id: string; qty: number }[],
+  fallback: string,
+): { event: FundingEvent; instanceId: string; group: string; isFallback?: boolean }[] {
+  const net = positions.reduce((sum, p) => sum + p.qty, 0);
+  const held = positions.filter((p) => p.qty !== 0);
+  if (Math.abs(net) < 1e-12) return [{ event, instanceId: fallback, group: event.id, isFallback: true }];
+  if (held.length === 1) return [{ event, instanceId: (held[0] as { id: string }).id, group: event.id }];
+  return held.map((p) => ({
+    event: { ...event, id: `${event.id}#${p.id}`, amount: (event.amount * p.qty) / net },
+    instanceId: p.id,
+    group: event.id,
+  }));
 }
