@@ -19,7 +19,7 @@ export interface ReconcileHostParts {
 }
 
 /** Tuning a caller may pass through (tests; a host that wants a wider settle window). */
-export type ReconcileTuning = Pick<ReconcileOptions, 'tolerance' | 'settleMs' | 'maxReads' | 'sleep'>;
+export type ReconcileTuning = Pick<ReconcileOptions, 'tolerance' | 'settleMs' | 'maxReads' | 'sleep' | 'rollAfterMs'>;
 
 function instancesOf(h: ReconcileHostParts, accountId: string): ReconcileInstance[] {
   return h.engine

@@ -88,8 +88,8 @@ async function tradeUntil(sim: Simulator, than: { k1: number; k2: number }): Pro
   await sleep(SETTLE_MS + 50);
 }
 
-async function reconcile(parts: ReconcileHostParts, account: string): Promise<Reconciliation> {
-  const r = await reconcileForHost(parts, account, { settleMs: SETTLE_MS });
+async function reconcile(parts: ReconcileHostParts, account: string, rollAfterMs?: number): Promise<Reconciliation> {
+  const r = await reconcileForHost(parts, account, { settleMs: SETTLE_MS, ...(rollAfterMs === undefined ? {} : { rollAfterMs }) });
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 }
@@ -235,6 +235,13 @@ describe('reconciliation against the simulator', () => {
     expect(r.ok).toBe(true);
     expect(r.movements.map((m) => [m.kind, m.asset, m.amount])).toEqual([['withdrawal', 'ETH', -1.002]]);
     expect(asset(r, 'ETH')).toMatchObject({ explained: -1.002, difference: 0, exchange: spotTotal(sim, 'k2', 'ETH') });
+
+    // A matched reading may become the baseline: the withdrawal is then in it, and the window starts there.
+    const rolled = await reconcile(parts, 'b', 0);
+    expect(rolled.notes.some((n) => /the baseline moves to/.test(n))).toBe(true);
+    await sleep(SETTLE_MS + 50);
+    const after = await reconcile(parts, 'b');
+    expect([after.ok, after.movements, asset(after, 'ETH')?.explained]).toEqual([true, [], 0]);
     const none = await reconcileForHost(parts, 'nope');
     expect(none.ok ? null : none.error.code).toBe('not_found');
   }, 120_000);

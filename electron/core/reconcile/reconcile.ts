@@ -75,6 +75,12 @@ export interface ReconcileOptions {
   maxReads?: number;
   /** Waits between readings (`settleMs`), so the next one is clear of the fill that spoiled the last. Default setTimeout. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * A matched reading becomes the new baseline once the baseline is this old (ms; default a day), so
+   * each reconciliation reads at most about this much history. Nothing is lost: everything up to a
+   * matched reading is accounted for. Infinity keeps the first baseline for good.
+   */
+  rollAfterMs?: number;
 }
 
 interface WalletAmounts {
@@ -88,6 +94,7 @@ interface WalletAmounts {
 const LISTED_MOVEMENTS = 12;
 /** Binance stamps withdrawals to the second: movements are read this far before the baseline, and told apart by id. */
 const MOVEMENT_SLACK_MS = 1000;
+const DAY_MS = 86_400_000;
 
 /** Reconciles one account now. Never throws for a difference; throws what the exchange threw when it cannot be read. */
 export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliation> {
@@ -258,6 +265,22 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
   notes.push(...pnlNotes);
   notes.push(...movementNotes(movements));
   notes.push(...capitalNotes(instances, assetTotals));
+
+  // Matched: this reading is as good a starting point as the old one, and keeps the next window short.
+  if (ok && previous !== null && readAt - baseline.ts >= (o.rollAfterMs ?? DAY_MS)) {
+    ledger.saveReconcileBaseline(
+      {
+        exchange,
+        account: accountKey,
+        ts: readAt,
+        balances: state.balances,
+        positions: state.positions.map((p) => ({ symbol: p.symbol, qty: p.qty })),
+        movementIds: moves.map((m) => m.id),
+      },
+      readAt,
+    );
+    notes.push(`Matched: the baseline moves to ${iso(readAt)}.`);
+  }
 
   return {
     account: o.account,
@@ -485,12 +508,12 @@ function crossCheck(ledger: Ledger, instances: readonly ReconcileInstance[], rep
     const fold = emptyFold(settle);
     let exchangeRealized = 0;
     let isReported = true;
-    for (const f of ledger.fillsFor(owner.id)) {
-      if (f.symbol !== symbol) continue;
+    // Streamed: an instance may hold a million fills.
+    ledger.eachFillOfSymbol(owner.id, symbol, Number.MIN_SAFE_INTEGER, (f) => {
       foldFill(fold, f);
       if (f.exchangeRealizedPnl === undefined) isReported = false;
       else exchangeRealized += f.exchangeRealizedPnl;
-    }
+    });
     if (fold.tradeCount > 0 && isReported && Math.abs(fold.realizedPnl - exchangeRealized) > tol.pnl) {
       notes.push(
         `${symbol} (${owner.id}): realized PnL ${fmt(fold.realizedPnl)} ${settle} here, ${fmt(exchangeRealized)} ${settle} on the exchange.`,
