@@ -54,6 +54,8 @@ const DEFAULT_CANCEL_RETRY = { firstMs: 500, capMs: 10_000 };
  * request timeout is 5 s on top).
  */
 const LOST_ORDER_SETTLE_MS = 15_000;
+/** The running sums of held fills are rebuilt this often, to take in rows reassigned by anyone but this instance. */
+const HELD_REBUILD_MS = 5 * 60_000;
 
 /** Kinds of failure after which a create may still have reached the book. */
 const ANSWER_MISSING = new Set(['timeout', 'network', 'bad_payload', 'internal']);
@@ -73,6 +75,8 @@ export class StrategyInstance {
   /** A paused instance cancels once when its loop starts: a quit may have cut the pause's own cancels short. */
   #needsPausedSweep = false;
   #tracker: OrderTracker;
+  /** Running sums of the ledger's attributed fills per symbol, up to `rowid`. */
+  #held: { rowid: number; qty: Map<string, number>; builtAt: number } | null = null;
   /** Orders a cancel was asked for that the exchange still showed at the last read, by `symbol|orderId`. */
   #stillOpen = new Map<string, StillOpen>();
   #retryTimer: TimerHandle | null = null;
@@ -186,7 +190,27 @@ export class StrategyInstance {
 
   /** Exposure in `symbol`: ledger position + fills known from order answers the ledger lacks + what live orders can add. */
   exposure(symbol: string): Exposure {
-    return this.#tracker.exposure(symbol, this.#deps.ledger.heldBy(this.id, symbol, splitSymbol(symbol).base));
+    // Both halves read the ledger in one synchronous turn: no sync can write between them.
+    return this.#tracker.exposure(symbol, this.#heldInLedger(symbol));
+  }
+
+  /**
+   * What the ledger holds for this instance in `symbol` (its attributed fills, base fees deducted),
+   * kept as running sums over the rows written since the last read: a step must not scan 100 000 fills.
+   * Rows attributed to it after the fact (a claim) come in by a rebuild.
+   */
+  #heldInLedger(symbol: string): number {
+    const now = this.#deps.clock.now();
+    if (this.#held === null || now - this.#held.builtAt > HELD_REBUILD_MS) this.#held = { rowid: 0, qty: new Map(), builtAt: now };
+    const held = this.#held;
+    for (const row of this.#deps.ledger.heldRows(this.id, held.rowid)) {
+      const { base } = splitSymbol(row.symbol);
+      let qty = row.side === 'buy' ? row.amount : -row.amount;
+      for (const fee of row.fees) if (fee.currency === base) qty -= fee.amount;
+      held.qty.set(row.symbol, (held.qty.get(row.symbol) ?? 0) + qty);
+      held.rowid = Math.max(held.rowid, row.rowid);
+    }
+    return held.qty.get(symbol) ?? 0;
   }
 
   /** Fills known from this instance's order answers that the ledger does not hold yet (one per order, ids `pending:<orderId>`). */
@@ -578,7 +602,11 @@ export class StrategyInstance {
       { exchange: session.exchangeId, account: session.accountId, orderId, instanceId: this.id, symbol },
       this.#deps.clock.now(),
     );
-    if (claimed > 0) this.#deps.onFillsClaimed(this.id);
+    if (claimed > 0) {
+      // Older rows became this instance's: the running sums start again.
+      this.#held = null;
+      this.#deps.onFillsClaimed(this.id);
+    }
   }
 
   /** Places an order: recorded before it is sent; a lost answer is settled by client order id, never by sending it again. */

@@ -19,7 +19,6 @@ import { defaultBudgetTarget, WeightBudgetRegistry } from '../exchange/weightBud
 import { Host } from '../host/host.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { splitSymbol } from '../metrics/pnl.ts';
 import { parseWorkspace } from '../workspace/workspace.ts';
 import { BotEngine, StrategyInstance, type EngineDeps } from './botEngine.ts';
 
@@ -80,7 +79,10 @@ function rig(
         symbols,
         startTime: new Date(Date.now() - 1000).toISOString(),
         // Quotes 1 % either side that are not moved for small moves: they rest, so the book is what the test made it.
-        params: { intervalMs: 150, spreadBps: 200, requoteBps: 50, orderFraction: 0.01, ...spec.params },
+        params:
+          (spec.type ?? 'fixed_spread') === 'fixed_spread'
+            ? { intervalMs: 150, spreadBps: 200, requoteBps: 50, orderFraction: 0.01, ...spec.params }
+            : { ...spec.params },
       },
     ],
   }).instances[0];
@@ -102,22 +104,21 @@ function rig(
   const paused = new Set<string>();
   const errors: Error[] = [];
   const stillOpenSeen: StillOpen[][] = [];
-  const held = ledger;
-  const instance = new StrategyInstance(config, session, null, {
+  const instance: StrategyInstance = new StrategyInstance(config, session, null, {
     clock: systemClock,
-    ledger: held,
+    ledger,
     log: silentLogger,
     budget: () => 50_000,
     isPaused: (i) => paused.has(i),
     onFillsClaimed: () => undefined,
-    position: (i, symbol) => held.heldBy(i, symbol, splitSymbol(symbol).base),
+    position: (_i, symbol) => instance.exposure(symbol).position,
     onStepError: (_i, error) => errors.push(error),
     onStillOpenChanged: (_i, list) => stillOpenSeen.push(list),
     cancelRetry: { firstMs: 300, capMs: 1500 },
     ...extra.deps,
   });
   cleanups.push(() => instance.dispose());
-  return { instance, ledger: held, paused, errors, stillOpenSeen };
+  return { instance, ledger, paused, errors, stillOpenSeen };
 }
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {

@@ -80,6 +80,15 @@ const MIGRATIONS: Record<number, string> = {
   3: `ALTER TABLE fills ADD COLUMN exchange_realized REAL;`,
 };
 
+/** One fill as the engine counts what an instance holds (base; fees as charged). */
+export interface HeldRow {
+  rowid: number;
+  symbol: string;
+  side: Side;
+  amount: number;
+  fees: FeeLine[];
+}
+
 export interface StoredFill extends Fill {
   instanceId: string | null;
 }
@@ -570,18 +579,30 @@ export class Ledger {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Engine (order tracker): what an instance holds by its own fills, read in the same moment as
-  // `filledAmount`, so an order's fills count once — in the ledger or as pending — never in both or neither.
+  // Engine (order tracker): the rows that make up what an instance holds, read in the same moment as
+  // `filledBy`, so an order's fills count once — in the ledger or as pending — never in both or neither.
 
-  /** The instance's signed position in `symbol` from every fill attributed to it, fees paid in `base` deducted (base). */
-  heldBy(instanceId: string, symbol: string, base: string): number {
-    const row = this.#stmt(
-      `SELECT COALESCE(SUM(CASE side WHEN 'buy' THEN amount ELSE -amount END), 0)
-            - COALESCE(SUM((SELECT SUM(json_extract(j.value, '$.amount')) FROM json_each(fills.fees) j
-                             WHERE json_extract(j.value, '$.currency') = ?)), 0) AS q
-         FROM fills WHERE instance_id = ? AND symbol = ?`,
-    ).get(base, instanceId, symbol) as { q: number };
-    return Number(row.q);
+  /** The instance's attributed fills written after `afterRowid` (0: all of them), with their rowids. */
+  heldRows(instanceId: string, afterRowid: number): HeldRow[] {
+    const sql =
+      afterRowid > 0
+        ? // Only rows written since: a range on the rowid, not a walk of the instance's whole index.
+          'SELECT rowid, symbol, side, amount, fees FROM fills WHERE rowid > ? AND +instance_id = ?'
+        : 'SELECT rowid, symbol, side, amount, fees FROM fills WHERE rowid > ? AND instance_id = ?';
+    const rows = this.#stmt(sql).all(afterRowid, instanceId) as unknown as {
+      rowid: number;
+      symbol: string;
+      side: Side;
+      amount: number;
+      fees: string;
+    }[];
+    return rows.map((r) => ({
+      rowid: Number(r.rowid),
+      symbol: r.symbol,
+      side: r.side,
+      amount: r.amount,
+      fees: JSON.parse(r.fees) as FeeLine[],
+    }));
   }
 
   /** Base the ledger holds for one order's fills attributed to `instanceId` (what `heldBy` already counts). */
