@@ -41,7 +41,7 @@ describe('snapshot', () => {
     const after = store.getState();
     expect(after.strategiesById['a']).toBe(before.strategiesById['a']);
     expect(after.strategiesById['c']).toBe(before.strategiesById['c']);
-    expect(after.strategiesById['b']).toBe(changedB);
+    expect(after.strategiesById['b']).toEqual(changedB);
     expect(after.strategyIds).toBe(before.strategyIds);
     expect(after.totals).toBe(before.totals);
   });
@@ -74,7 +74,7 @@ describe('delta', () => {
 
     expect(outcome).toBe('applied');
     expect(after.seq).toBe(11);
-    expect(after.strategiesById['b']).toBe(changedB);
+    expect(after.strategiesById['b']).toEqual(changedB);
     expect(after.strategiesById['a']).toBe(before.strategiesById['a']);
     expect(after.strategiesById['c']).toBe(before.strategiesById['c']);
     expect(after.strategyIds).toBe(before.strategyIds);
@@ -129,6 +129,50 @@ describe('delta', () => {
     applyStreamMessage(store, makeDelta(11, [makeStrategy('a', { status: 'paused' })]));
     applyStreamMessage(store, makeDelta(9, [makeStrategy('a')]));
     expect(notifications).toBe(1);
+  });
+});
+
+describe('delta patches (only the fields that changed)', () => {
+  it('merges a patch into the row it names, keeping every field it leaves out', () => {
+    const store = createStratdeskStore();
+    applyStreamMessage(store, { type: 'snapshot', snapshot: makeSnapshot(1, [makeStrategy('a'), makeStrategy('b')]) });
+    const before = store.getState().strategiesById;
+    const metrics = makeMetrics({ totalPnl: 99 });
+    expect(applyStreamMessage(store, makeDelta(2, [{ id: 'a', metrics }]))).toBe('applied');
+    const a = store.getState().strategiesById['a'];
+    expect(a?.metrics.totalPnl).toBe(99);
+    // What the patch left out is what the row had: status, allocation, health.
+    expect(a).toMatchObject({ status: 'live', allocation: 1000, mode: 'live' });
+    expect(a?.health).toBe(before['a']?.health);
+    expect(store.getState().strategiesById['b']).toBe(before['b']);
+  });
+
+  it('keeps identity when a patch repeats what the row already holds', () => {
+    const store = createStratdeskStore();
+    applyStreamMessage(store, { type: 'snapshot', snapshot: makeSnapshot(1, [makeStrategy('a')]) });
+    const before = store.getState().strategiesById;
+    applyStreamMessage(store, makeDelta(2, [{ id: 'a', status: 'live', allocation: 1000 }]));
+    expect(store.getState().strategiesById).toBe(before);
+  });
+
+  it('patches instances too, and drops the ids a delta says were removed', () => {
+    const store = createStratdeskStore();
+    applyStreamMessage(store, { type: 'snapshot', snapshot: makeSnapshot(1, [makeStrategy('a'), makeStrategy('b')]) });
+    applyStreamMessage(store, makeDelta(2, [], { instances: [{ id: 'a', running: false }], removed: ['b'] }));
+    const state = store.getState();
+    expect(state.instancesById['a']).toMatchObject({ running: false, symbols: ['BTC/USDT'] });
+    expect(state.strategyIds).toEqual(['a']);
+    expect(state.instanceIds).toEqual(['a']);
+    expect(state.strategiesById['b']).toBeUndefined();
+  });
+
+  it('adds a row first seen whole, and resyncs on a partial patch for a row it never saw', () => {
+    const store = createStratdeskStore();
+    applyStreamMessage(store, { type: 'snapshot', snapshot: makeSnapshot(1, [makeStrategy('a')]) });
+    expect(applyStreamMessage(store, makeDelta(2, [makeStrategy('c')]))).toBe('applied');
+    expect(store.getState().strategyIds).toEqual(['a', 'c']);
+    expect(applyStreamMessage(store, makeDelta(3, [{ id: 'ghost', allocation: 5 }]))).toBe('gap');
+    expect(store.getState().strategiesById['ghost']).toBeUndefined();
   });
 });
 

@@ -9,8 +9,22 @@
  *   reconnect to a restarted host its seq may start over.
  * - Identity: a strategy, instance or totals object that did not change keeps its identity, so rows
  *   selecting it by id do not re-render.
+ * - Patches: a delta's strategies and instances are patches keyed by id (only the fields that
+ *   changed); each is merged into the object we hold, the fields it leaves out kept. A full object is
+ *   a patch too, so a host that still sends whole objects works the same.
  */
-import type { InstanceView, PortfolioHistory, Snapshot, StrategyStatus, StrategyView, StreamMessage, Totals } from '../../shared/model.ts';
+import type {
+  ControlResult,
+  InstancePatch,
+  InstanceView,
+  PortfolioHistory,
+  Snapshot,
+  StrategyPatch,
+  StrategyStatus,
+  StrategyView,
+  StreamMessage,
+  Totals,
+} from '../../shared/model.ts';
 import { isSameList, isSameValue } from './sameValue.ts';
 import { SPARK_MAX_POINTS } from './store/historySlice.ts';
 import type { HistorySlice, SnapshotSlice, SparkPoint, StratdeskStore } from './store/index.ts';
@@ -48,22 +62,56 @@ function mergeAll<T extends Keyed>(
   return { byId, ids };
 }
 
-/** Applies the changed entries of a delta; the map is copied only if something really changed. */
-function mergeSome<T extends Keyed>(
+/**
+ * Merges a delta's patches into the map: each patch's fields over the object held for its id. An
+ * entry is copied only if a field really changed, and the map only if an entry did. A patch for an id
+ * we do not hold is a new entry when it is whole (the host sends a new instance whole); a partial one
+ * is skipped and reported (`isMissingBase`), so the caller resyncs instead of drawing half a row.
+ */
+function mergePatches<T extends Keyed>(
   previous: Readonly<Record<string, T>>,
   previousIds: readonly string[],
-  changed: readonly T[],
-): { byId: Readonly<Record<string, T>>; ids: readonly string[] } {
+  patches: readonly (Partial<T> & Keyed)[],
+  removed: readonly string[],
+  isWhole: (patch: Partial<T> & Keyed) => patch is T,
+): { byId: Readonly<Record<string, T>>; ids: readonly string[]; isMissingBase: boolean } {
   let byId = previous;
   let ids = previousIds;
-  for (const item of changed) {
-    const old = byId[item.id];
-    if (old !== undefined && isSameValue(old, item)) continue;
+  let isMissingBase = false;
+  for (const patch of patches) {
+    const old = byId[patch.id];
+    let next: T | undefined;
+    if (old === undefined) {
+      if (isWhole(patch)) next = patch;
+      else isMissingBase = true;
+    } else {
+      for (const key of Object.keys(patch) as (keyof T & string)[]) {
+        const value = (patch as Partial<T>)[key];
+        if (value === undefined || isSameValue(old[key], value)) continue;
+        next ??= { ...old };
+        next[key] = value;
+      }
+    }
+    if (next === undefined) continue;
     if (byId === previous) byId = { ...previous };
-    (byId as Record<string, T>)[item.id] = item;
-    if (old === undefined) ids = [...ids, item.id];
+    (byId as Record<string, T>)[patch.id] = next;
+    if (old === undefined) ids = [...ids, patch.id];
   }
-  return { byId, ids };
+  const gone = removed.filter((id) => Object.hasOwn(byId, id));
+  if (gone.length > 0) {
+    if (byId === previous) byId = { ...previous };
+    for (const id of gone) delete (byId as Record<string, T>)[id];
+    ids = ids.filter((id) => !gone.includes(id));
+  }
+  return { byId, ids, isMissingBase };
+}
+
+function isWholeStrategy(patch: StrategyPatch): patch is StrategyView {
+  return patch.metrics !== undefined && patch.health !== undefined && patch.figures !== undefined && patch.status !== undefined;
+}
+
+function isWholeInstance(patch: InstancePatch): patch is InstanceView {
+  return patch.health !== undefined && patch.symbols !== undefined && patch.startTime !== undefined;
 }
 
 function keepIfSame(previous: Totals | null, next: Totals): Totals {
@@ -87,8 +135,9 @@ export function mergeSnapshot(state: SnapshotSlice, snapshot: Snapshot): Snapsho
 export function mergeDelta(state: SnapshotSlice, delta: DeltaMessage): { slice: SnapshotSlice; outcome: ApplyOutcome } {
   if (state.seq === null) return { slice: state, outcome: 'no_snapshot' };
   if (delta.seq <= state.seq) return { slice: state, outcome: 'stale' };
-  const strategies = mergeSome(state.strategiesById, state.strategyIds, delta.strategies);
-  const instances = mergeSome(state.instancesById, state.instanceIds, delta.instances);
+  const removed = delta.removed ?? [];
+  const strategies = mergePatches(state.strategiesById, state.strategyIds, delta.strategies, removed, isWholeStrategy);
+  const instances = mergePatches(state.instancesById, state.instanceIds, delta.instances, removed, isWholeInstance);
   return {
     slice: {
       seq: delta.seq,
@@ -99,7 +148,8 @@ export function mergeDelta(state: SnapshotSlice, delta: DeltaMessage): { slice: 
       instanceIds: instances.ids,
       instancesById: instances.byId,
     },
-    outcome: delta.seq === state.seq + 1 ? 'applied' : 'gap',
+    // A patch for a row we never saw whole cannot be drawn: resync as after a gap.
+    outcome: delta.seq === state.seq + 1 && !strategies.isMissingBase && !instances.isMissingBase ? 'applied' : 'gap',
   };
 }
 
@@ -208,6 +258,19 @@ export function applyStrategyResult(store: StratdeskStore, strategy: StrategyVie
     strategyIds: old === undefined ? [...state.strategyIds, strategy.id] : state.strategyIds,
     totals,
   });
+}
+
+/**
+ * What a control command answered (the snapshot after it): applied like a fetched snapshot; if a
+ * newer delta already overtook it, at least the commanded instance's own row shows the answer.
+ */
+export function applyControlResult(store: StratdeskStore, result: ControlResult, id: string | null): void {
+  const { stillOpen: _stillOpen, ...snapshot } = result;
+  if (applyFetchedSnapshot(store, snapshot) || id === null) return;
+  const strategy = result.strategies.find((s) => s.id === id);
+  const instance = result.instances.find((i) => i.id === id);
+  if (strategy !== undefined) applyStrategyResult(store, strategy);
+  if (instance !== undefined) applyInstanceResult(store, instance);
 }
 
 /** Same for an instance that start/stop answered with. */
