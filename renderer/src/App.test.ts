@@ -42,6 +42,17 @@ const noCommands: AppCommands = {
   testAccount: async () => {},
   reconcileAccount: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
   assignFill: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  cancelOrder: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  cancelAll: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  dismissControlNotice: () => {},
+  openSetup: () => {},
+  closeSetup: () => {},
+  getWorkspace: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  putWorkspace: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  undoWorkspace: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  importWorkspace: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  listExchanges: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
+  listMarkets: async () => ({ ok: false, error: { code: 'internal', message: 'not in this test' } }),
 };
 
 const snapshot = makeSnapshot(3, [
@@ -187,6 +198,8 @@ describe('App markup', () => {
 
   it('renders the rebalance plan, then the applied result', () => {
     const plan: RebalancePlan = {
+      id: 'plan-1',
+      fingerprint: 'f1',
       policy: 'target_weights',
       asOf: '2026-11-20T10:00:00Z',
       dryRun: true,

@@ -4,7 +4,7 @@ import type { AccountTest, RebalancePlan, VaultStatus } from '../../shared/model
 import { applyStreamMessage } from './bridge.ts';
 import { createAppCommands } from './commands.ts';
 import { createStratdeskStore, type StratdeskStore } from './store/index.ts';
-import { makeSnapshot, makeStrategy } from './testFixtures.ts';
+import { makeControlResult, makeDelta, makeInstance, makeSnapshot, makeStrategy } from './testFixtures.ts';
 import type { Transport } from './transport.ts';
 
 interface Call {
@@ -26,6 +26,8 @@ function deferredTransport() {
 
 function plan(overrides: Partial<RebalancePlan> = {}): RebalancePlan {
   return {
+    id: 'plan-1',
+    fingerprint: 'f1',
     policy: 'target_weights',
     asOf: '2026-11-20T10:00:00Z',
     dryRun: true,
@@ -59,10 +61,14 @@ describe('pause and resume', () => {
     expect(calls[0]?.input).toEqual({ id: 'a', reason: 'from the dashboard' });
     expect(store.getState().pendingById['a']).toBe('pause');
 
-    calls[0]?.resolve({ ok: true, value: makeStrategy('a', { status: 'paused' }) });
+    const after = makeSnapshot(2, [makeStrategy('a', { status: 'paused' }), makeStrategy('b')]);
+    const stillOpen = [{ instance: 'a', symbol: 'BTC/USDT', orderId: '7', why: 'cancel answered 503; retrying' }];
+    calls[0]?.resolve({ ok: true, value: makeControlResult(after, stillOpen) });
     await flush();
     expect(store.getState().pendingById['a']).toBeUndefined();
     expect(store.getState().strategiesById['a']?.status).toBe('paused');
+    // The pause left an order on the book: the notice says so rather than a bare "paused".
+    expect(store.getState().controlNotice).toMatchObject({ action: 'pause', target: 'a', stillOpen });
   });
 
   it('puts a failure in the error banner and leaves the strategy as it was', async () => {
@@ -103,7 +109,7 @@ describe('rebalance', () => {
 
     void commands.applyRebalance();
     expect(store.getState().rebalance.phase).toBe('applying');
-    expect(calls[1]?.input).toEqual({ dryRun: false });
+    expect(calls[1]?.input).toEqual({ dryRun: false, planId: 'plan-1' });
     commands.closeRebalance(); // cannot cancel what was already sent
     expect(store.getState().rebalance.phase).toBe('applying');
     const applied = plan({ dryRun: false, applied: true });
@@ -123,7 +129,7 @@ describe('rebalance', () => {
     calls[0]?.resolve({ ok: true, value: plan({ policy: 'equal' }) });
     await flush();
     void commands.applyRebalance();
-    expect(calls[1]?.input).toEqual({ dryRun: false, policy: 'equal' });
+    expect(calls[1]?.input).toEqual({ dryRun: false, policy: 'equal', planId: 'plan-1' });
   });
 
   it('drops a plan that arrives after the trader cancelled', async () => {
@@ -172,21 +178,16 @@ describe('confirm and export', () => {
     expect(store.getState().confirm).toBeNull();
     expect(calls[0]?.name).toBe('instance/stop');
     expect(store.getState().pendingById['a']).toBe('stop');
-    calls[0]?.resolve({
-      ok: true,
-      value: {
-        id: 'a',
-        type: 'fixed_spread',
-        account: 'sim',
-        mode: 'live',
-        running: false,
-        health: makeStrategy('a').health,
-        symbols: [],
-        startTime: '2026-11-20T00:00:00Z',
-      },
+    // The answer's snapshot is one seq behind a delta that overtook it: the stopped row still shows.
+    applyStreamMessage(store, makeDelta(2, [{ id: 'a', allocation: 900 }]));
+    const answer = makeSnapshot(1, [makeStrategy('a', { status: 'stopped' })], {
+      instances: [makeInstance('a', { running: false })],
     });
+    calls[0]?.resolve({ ok: true, value: makeControlResult(answer) });
     await done;
     expect(store.getState().instancesById['a']?.running).toBe(false);
+    expect(store.getState().strategiesById['a']).toMatchObject({ status: 'stopped' });
+    expect(store.getState().controlNotice).toMatchObject({ action: 'stop', target: 'a', stillOpen: [] });
     expect(store.getState().pendingById['a']).toBeUndefined();
   });
 
@@ -230,7 +231,7 @@ describe('stop all', () => {
     expect(store.getState().stopAll).toBe('running');
 
     const stopped = makeSnapshot(2, [makeStrategy('a', { status: 'stopped' }), makeStrategy('b', { status: 'stopped' })]);
-    calls[0]?.resolve({ ok: true, value: stopped });
+    calls[0]?.resolve({ ok: true, value: makeControlResult(stopped) });
     await flush();
     expect(store.getState().stopAll).toBe('closed');
     expect(store.getState().strategyIds.map((id) => store.getState().strategiesById[id]?.status)).toEqual(['stopped', 'stopped']);

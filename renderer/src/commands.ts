@@ -3,9 +3,19 @@
  * not happen must never look like one that did.
  */
 import type { CommandError, Result } from '../../shared/contract.ts';
-import type { InstanceDetail, RebalancePolicy, Reconciliation, VaultStatus } from '../../shared/model.ts';
-import { applyFetchedSnapshot, applyInstanceResult, applyStrategyResult } from './bridge.ts';
-import type { RowAction, StratdeskStore, VaultAction } from './store/index.ts';
+import type {
+  ControlResult,
+  InstanceDetail,
+  MarketList,
+  RebalancePolicy,
+  Reconciliation,
+  VaultStatus,
+  WorkspaceApplied,
+  WorkspaceDocument,
+  WorkspaceState,
+} from '../../shared/model.ts';
+import { applyControlResult } from './bridge.ts';
+import type { ControlAction, RowAction, StratdeskStore, VaultAction } from './store/index.ts';
 import type { Transport } from './transport.ts';
 
 export type ExportKind = 'fills' | 'funding' | 'metrics';
@@ -59,6 +69,22 @@ export interface AppCommands {
   reconcileAccount: (id: string) => Promise<Result<Reconciliation>>;
   /** Gives an unattributed fill to an instance (null = outside); answers the reconciliation after it. */
   assignFill: (input: { id: string; symbol: string; fillId: string; instance: string | null }) => Promise<Result<Reconciliation>>;
+  /** Cancels one of an instance's open orders; what stays on the book lands in the control notice. */
+  cancelOrder: (id: string, orderId: string, symbol: string) => Promise<Result<ControlResult>>;
+  /** Cancels every open order of one instance (it keeps running and may quote again). */
+  cancelAll: (id: string) => Promise<Result<ControlResult>>;
+  dismissControlNotice: () => void;
+  /* Set-up (issue 14): the workspace as a document, edited in the window and applied as one change. */
+  openSetup: () => void;
+  closeSetup: () => void;
+  getWorkspace: () => Promise<Result<WorkspaceState>>;
+  /** Applies the whole document if `revision` is still the current one; refusals carry `error.fields[]`. */
+  putWorkspace: (workspace: WorkspaceDocument, revision: number) => Promise<Result<WorkspaceApplied>>;
+  undoWorkspace: () => Promise<Result<WorkspaceApplied>>;
+  /** Migrates a legacy file to a document for review; nothing is applied. */
+  importWorkspace: (legacy: unknown) => Promise<Result<{ workspace: unknown; notes: string[] }>>;
+  listExchanges: () => Promise<Result<{ exchanges: string[] }>>;
+  listMarkets: (exchange: string, account: string | null) => Promise<Result<MarketList>>;
 }
 
 export interface VaultKeyInput {
@@ -85,24 +111,44 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
   // Bumped by every vault action, so a status read that was sent before it cannot overwrite its answer.
   let vaultGeneration = 0;
 
+  /**
+   * Shows a control command's answer at once (its snapshot) and what it left on the book. A command
+   * that takes orders off the book always says whether it is clean; resume and start only speak up
+   * when orders are still open.
+   */
+  function controlAnswered(action: ControlAction, target: string, result: ControlResult): void {
+    applyControlResult(store, result, target === 'portfolio' ? null : target);
+    const isCleaning = action !== 'resume' && action !== 'start';
+    if (isCleaning || result.stillOpen.length > 0)
+      store.getState().setControlNotice({ action, target, stillOpen: result.stillOpen, at: Date.now() });
+  }
+
   async function rowAction(id: string, action: RowAction): Promise<void> {
     const { pendingById, setPending } = store.getState();
     if (pendingById[id] !== undefined) return; // a double click must not send two commands
     setPending(id, action);
     const name = COMMAND_OF[action];
     try {
-      if (name === 'strategy/pause' || name === 'strategy/resume') {
-        const result = await transport.command(name, { id, reason: 'from the dashboard' });
-        if (result.ok) applyStrategyResult(store, result.value);
-        else reportError(`${name} ${id}`, result.error);
-      } else {
-        const result = await transport.command(name, { id, reason: 'from the dashboard' });
-        if (result.ok) applyInstanceResult(store, result.value);
-        else reportError(`${name} ${id}`, result.error);
-      }
+      const result = await transport.command(name, { id, reason: 'from the dashboard' });
+      if (result.ok) controlAnswered(action, id, result.value);
+      else reportError(`${name} ${id}`, result.error);
     } finally {
       store.getState().setPending(id, null);
     }
+  }
+
+  async function cancelOrder(id: string, orderId: string, symbol: string): Promise<Result<ControlResult>> {
+    const result = await transport.command('instance/cancelOrder', { id, orderId, symbol, reason: 'from the detail view' });
+    if (result.ok) controlAnswered('cancelOrder', id, result.value);
+    else reportError(`instance/cancelOrder ${id} ${orderId}`, result.error);
+    return result;
+  }
+
+  async function cancelAll(id: string): Promise<Result<ControlResult>> {
+    const result = await transport.command('instance/cancelAll', { id, reason: 'from the detail view' });
+    if (result.ok) controlAnswered('cancelAll', id, result.value);
+    else reportError(`instance/cancelAll ${id}`, result.error);
+    return result;
   }
 
   async function planRebalance(policy: RebalancePolicy | null): Promise<void> {
@@ -125,7 +171,8 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
     const run = ++rebalanceRun;
     const { policy, plan } = current;
     store.getState().setRebalance({ phase: 'applying', policy, plan });
-    const input = policy === null ? { dryRun: false } : { dryRun: false, policy };
+    // The plan's id: the host applies exactly what was reviewed, or refuses if the portfolio moved.
+    const input = policy === null ? { dryRun: false, planId: plan.id } : { dryRun: false, policy, planId: plan.id };
     const result = await transport.command('portfolio/rebalance', input);
     if (run !== rebalanceRun) return;
     if (result.ok) {
@@ -162,7 +209,7 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
         reason: text === '' ? 'stop all from the dashboard' : text.slice(0, 500),
       });
       // The answer is the snapshot after the stop: every row shows stopped without waiting for the stream.
-      if (result.ok) applyFetchedSnapshot(store, result.value);
+      if (result.ok) controlAnswered('stopAll', 'portfolio', result.value);
       else reportError('portfolio/stopAll', result.error);
     } finally {
       store.getState().setStopAll('closed');
@@ -252,6 +299,7 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
     confirmStopAll,
     openVault: async () => {
       store.getState().setAlertsOpen(false);
+      store.getState().setSetupOpen(false);
       store.getState().setVaultOpen(true);
       await refreshVault();
     },
@@ -298,5 +346,20 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
         () => `Key "${name}" removed.`,
       ),
     testAccount,
+    cancelOrder,
+    cancelAll,
+    dismissControlNotice: () => store.getState().setControlNotice(null),
+    openSetup: () => {
+      store.getState().setAlertsOpen(false);
+      store.getState().setVaultOpen(false);
+      store.getState().setSetupOpen(true);
+    },
+    closeSetup: () => store.getState().setSetupOpen(false),
+    getWorkspace: () => transport.command('workspace/get', {}),
+    putWorkspace: (workspace, revision) => transport.command('workspace/put', { workspace, revision, reason: 'set-up in the window' }),
+    undoWorkspace: () => transport.command('workspace/undo', { reason: 'undo in the window' }),
+    importWorkspace: (legacy) => transport.command('workspace/import', { legacy }),
+    listExchanges: () => transport.command('exchange/list', {}),
+    listMarkets: (exchange, account) => transport.command('exchange/markets', account === null ? { exchange } : { exchange, account }),
   };
 }

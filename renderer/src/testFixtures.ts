@@ -1,5 +1,5 @@
 /** Builders for unit tests: a valid model object with only the fields a test cares about changed. */
-import type { Health, InstanceView, Metrics, Snapshot, StrategyView, Totals } from '../../shared/model.ts';
+import type { ControlResult, Health, InstanceView, Metrics, Snapshot, StrategyPatch, StrategyView, Totals } from '../../shared/model.ts';
 import type { DeltaMessage } from './bridge.ts';
 
 export function makeHealth(overrides: Partial<Health> = {}): Health {
@@ -12,6 +12,7 @@ export function makeHealth(overrides: Partial<Health> = {}): Health {
     lastFault: null,
     catchUp: null,
     source: 'exchange',
+    stillOpen: [],
     ...overrides,
   };
 }
@@ -84,6 +85,10 @@ export function makeTotals(overrides: Partial<Totals> = {}): Totals {
     paused: 0,
     stopped: 0,
     inError: 0,
+    currency: 'USDT',
+    rates: { USDT: 1 },
+    unconverted: {},
+    paper: { realizedPnl: 0, fees: 0, funding: 0, unrealizedPnl: 0, totalPnl: 0, todayPnl: 0, volume: 0, allocation: 0 },
     ...overrides,
   };
 }
@@ -99,7 +104,12 @@ export function makeSnapshot(seq: number, strategies: StrategyView[], overrides:
   };
 }
 
-export function makeDelta(seq: number, strategies: StrategyView[], overrides: Partial<DeltaMessage> = {}): DeltaMessage {
+/** A control command's answer: the snapshot after it, and the orders still on the book. */
+export function makeControlResult(snapshot: Snapshot, stillOpen: ControlResult['stillOpen'] = []): ControlResult {
+  return { ...snapshot, stillOpen };
+}
+
+export function makeDelta(seq: number, strategies: StrategyPatch[], overrides: Partial<DeltaMessage> = {}): DeltaMessage {
   return {
     type: 'delta',
     seq,

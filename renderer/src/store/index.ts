@@ -8,6 +8,7 @@ import { createUiSlice, type UiSlice } from './uiSlice.ts';
 import { createPrefsSlice, type PrefsSlice } from './prefsSlice.ts';
 import { initialHistorySlice, type HistorySlice } from './historySlice.ts';
 import { createVaultSlice, type VaultSlice } from './vaultSlice.ts';
+import { createControlSlice, type ControlSlice } from './controlSlice.ts';
 
 export type { SnapshotSlice } from './snapshotSlice.ts';
 export type {
@@ -25,8 +26,9 @@ export type {
 export type { Prefs, PrefsSlice, SortDir, SortKey, TableFilter, ThemeChoice } from './prefsSlice.ts';
 export type { HistorySlice, SparkPoint } from './historySlice.ts';
 export type { AccountTestUi, VaultAction, VaultFeedback, VaultSlice } from './vaultSlice.ts';
+export type { ControlAction, ControlNotice, ControlSlice } from './controlSlice.ts';
 
-export type StratdeskState = SnapshotSlice & HistorySlice & UiSlice & PrefsSlice & VaultSlice;
+export type StratdeskState = SnapshotSlice & HistorySlice & UiSlice & PrefsSlice & VaultSlice & ControlSlice;
 export type StratdeskStore = StoreApi<StratdeskState>;
 
 /**
@@ -40,6 +42,7 @@ export function createStratdeskStore(preloaded: Partial<StratdeskState> = {}): S
     ...createUiSlice(...args),
     ...createPrefsSlice(...args),
     ...createVaultSlice(...args),
+    ...createControlSlice(...args),
     ...preloaded,
   }));
 }
