@@ -12,6 +12,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { isStale } from './freshness.ts';
 
@@ -93,11 +94,22 @@ function openBrowser(url: string): void {
   }
 }
 
-function serveInstead(args: string[], why: string): void {
+/** Serve mode's usual port (8765), unless something else holds it: a first start must not end on "address in use". */
+async function portArgs(args: string[]): Promise<string[]> {
+  if (args.some((a) => a === '--port' || a.startsWith('--port='))) return [];
+  const isFree = await new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(8765, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  return isFree ? [] : ['--port', '0'];
+}
+
+async function serveInstead(args: string[], why: string): Promise<void> {
   console.log(
     `stratdesk: no Electron window here (${why}), so the same app is served on 127.0.0.1 instead: open the address below (Ctrl-C stops it).`,
   );
-  const child = launch(process.execPath, [join(root, 'electron', 'serve', 'cli.ts'), ...args], 'pipe');
+  const child = launch(process.execPath, [join(root, 'electron', 'serve', 'cli.ts'), ...args, ...(await portArgs(args))], 'pipe');
   let pending = '';
   let isOpened = false;
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -113,7 +125,7 @@ function serveInstead(args: string[], why: string): void {
   follow(child);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   buildIfStale();
   const electron = findElectronBinary();
@@ -123,7 +135,7 @@ function main(): void {
   const child = launch(electron.binary, [root, ...args], 'inherit');
   child.on('error', (error) => {
     child.removeAllListeners('exit');
-    serveInstead(args, `Electron did not start: ${error.message}`);
+    void serveInstead(args, `Electron did not start: ${error.message}`);
   });
   child.on('exit', (code) => {
     if (code !== null && code !== 0)
@@ -133,4 +145,4 @@ function main(): void {
 }
 
 // Imported by its test for the look-ups; run by `npm start`.
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === import.meta.filename) main();
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === import.meta.filename) void main();
