@@ -98,7 +98,7 @@ export function createHandlers(h: HostContext): Handlers {
     'account/test': async (input) => ok(await h.sessions.test(input.id)),
     'account/reconcile': async (input) => h.reconcile(input.id),
     'account/assignFill': async (input, source) => h.assignFill(input, source),
-    'workspace/get': async () => ok(h.workspaces.state()),
+    'workspace/get': async () => ok(await h.workspaces.state()),
     'workspace/put': async (input, source) => h.workspaces.put(input.workspace, input.revision, source, input.reason ?? null),
     'workspace/undo': async (input, source) => h.workspaces.undo(source, input.reason ?? null),
     'workspace/import': async (input) => h.workspaces.importLegacy(input.legacy),

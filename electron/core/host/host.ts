@@ -142,7 +142,6 @@ export class Host {
     });
     this.exchanges = new ExchangeCatalog(this.sessions, () => this.#workspace.accounts);
     this.workspaces = new WorkspaceService({
-      dataDir: options.dataDir,
       path: options.workspacePath ?? null,
       current: () => this.#workspace,
       apply: (next, diff) => this.#applyWorkspace(next, diff),
@@ -295,7 +294,12 @@ export class Host {
   ): Promise<void> {
     const previous = this.#workspace;
     const leaving = [...diff.stopped, ...diff.restarted];
-    await Promise.allSettled(leaving.map((id) => this.engine.get(id)?.stop('command')));
+    // A removed instance stops as commanded (a funding arbitrage unwinds its hedge); one restarted
+    // with new settings only ends its loop and cancels its orders: its positions carry over.
+    await Promise.allSettled([
+      ...diff.stopped.map((id) => this.engine.get(id)?.stop('command')),
+      ...diff.restarted.map((id) => this.engine.get(id)?.stop('shutdown')),
+    ]);
     for (const id of leaving) {
       this.sync.remove(id);
       this.engine.remove(id);
