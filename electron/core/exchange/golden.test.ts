@@ -1,6 +1,6 @@
 /**
- * Golden tests from recorded exchange payloads (ccxt's own static fixtures, kept in
- * ../shared/fixtures/ccxt-static/response/{binance,bybit,okx}.json beside the clone): each case's raw
+ * Golden tests from recorded exchange payloads (ccxt's own static fixtures, copied with their MIT
+ * notice into fixtures/ccxt-static/{binance,bybit,okx}.json beside this file): each case's raw
  * `httpResponse` is served by a loopback server at the path ccxt really requests, parsed by real ccxt
  * (checked against the recorded `parsedResponse`), then normalised by the app — and the app's numbers
  * are asserted against the raw exchange fields, so fee lines, signs and the funding convention of each
@@ -36,8 +36,7 @@ interface Recording {
   methods: Record<string, RecordedCase[]>;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURES = join(REPO_ROOT, '..', 'shared', 'fixtures', 'ccxt-static', 'response');
+const FIXTURES = fileURLToPath(new URL('./fixtures/ccxt-static/', import.meta.url));
 const EXCHANGES = ['binance', 'bybit', 'okx'] as const;
 type ExchangeId = (typeof EXCHANGES)[number];
 const METHODS = ['fetchMyTrades', 'fetchFundingHistory', 'fetchPositions', 'fetchBalance'] as const;
@@ -46,7 +45,7 @@ function recording(exchange: ExchangeId): Recording {
   const file = join(FIXTURES, `${exchange}.json`);
   if (!existsSync(file)) {
     throw new Error(
-      `recorded ccxt payloads not found at ${file}: the golden tests need shared/fixtures beside the repository clone (CI places shared/ next to it)`,
+      `recorded ccxt payloads not found at ${file}: they are part of the repository (electron/core/exchange/fixtures/ccxt-static)`,
     );
   }
   return JSON.parse(readFileSync(file, 'utf8')) as Recording;
@@ -264,7 +263,7 @@ const rawRows = (exchange: ExchangeId, http: unknown): Json[] => {
 const n = (value: unknown): number => Number(value);
 
 describe('golden: recorded payloads through ccxt and the app', () => {
-  it('finds the recorded payloads beside the clone', () => {
+  it('finds the recorded payloads in the repository', () => {
     for (const exchange of EXCHANGES) expect(() => recording(exchange)).not.toThrow();
   });
 
