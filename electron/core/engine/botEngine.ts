@@ -55,7 +55,7 @@ const DEFAULT_CANCEL_RETRY = { firstMs: 500, capMs: 10_000 };
  */
 const LOST_ORDER_SETTLE_MS = 15_000;
 /** The running sums of held fills are rebuilt this often, to take in rows reassigned by anyone but this instance. */
-const HELD_REBUILD_MS = 5 * 60_000;
+const HELD_REBUILD_MS = 30 * 60_000;
 
 /** Kinds of failure after which a create may still have reached the book. */
 const ANSWER_MISSING = new Set(['timeout', 'network', 'bad_payload', 'internal']);
@@ -201,7 +201,14 @@ export class StrategyInstance {
    */
   #heldInLedger(symbol: string): number {
     const now = this.#deps.clock.now();
-    if (this.#held === null || now - this.#held.builtAt > HELD_REBUILD_MS) this.#held = { rowid: 0, qty: new Map(), builtAt: now };
+    if (this.#held === null || now - this.#held.builtAt > HELD_REBUILD_MS) {
+      const totals = this.#deps.ledger.heldTotals(this.id);
+      this.#held = {
+        rowid: Math.max(0, ...totals.map((t) => t.rowid)),
+        qty: new Map(totals.map((t) => [t.symbol, t.qty])),
+        builtAt: now,
+      };
+    }
     const held = this.#held;
     for (const row of this.#deps.ledger.heldRows(this.id, held.rowid)) {
       const { base } = splitSymbol(row.symbol);

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { StrategyStatus } from '../../../shared/model.ts';
 import type { FeeLine, Fill, FundingEvent, PositionReport, Side } from '../exchange/types.ts';
+import { compareFillOrder } from '../metrics/pnl.ts';
 import type { WalletBalance } from '../exchange/types.ts';
 
 export interface EquitySample {
@@ -406,7 +407,11 @@ export class Ledger {
     return this.#eachFoldRow(FOLD_SYMBOL_ROWS_SQL, [instanceId, fromTs, symbol], instanceId, fn);
   }
 
-  /** Rows as arrays and only the columns the fold reads: a full recompute spends its time here. */
+  /**
+   * Rows as arrays and only the columns the fold reads: a full recompute spends its time here. The
+   * index gives (time, text id) order without a sort; fills of one millisecond are put in fold order
+   * (numeric ids numerically, as `compareFillOrder`) here rather than by SQLite for every row.
+   */
   #eachFoldRow(sql: string, params: (string | number)[], instanceId: string, fn: (fill: StoredFill) => void): number {
     let stmt = this.#stmts.get(sql);
     if (!stmt) {
@@ -415,6 +420,12 @@ export class Ledger {
       this.#stmts.set(sql, stmt);
     }
     let n = 0;
+    let group: StoredFill[] = [];
+    const flush = () => {
+      if (group.length > 1) group.sort((a, b) => compareFillOrder(a.timestamp, a.id, b.timestamp, b.id));
+      for (const fill of group) fn(fill);
+      group = [];
+    };
     for (const row of stmt.iterate(...params)) {
       const r = row as unknown as FoldRow;
       const realized = r[10];
@@ -432,9 +443,11 @@ export class Ledger {
         instanceId,
       };
       if (realized !== null) fill.exchangeRealizedPnl = realized;
-      fn(fill);
+      if (group.length > 0 && (group[0] as StoredFill).timestamp !== fill.timestamp) flush();
+      group.push(fill);
       n++;
     }
+    flush();
     return n;
   }
 
@@ -471,9 +484,11 @@ export class Ledger {
 
   /** Fills attributed to the instance and written after ledger row `rowid`, in fold order. */
   fillsAfter(instanceId: string, rowid: number): (StoredFill & { rowid: number })[] {
-    const rows = this.#stmt('SELECT rowid, * FROM fills WHERE instance_id = ? AND rowid > ? ORDER BY ts, CAST(id AS INTEGER), id').all(
-      instanceId,
+    // By the rowid range (`+instance_id` keeps SQLite off the instance index): the instance index would
+    // walk every fill the instance ever had, on every sync.
+    const rows = this.#stmt('SELECT rowid, * FROM fills WHERE rowid > ? AND +instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id').all(
       rowid,
+      instanceId,
     ) as unknown as (FillRow & {
       rowid: number;
     })[];
@@ -582,13 +597,24 @@ export class Ledger {
   // Engine (order tracker): the rows that make up what an instance holds, read in the same moment as
   // `filledBy`, so an order's fills count once — in the ledger or as pending — never in both or neither.
 
-  /** The instance's attributed fills written after `afterRowid` (0: all of them), with their rowids. */
+  /**
+   * What the instance holds per symbol from all its attributed fills (base, fees paid in the base
+   * deducted), and the last rowid counted: the starting point for `heldRows`.
+   */
+  heldTotals(instanceId: string): { symbol: string; qty: number; rowid: number }[] {
+    const rows = this.#stmt(
+      `SELECT symbol, MAX(rowid) AS m, SUM(CASE side WHEN 'buy' THEN amount ELSE -amount END)
+                - COALESCE(SUM((SELECT SUM(json_extract(j.value, '$.amount')) FROM json_each(fills.fees) j
+                                 WHERE json_extract(j.value, '$.currency') = substr(fills.symbol, 1, instr(fills.symbol, '/') - 1))), 0) AS q
+         FROM fills WHERE instance_id = ? GROUP BY symbol`,
+    ).all(instanceId) as unknown as { symbol: string; m: number; q: number }[];
+    return rows.map((r) => ({ symbol: r.symbol, qty: Number(r.q), rowid: Number(r.m) }));
+  }
+
+  /** The instance's attributed fills written after `afterRowid`, with their rowids. */
   heldRows(instanceId: string, afterRowid: number): HeldRow[] {
-    const sql =
-      afterRowid > 0
-        ? // Only rows written since: a range on the rowid, not a walk of the instance's whole index.
-          'SELECT rowid, symbol, side, amount, fees FROM fills WHERE rowid > ? AND +instance_id = ?'
-        : 'SELECT rowid, symbol, side, amount, fees FROM fills WHERE rowid > ? AND instance_id = ?';
+    // Only rows written since: a range on the rowid, not a walk of the instance's whole index.
+    const sql = 'SELECT rowid, symbol, side, amount, fees FROM fills WHERE rowid > ? AND +instance_id = ?';
     const rows = this.#stmt(sql).all(afterRowid, instanceId) as unknown as {
       rowid: number;
       symbol: string;
@@ -787,8 +813,8 @@ interface FillRow {
 }
 
 const FOLD_COLUMNS = 'id, order_id, symbol, side, price, amount, cost, fees, ts, is_maker, exchange_realized';
-const FOLD_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id`;
-const FOLD_SYMBOL_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? AND ts >= ? AND symbol = ? ORDER BY ts, CAST(id AS INTEGER), id`;
+const FOLD_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? ORDER BY ts, id`;
+const FOLD_SYMBOL_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? AND ts >= ? AND symbol = ? ORDER BY ts, id`;
 
 type FoldRow = [string, string | null, string, Side, number, number, number, string, number, number | null, number | null];
 
