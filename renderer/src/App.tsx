@@ -1,6 +1,7 @@
 import { AlertsPanel } from './features/alerts/Alerts.tsx';
 import { ConfirmDialog } from './features/instances/ConfirmDialog.tsx';
 import { DetailPanel } from './features/detail/DetailPanel.tsx';
+import { ControlNoticeBar } from './features/portfolio/ControlNoticeBar.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { Header } from './features/portfolio/Header.tsx';
 import { RebalancePanel } from './features/rebalance/RebalancePanel.tsx';
@@ -20,6 +21,7 @@ export function App({ services }: { services: AppServices }) {
         <AlertsPanel />
         <main className="content">
           <ErrorBanner />
+          <ControlNoticeBar />
           <Toolbar />
           <RebalancePanel />
           <StrategiesTable />

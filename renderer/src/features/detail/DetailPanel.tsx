@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent, type ReactNode, type RefObject } from 'react';
-import type { InstanceDetail, StrategyFigures, StrategyView } from '../../../../shared/model.ts';
+import type { InstanceDetail, StillOpen, StrategyFigures, StrategyView } from '../../../../shared/model.ts';
 import { NOT_A_FIGURE, feesAsPnl, formatCount, formatMoney, formatTimestamp, formatWeight, moneyTone } from '../../format.ts';
 import type { ExportKind } from '../../commands.ts';
 import { useCommands, useStratdesk } from '../../store/hooks.ts';
@@ -10,6 +10,7 @@ import { LiveAge } from '../../components/LiveAge.tsx';
 import { Money } from '../../components/Money.tsx';
 import { healthTooltip, hasPerpetual } from '../instances/StrategyRow.tsx';
 import { VirtualRows } from '../../components/VirtualRows.tsx';
+import { ordersStillOpen, stillOpenLine } from '../portfolio/controlNotice.ts';
 
 /** Fills fetched for the table: the contract's maximum, so the trader can scroll far back. */
 const FILLS_LIMIT = 5000;
@@ -180,8 +181,12 @@ function StrategyFigures({ s, symbols }: { s: StrategyView; symbols: readonly st
             ? NOT_A_FIGURE
             : `${fs.spreadCapturedBps < 0 ? '\u2212' : '+'}${Math.abs(fs.spreadCapturedBps).toFixed(2)} bp`}
         </Figure>
-        <Figure label="Fill rate" hint="Fills per order placed">
-          {ratio(fs?.fillRate, 1)}
+        <Figure
+          label="Fills per order"
+          testId="fills-per-order"
+          hint="Fills over orders placed. Not a percentage: one order can fill in several pieces, so it can pass 1"
+        >
+          {fs?.fillRate == null || !Number.isFinite(fs.fillRate) ? NOT_A_FIGURE : fs.fillRate.toFixed(2)}
         </Figure>
         <Figure label="Quote uptime" hint="Share of running time with a quote on both sides">
           {ratio(fs?.quoteUptime, 1)}
@@ -350,6 +355,115 @@ function FundingTable({ detail, symbols }: { detail: InstanceDetail; symbols: re
   );
 }
 
+/**
+ * The instance's orders as the exchange shows them now, each cancellable, and "cancel all". An order
+ * a cancel was asked for but the exchange still shows is marked: the host retries it.
+ */
+function OpenOrders({ detail, stillOpen, onChanged }: { detail: InstanceDetail; stillOpen: readonly StillOpen[]; onChanged: () => void }) {
+  const commands = useCommands();
+  const [busy, setBusy] = useState<string | null>(null);
+  const id = detail.strategy.id;
+  const pending = new Set(stillOpen.map((o) => `${o.symbol}|${o.orderId}`));
+  const run = async (key: string, send: () => Promise<unknown>): Promise<void> => {
+    setBusy(key);
+    try {
+      await send();
+    } finally {
+      setBusy(null);
+      onChanged();
+    }
+  };
+  return (
+    <section className="detail-section detail-section--wide" aria-labelledby="orders-h" data-testid="open-orders">
+      <h3 id="orders-h">
+        Open orders <span className="muted">as the exchange shows them</span>
+        <button
+          type="button"
+          className="button button--danger button--small section-action"
+          disabled={busy !== null || detail.openOrders.length === 0}
+          data-testid="cancel-all-orders"
+          onClick={() => void run('*', () => commands.cancelAll(id))}
+        >
+          {busy === '*' ? 'Cancelling…' : 'Cancel all of this instance'}
+        </button>
+      </h3>
+      {stillOpen.length > 0 && (
+        <div className="notice notice--warn" role="alert" data-testid="detail-still-open">
+          <strong>{ordersStillOpen(stillOpen.length)}</strong>
+          <ul className="control-notice-orders">
+            {stillOpen.map((o) => (
+              <li key={`${o.symbol}|${o.orderId}`}>{stillOpenLine(o)}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {detail.openOrdersError !== null && (
+        <p className="notice notice--error" data-testid="open-orders-error">
+          Could not read the book: {detail.openOrdersError}
+        </p>
+      )}
+      {detail.openOrders.length === 0 ? (
+        detail.openOrdersError === null && <p className="empty">No open orders.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="grid grid--compact" data-testid="open-orders-table">
+            <thead>
+              <tr>
+                <th scope="col">Symbol</th>
+                <th scope="col">Side</th>
+                <th scope="col" className="num">
+                  Price
+                </th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+                <th scope="col" className="num">
+                  Filled
+                </th>
+                <th scope="col">Placed</th>
+                <th scope="col">
+                  <span className="visually-hidden">Cancel</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {detail.openOrders.map((o) => {
+                const key = `${o.symbol}|${o.orderId}`;
+                return (
+                  <tr key={key} data-testid={`open-order-${o.orderId}`} data-still-open={pending.has(key)}>
+                    <td>{o.symbol}</td>
+                    <td className={o.side === 'buy' ? 'pos' : 'neg'}>{o.side}</td>
+                    <td className="num">{formatAmount(o.price)}</td>
+                    <td className="num">{formatAmount(o.amount)}</td>
+                    <td className="num">{formatAmount(o.filled)}</td>
+                    <td className="muted">{formatTimestamp(new Date(o.placedAt).toISOString())}</td>
+                    <td className="cell-actions">
+                      <button
+                        type="button"
+                        className="button button--small"
+                        disabled={busy !== null}
+                        data-testid="cancel-order"
+                        onClick={() => void run(key, () => commands.cancelOrder(id, o.orderId, o.symbol))}
+                      >
+                        {pending.has(key) ? 'Retrying…' : busy === key ? 'Cancelling…' : 'Cancel'}
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** Prices and amounts as the exchange states them, without float noise (8 significant digits). */
+function formatAmount(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(8))) : NOT_A_FIGURE;
+}
+
 function AuditTrail({ detail }: { detail: InstanceDetail }) {
   return (
     <section className="detail-section" aria-labelledby="audit-h">
@@ -494,7 +608,7 @@ function DetailPanelFor({ id }: { id: string }) {
   const instance = useStratdesk((state) => state.instancesById[id]);
   const width = useStratdesk((state) => state.prefs.panelWidth);
   const select = useStratdesk((state) => state.select);
-  const { detail, error } = useDetail(id);
+  const { detail, error, reload } = useDetail(id);
   const panelRef = useRef<HTMLElement>(null);
   useEffect(() => {
     if (panelRef.current) panelRef.current.style.width = `${width}px`;
@@ -587,6 +701,7 @@ function DetailPanelFor({ id }: { id: string }) {
         )}
         {detail !== null && (
           <>
+            <OpenOrders detail={detail} stillOpen={s?.health.stillOpen ?? detail.stillOpen} onChanged={reload} />
             <FillsTable detail={detail} />
             <div className="detail-grid detail-grid--stack">
               <FundingTable detail={detail} symbols={symbols} />
