@@ -227,6 +227,17 @@ describe('the built main bundle, on the demo', () => {
     expect(await shell.calls('BrowserWindow.new')).toHaveLength(1);
   });
 
+  it('locks the vault when the machine sleeps (and on screen lock, which Linux does not deliver)', async () => {
+    const command = <T>(name: string, input: unknown) =>
+      shell.ask<{ ok: boolean; value: T }>('invoke', { channel: 'stratdesk:command', args: [name, input], frameUrl: APP });
+    const created = await command<{ isLocked: boolean }>('vault/create', { password: 'correct horse battery' });
+    expect(created.value.isLocked).toBe(false);
+    expect(await shell.ask('power', { event: 'suspend' })).toBe(true);
+    expect((await command<{ isLocked: boolean }>('vault/status', {})).value.isLocked).toBe(true);
+    // Listened to where Electron emits it (macOS, Windows); on Linux the idle lock is the guarantee.
+    expect(await shell.ask('power', { event: 'lock-screen' })).toBe(true);
+  });
+
   it('closes the host on quit: the ledger is closed cleanly and the data folder released', async () => {
     expect(existsSync(join(dataDir, 'demo', 'ledger.sqlite-wal'))).toBe(true);
     await shell.ask('quit');

@@ -342,6 +342,8 @@ async function play(op: Op): Promise<unknown> {
     case 'emit':
       app.emit(op.event ?? '', {});
       return null;
+    case 'power':
+      return powerMonitor.emit(op.event ?? '');
     case 'quit':
       app.quit();
       return null;
