@@ -30,6 +30,8 @@ import { Publisher } from './publisher.ts';
 import { vaultStatus, type VaultDeps } from './vaultHandlers.ts';
 import { instanceView, snapshotOf, strategyView, type ViewDeps } from './views.ts';
 import { WorkspaceService } from './workspaces.ts';
+import { assignFillForHost, reconcileForHost, type ReconcileHostParts } from '../reconcile/forHost.ts';
+import { ReconcileSchedule } from '../reconcile/schedule.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
 
 export type { CommandSource, CredentialResolver, SessionFactory };
@@ -83,6 +85,7 @@ export class Host {
   #rates: Record<string, number> = {};
   #ratesAt = -Infinity;
   #views: ViewDeps;
+  #reconciles: ReconcileSchedule;
 
   constructor(options: HostOptions) {
     this.#workspace = options.workspace;
@@ -147,6 +150,15 @@ export class Host {
       apply: (next, diff) => this.#applyWorkspace(next, diff),
       audit: (...args) => this.#audit(...args),
     });
+    // Every account against the exchange on start (its baseline) and every few minutes, one at a time.
+    this.#reconciles = new ReconcileSchedule({
+      clock: this.#clock,
+      accounts: () => this.#workspace.accounts.map((a) => a.id).filter((id) => this.sessions.accountSession(id) !== null),
+      run: (id) => reconcileForHost(this.#reconcileParts(), id),
+      onResult: (id, result) => {
+        if (result.ok && !result.value.ok) this.log.warn('account does not reconcile', { account: id, notes: result.value.notes.length });
+      },
+    });
     for (const config of this.#workspace.instances) this.engine.add(this.#buildInstance(config));
     this.#handlers = createHandlers(this.#context());
   }
@@ -164,6 +176,7 @@ export class Host {
   start(): void {
     for (const instance of this.engine.all()) this.#restore(instance);
     this.sync.start();
+    this.#reconciles.start();
     this.log.info('host started', { instances: this.engine.all().length, interval: this.#workspace.syncIntervalMs });
   }
 
@@ -176,7 +189,7 @@ export class Host {
     this.#isClosed = true;
     this.#publisher.clear();
     this.#publishTimer?.cancel();
-    await this.sync.stop();
+    await Promise.all([this.sync.stop(), this.#reconciles.stop()]);
     await this.engine.shutdown();
     await this.sessions.closeAll();
     this.ledger.close();
@@ -350,8 +363,24 @@ export class Host {
         return plan;
       },
       reviewedPlan: (id) => this.#plans.get(id) ?? null,
-      reconcile: async (accountId) => fail('not_found', `reconciliation of "${accountId}" is not available`),
-      assignFill: async (input) => fail('not_found', `reconciliation of "${input.id}" is not available`),
+      reconcile: (accountId) => reconcileForHost(this.#reconcileParts(), accountId),
+      assignFill: async (input, source) => {
+        const result = await assignFillForHost(this.#reconcileParts(), input);
+        if (result.ok)
+          this.#audit('account/assignFill', input.id, source, input.reason ?? null, { fill: input.fillId, instance: input.instance });
+        return result;
+      },
+    };
+  }
+
+  #reconcileParts(): ReconcileHostParts {
+    return {
+      ledger: this.ledger,
+      clock: this.#clock,
+      engine: this.engine,
+      sessions: this.sessions,
+      portfolio: this.portfolio,
+      sync: this.sync,
     };
   }
 
