@@ -22,6 +22,8 @@ import { parseSymbol } from '../../../shared/symbols.ts';
 
 type ProClass = new (config: object) => Exchange;
 
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
 const proDir = new URL('./src/pro/', import.meta.resolve('ccxt'));
 const proClasses = new Map<string, ProClass>();
 
@@ -186,7 +188,11 @@ class CcxtAccountStream implements AccountStream {
   async stop(): Promise<void> {
     this.#isStopped = true;
     for (const wake of this.#wake.values()) wake();
-    await this.#ex.close();
+    // A connection closed while it opens makes ccxt reject a future nobody holds, and its close may
+    // then never settle: let opening connections finish (briefly), and bound the close.
+    const clients = Object.values((this.#ex as unknown as { clients: Record<string, { connected?: Promise<unknown> }> }).clients ?? {});
+    await Promise.race([Promise.allSettled(clients.map((c) => c.connected)), delay(1000)]);
+    await Promise.race([this.#ex.close().catch(() => undefined), delay(1000)]);
     await Promise.allSettled(this.#loops);
     this.#loops = [];
   }

@@ -59,6 +59,10 @@ export function marketsKey(
   client: Exchange,
 ): string {
   const host = account.apiBaseUrl === undefined ? 'default' : new URL(account.apiBaseUrl).origin;
-  const types = JSON.stringify((client.options as Record<string, unknown>)['fetchMarkets'] ?? null);
+  const fetchMarkets = (client.options as Record<string, unknown>)['fetchMarkets'] as { types?: unknown } | undefined;
+  // The same types in another order are the same markets.
+  const types = Array.isArray(fetchMarkets?.types)
+    ? [...(fetchMarkets.types as unknown[])].map(String).sort().join(',')
+    : JSON.stringify(fetchMarkets ?? null);
   return `${account.exchange}|${account.sandbox === true ? 'sandbox' : 'live'}|${host}|${types}`;
 }
