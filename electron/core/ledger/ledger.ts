@@ -658,6 +658,8 @@ export class Ledger {
         instance_id TEXT, previous_instance_id TEXT, assigned_at INTEGER NOT NULL,
         PRIMARY KEY (exchange, account, symbol, fill_id)
       );
+      -- An account's fills by time: the reconciliation window, and the check around each reading.
+      CREATE INDEX IF NOT EXISTS fills_by_account_ts ON fills (exchange, account, ts);
     `);
     this.#isReconcileReady = true;
   }

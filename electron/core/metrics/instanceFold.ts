@@ -15,7 +15,7 @@ export interface FoldSource {
 }
 
 /** A checkpoint every this many fills of a symbol: a late fill refolds at most this many (plus what came after it). */
-export const CHECKPOINT_EVERY = 10_000;
+export const CHECKPOINT_EVERY = 2_000;
 
 interface Checkpoint {
   ts: number;

@@ -549,11 +549,13 @@ export class PortfolioSync {
       s.book.funding = this.#o.ledger.fundingTotal(instance.id);
       s.needsFundingRefresh = false;
     }
+    // Read in one synchronous turn: nothing is written between the two, so every row up to `top` is seen
+    // (rows other instances wrote are skipped for good, not scanned again on every sync).
+    const top = this.#o.ledger.maxRowid();
     const rows = this.#o.ledger.fillsAfter(instance.id, s.lastRowid);
-    if (rows.length === 0) return;
     // A late fill refolds its own symbol from that symbol's nearest checkpoint; the others fold on.
-    s.book.add(rows, this.#source(instance.id));
-    s.lastRowid = rows.reduce((m, r) => Math.max(m, r.rowid), s.lastRowid);
+    if (rows.length > 0) s.book.add(rows, this.#source(instance.id));
+    s.lastRowid = rows.reduce((m, r) => Math.max(m, r.rowid), Math.max(s.lastRowid, top));
   }
 
   #source(id: string): FoldSource {
