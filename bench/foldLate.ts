@@ -58,7 +58,7 @@ function run(label: string, symbols: string[]): void {
   const path = join(dir, 'ledger.sqlite');
   const ledger = new Ledger(path);
   let t = performance.now();
-  let fills: Fill[] = makeFills(N, symbols);
+  const fills: Fill[] = makeFills(N, symbols);
   for (let i = 0; i < N; i += 20_000) {
     ledger.appendFills(
       { exchange: 'binance', account: 'a', fills: fills.slice(i, i + 20_000).map((fill) => ({ fill, instanceId: 'arb' })), cursor: null },
@@ -66,7 +66,7 @@ function run(label: string, symbols: string[]): void {
     );
   }
   console.log(`ledger written in ${ms(t)}`);
-  fills = [];
+  fills.length = 0;
   globalThis.gc?.();
   const source: FoldSource = {
     eachFill: (fn) => ledger.eachFill('arb', fn),
