@@ -10,10 +10,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { screenshot } from './screenshots.ts';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { startServe, type Served, startSimProcess } from './serve.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
 const PASSWORD = 'correct-horse-battery-42';
 // The simulator CLI's Bybit demo account: the key the vault-backed account needs to connect.
 const BYBIT_KEY = 'demo-bybit-key';
@@ -102,7 +102,7 @@ test('an instance reading a long history shows its catch-up in its row and the h
   const table = page.locator('.table-scroll--rows');
   expect(await table.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
   await page.mouse.move(5, 890);
-  await page.screenshot({ path: join(SHOTS, 'catch-up.png') });
+  await screenshot(page, 'catch-up.png');
   await expect(row(page, 'watch-btc').getByTestId('health')).toHaveAttribute('data-catching-up', 'false');
 
   // It moves forward…
@@ -213,7 +213,7 @@ test('account test: permissions and the "no IP whitelist" warning for the inline
   const body = panel.locator('.detail-body');
   expect(await body.evaluate((el) => el.scrollHeight <= el.clientHeight + 1)).toBe(true); // nothing cut off
   await page.mouse.move(5, 1090);
-  await page.screenshot({ path: join(SHOTS, 'vault.png') });
+  await screenshot(page, 'vault.png');
   await page.setViewportSize({ width: 1440, height: 900 });
 
   await page.keyboard.press('Escape');

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { screenshot } from './screenshots.ts';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { startServe, type Served } from './serve.ts';
 
@@ -32,8 +31,7 @@ test('the demo shows three live strategies trading, the token leaves the address
     .poll(async () => (await Promise.all(IDS.map((id) => tradeCount(page, id)))).every((n, i) => n > (before[i] ?? 0)), { timeout: 60_000 })
     .toBe(true);
   await expect(page.getByTestId('totals')).toContainText('USD');
-  mkdirSync(join(import.meta.dirname, '..', 'docs', 'screenshots'), { recursive: true });
-  await page.screenshot({ path: join(import.meta.dirname, '..', 'docs', 'screenshots', 'dashboard.png'), fullPage: true });
+  await screenshot(page, 'dashboard.png', { fullPage: true });
 });
 
 test('a paused strategy stays paused across syncs while the others keep trading, then resumes', async ({ page }) => {

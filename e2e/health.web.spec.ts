@@ -8,10 +8,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { screenshot } from './screenshots.ts';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { startServe, type Served, startSimProcess } from './serve.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
 let served: Served;
 let sim: ChildProcess;
 let dir: string;
@@ -84,7 +84,7 @@ test('an instance in error is flagged, greyed, alerted, and one click on the syn
   await expect(alert).toContainText('arb-down is in error');
   await expect(page.getByTestId('alerts-unread')).toHaveCount(0);
   await page.mouse.move(700, 600);
-  await page.screenshot({ path: join(SHOTS, 'health.png') });
+  await screenshot(page, 'health.png');
   await page.getByTestId('alerts-panel').getByRole('button', { name: 'Close' }).click();
 
   // Paper and observe: hatched, and kept out of the live totals.

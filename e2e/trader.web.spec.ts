@@ -4,12 +4,11 @@
  * fills, chart and CSV export, rebalance with a chosen policy, theme and remembered layout.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { screenshot } from './screenshots.ts';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { startServe, type Served } from './serve.ts';
 
 const IDS = ['mm-btc', 'mm-eth', 'mm-sol'];
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
 let served: Served;
 
 test.beforeAll(async () => {
@@ -196,7 +195,7 @@ test('the detail panel shows the curve, the PnL breakdown, fills, risk, audit, a
   await fills.evaluate((el) => (el.scrollTop = 0));
   await panel.locator('.detail-body').evaluate((el) => (el.scrollTop = 0));
   await page.mouse.move(5, 890);
-  await page.screenshot({ path: join(SHOTS, 'detail.png') });
+  await screenshot(page, 'detail.png');
 
   for (const kind of ['fills', 'funding', 'metrics'] as const) {
     const [download] = await Promise.all([page.waitForEvent('download'), panel.getByTestId(`export-${kind}`).click()]);
@@ -233,7 +232,7 @@ test('rebalance: choose a policy, see before/after/moves, nothing moves until Ap
   // Equal: every running strategy gets the same budget after.
   const afters = await Promise.all(IDS.map(async (id) => Number(await plan.getByTestId(`plan-row-${id}`).getAttribute('data-move'))));
   expect(afters.some((m) => m !== 0)).toBe(true);
-  await page.screenshot({ path: join(SHOTS, 'rebalance.png') });
+  await screenshot(page, 'rebalance.png');
   const still = await served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
   expect(still.body.strategies.map((s) => s.current)).toEqual(before.body.strategies.map((s) => s.current));
 
@@ -253,7 +252,7 @@ test('dark theme: follows the system, and a manual override is remembered', asyn
   await open(page);
   const bg = (): Promise<string> => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   expect(await bg()).toBe('rgb(11, 15, 20)');
-  await page.screenshot({ path: join(SHOTS, 'dark.png') });
+  await screenshot(page, 'dark.png');
   await page.getByTestId('theme').selectOption('light');
   expect(await bg()).toBe('rgb(244, 246, 249)');
   await page.reload();
