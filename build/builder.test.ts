@@ -60,8 +60,10 @@ describe('electron-builder config', () => {
     expect(config['appId']).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/);
     expect(config.files).toEqual([{ filter: ['out/**', 'package.json'] }]);
     expect(config['asar']).toBe(true);
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string };
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; productName?: string };
     expect(pkg.main.startsWith('out/')).toBe(true);
+    // `npm start` (Electron reads package.json) and the installed app name the data folder alike.
+    expect(pkg.productName).toBe(config['productName']);
   });
 
   it('targets AppImage + deb (with a Finance desktop entry), dmg and nsis', () => {

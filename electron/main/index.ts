@@ -223,11 +223,17 @@ async function main(dataDir: string): Promise<void> {
   const lock = await lockDataFolder(dataDir);
   if (lock === null) return app.exit(1);
   const workspaceArg = argValue('--workspace');
-  const booted = await bootOrOfferDemo(
-    dataDir,
-    workspaceArg !== undefined ? resolve(workspaceArg) : undefined,
-    createSafeStorageKeychain(dataDir),
-  );
+  let booted: Booted | null;
+  try {
+    booted = await bootOrOfferDemo(
+      dataDir,
+      workspaceArg !== undefined ? resolve(workspaceArg) : undefined,
+      createSafeStorageKeychain(dataDir),
+    );
+  } catch (error) {
+    lock.release(); // the demo failed too: the folder is free for the next try
+    throw error;
+  }
   if (booted === null) {
     lock.release();
     return app.exit(1);
