@@ -399,7 +399,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return perp.nextFundingTime();
     },
     addAccount,
-    drift: (spec) => movementBook.drift(spec, now()),
+    drift: (spec) => {
+      const result = movementBook.drift(spec, now());
+      // A drifted trade is a fill like any other: the streams report it now, not at the next tick.
+      streams.scan();
+      return result;
+    },
     balances(apiKey: string): Record<string, { free: number; locked: number }> {
       const account = engine.account(apiKey);
       if (account === undefined) throw new Error(`unknown account ${apiKey}`);
