@@ -128,11 +128,26 @@ export class PortfolioSync {
     for (const timer of this.#timers.values()) timer.cancel();
     this.#timers.clear();
     const running = [...this.#states.values()].flatMap((s) => [s.shared, s.inFlight]).filter((p) => p !== null);
-    if (running.length === 0) return;
-    let timer: TimerHandle | null = null;
-    const bound = new Promise<void>((resolve) => (timer = this.#o.clock.after(this.#o.stopWaitMs ?? 5_000, resolve)));
-    await Promise.race([Promise.allSettled(running), bound]);
-    (timer as TimerHandle | null)?.cancel();
+    if (running.length > 0) {
+      let timer: TimerHandle | null = null;
+      const bound = new Promise<void>((resolve) => (timer = this.#o.clock.after(this.#o.stopWaitMs ?? 5_000, resolve)));
+      await Promise.race([Promise.allSettled(running), bound]);
+      (timer as TimerHandle | null)?.cancel();
+    }
+    this.#saveMarks();
+  }
+
+  /** The newest marks of every instance that reached the exchange, so the next start shows them (one transaction). */
+  #saveMarks(): void {
+    const { ledger, clock } = this.#o;
+    try {
+      const now = clock.now();
+      ledger.transaction(() => {
+        for (const [id, s] of this.#states) if (s.source === 'exchange' && s.marks.size > 0) ledger.saveMarks(id, s.marks, now);
+      });
+    } catch (error) {
+      this.#o.log.warn('marks not saved on stop', { error: (error as Error).message });
+    }
   }
 
   /**
