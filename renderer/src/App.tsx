@@ -10,6 +10,7 @@ import { StrategiesTable } from './features/instances/StrategiesTable.tsx';
 import { ThemeSync } from './components/ThemeControl.tsx';
 import { Toolbar } from './features/instances/Toolbar.tsx';
 import { VaultPanel } from './features/vault/VaultPanel.tsx';
+import { SetupPanel } from './features/setup/SetupPanelLazy.tsx';
 import { AppServicesContext, type AppServices } from './store/hooks.ts';
 
 export function App({ services }: { services: AppServices }) {
@@ -28,6 +29,7 @@ export function App({ services }: { services: AppServices }) {
         </main>
         <DetailPanel />
         <VaultPanel />
+        <SetupPanel />
         <ConfirmDialog />
         <StopAllDialog />
       </div>

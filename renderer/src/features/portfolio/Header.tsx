@@ -6,6 +6,7 @@ import { StopAllButton } from './StopAll.tsx';
 import { SyncLight } from './SyncLight.tsx';
 import { ThemeSelect } from '../../components/ThemeControl.tsx';
 import { TotalsBar } from './TotalsBar.tsx';
+import { SetupButton } from '../setup/SetupPanelLazy.tsx';
 import { VaultButton } from '../vault/VaultPanel.tsx';
 
 export function Header() {
@@ -21,6 +22,7 @@ export function Header() {
           <AsOf />
           <ConnectionIndicator />
           <AlertsButton />
+          <SetupButton />
           <VaultButton />
           <ThemeSelect />
           <StopAllButton />
