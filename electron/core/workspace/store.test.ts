@@ -228,7 +228,7 @@ for (let n = 0; ; n++) {
   }, 60_000);
 
   it('keeps revisions in memory when there is no file (the demo)', async () => {
-    const store = await WorkspaceStore.open({ path: null, initial: parseWorkspace(doc()) });
+    const store = WorkspaceStore.inMemory(parseWorkspace(doc()));
     expect(await store.put(doc({ 'mm-a': 11, 'mm-b': 10 }), 1)).toMatchObject({ ok: true, revision: 2 });
     expect(await store.undo()).toMatchObject({ ok: true, revision: 3, diff: { restarted: ['mm-a'] } });
   });

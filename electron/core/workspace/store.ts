@@ -106,12 +106,9 @@ export class WorkspaceStore {
       if (bytes === null) throw new WorkspaceError(`cannot read workspace ${options.path}: it does not exist`);
       initial = checked(parseJson(bytes, options.path), options.validate ?? {}, options.path).workspace;
     }
+    if (options.path === null) return WorkspaceStore.inMemory(initial, options);
     const blank: HistoryEntry = { revision: 1, parent: null, savedAt: new Date(now()).toISOString(), workspace: initial };
     const store = new WorkspaceStore(options, blank);
-    if (options.path === null) {
-      store.#history.set(1, blank);
-      return store;
-    }
     await removeStaleTemps(fs, dirname(options.path), tempPrefix(options.path));
     await store.#loadHistory();
     const newest = Math.max(0, ...store.#history.keys());
@@ -123,6 +120,19 @@ export class WorkspaceStore {
       store.#current = { ...blank, revision: newest + 1, parent: last?.revision ?? null };
       await store.#record(store.#current);
     }
+    return store;
+  }
+
+  /** A store without a file (the demo, tests): revisions and undo in memory, nothing written. */
+  static inMemory(initial: Workspace, options: Omit<WorkspaceStoreOptions, 'path' | 'initial' | 'fs'> = {}): WorkspaceStore {
+    const entry: HistoryEntry = {
+      revision: 1,
+      parent: null,
+      savedAt: new Date((options.now ?? Date.now)()).toISOString(),
+      workspace: initial,
+    };
+    const store = new WorkspaceStore({ ...options, path: null }, entry);
+    store.#history.set(1, entry);
     return store;
   }
 
