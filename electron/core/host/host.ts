@@ -190,7 +190,8 @@ export class Host {
     this.#publisher.clear();
     this.#publishTimer?.cancel();
     await Promise.all([this.sync.stop(), this.#reconciles.stop()]);
-    await this.engine.shutdown();
+    const stillOpen = await this.engine.shutdown();
+    if (stillOpen.length > 0) this.log.warn('quit with orders the exchange did not confirm cancelled', { stillOpen });
     await this.sessions.closeAll();
     this.ledger.close();
   }
@@ -281,6 +282,8 @@ export class Host {
       onFillsClaimed: (id) => this.sync.markForRecompute(id),
       position: (id, symbol) => this.sync.fold(id).positions.get(symbol)?.qty ?? 0,
       onStepError: (id, error) => this.sync.recordStepFault(id, error instanceof ExchangeError ? error.kind : 'internal', error.message),
+      // Failed cancels are retried often enough that the book is clean within two sync intervals.
+      cancelRetry: { firstMs: 500, capMs: Math.min(10_000, this.#workspace.syncIntervalMs) },
       // A book that is not clean after a cancel (or clean again) shows in health at once.
       onStillOpenChanged: (id, stillOpen) => {
         if (stillOpen.length > 0) this.log.warn('orders still open after cancel', { instance: id, count: stillOpen.length });
@@ -298,6 +301,11 @@ export class Host {
     this.portfolio.add(instance.id, shouldRun, allocation);
     this.sync.restore(instance);
     if (shouldRun) instance.start();
+    // A stop that a quit cut short may have left orders: a stopped instance's book is swept at start.
+    else if (instance.isTrading)
+      void instance
+        .cancelAll('stopped at start')
+        .catch((error: unknown) => this.log.warn('sweep at start failed', { instance: instance.id, error: (error as Error).message }));
   }
 
   /** Applies a validated workspace hot: only the instances the change touches stop, start or restart. */
