@@ -69,7 +69,7 @@ function run(label: string, symbols: string[]): void {
   fills.length = 0;
   globalThis.gc?.();
   const source: FoldSource = {
-    eachFill: (fn) => ledger.eachFill('arb', fn),
+    eachFill: (fn) => ledger.eachFoldFill('arb', fn),
     eachFillOfSymbol: (symbol, fromTs, fn) => ledger.eachFillOfSymbol('arb', symbol, fromTs, fn),
   };
 
@@ -128,7 +128,7 @@ function run(label: string, symbols: string[]): void {
   const read: number[] = [];
   for (let r = 0; r < 2; r++) {
     t = performance.now();
-    ledger.eachFill('arb', () => {});
+    ledger.eachFoldFill('arb', () => {});
     read.push(performance.now() - t);
   }
   console.log(`  of which reading the rows from SQLite: median ${median(read).toFixed(0)} ms`);

@@ -396,21 +396,29 @@ export class Ledger {
 
   /** Streams the instance's fills in fold order without holding them all in memory (a full recompute at 1 M fills). */
   eachFill(instanceId: string, fn: (fill: StoredFill) => void): number {
+    return this.#eachFoldRow(FILL_ROWS_SQL, [instanceId], instanceId, fn);
+  }
+
+  /**
+   * `eachFill` with only what the fold reads (no order id, maker flag or the exchange's own PnL): the
+   * sync's full recompute.
+   */
+  eachFoldFill(instanceId: string, fn: (fill: StoredFill) => void): number {
     return this.#eachFoldRow(FOLD_ROWS_SQL, [instanceId], instanceId, fn);
   }
 
   /**
-   * The instance's fills in `symbol` from `ts` on (inclusive), in fold order: what a late fill refolds
-   * from its symbol's nearest checkpoint.
+   * The instance's fills in `symbol` from `ts` on (inclusive), in fold order, with what the fold reads:
+   * what a late fill refolds from its symbol's nearest checkpoint.
    */
   eachFillOfSymbol(instanceId: string, symbol: string, fromTs: number, fn: (fill: StoredFill) => void): number {
     return this.#eachFoldRow(FOLD_SYMBOL_ROWS_SQL, [instanceId, fromTs, symbol], instanceId, fn);
   }
 
   /**
-   * Rows as arrays and only the columns the fold reads: a full recompute spends its time here. The
-   * index gives (time, text id) order without a sort; fills of one millisecond are put in fold order
-   * (numeric ids numerically, as `compareFillOrder`) here rather than by SQLite for every row.
+   * Rows as arrays and only the columns asked: a full recompute spends its time here. The index gives
+   * (time, text id) order without a sort; fills of one millisecond are put in fold order (numeric ids
+   * numerically, as `compareFillOrder`) here rather than by SQLite for every row.
    */
   #eachFoldRow(sql: string, params: (string | number)[], instanceId: string, fn: (fill: StoredFill) => void): number {
     let stmt = this.#stmts.get(sql);
@@ -427,22 +435,23 @@ export class Ledger {
       group = [];
     };
     for (const row of stmt.iterate(...params)) {
+      // id, symbol, side, price, amount, cost, fees, ts[, order_id, is_maker, exchange_realized]
       const r = row as unknown as FoldRow;
-      const realized = r[10];
       const fill: StoredFill = {
         id: r[0],
-        orderId: r[1],
-        symbol: r[2],
-        side: r[3],
-        price: r[4],
-        amount: r[5],
-        cost: r[6],
-        fees: parseFees(r[7]),
-        timestamp: Number(r[8]),
-        isMaker: r[9] === null ? null : r[9] === 1,
+        orderId: r.length > 8 ? (r[8] ?? null) : null,
+        symbol: r[1],
+        side: r[2],
+        price: r[3],
+        amount: r[4],
+        cost: r[5],
+        fees: parseFees(r[6]),
+        timestamp: Number(r[7]),
+        isMaker: r.length > 8 && r[9] !== null && r[9] !== undefined ? r[9] === 1 : null,
         instanceId,
       };
-      if (realized !== null) fill.exchangeRealizedPnl = realized;
+      const realized = r[10];
+      if (realized !== null && realized !== undefined) fill.exchangeRealizedPnl = realized;
       if (group.length > 0 && (group[0] as StoredFill).timestamp !== fill.timestamp) flush();
       group.push(fill);
       n++;
@@ -721,6 +730,99 @@ export class Ledger {
     return rows.map(toAccountFill);
   }
 
+  /**
+   * An account's fills with `after < ts ≤ upTo`, summed per symbol, side and whether the app accounts
+   * for them (an instance placed the order, the trader assigned it, or an observe instance in
+   * `observers` owns it): what a reconciliation needs without holding every fill in memory.
+   */
+  accountFillSums(exchange: string, account: string, after: number, upTo: number, observers: readonly string[]): AccountFillSum[] {
+    this.#reconcileTables();
+    const rows = this.#stmt(
+      `SELECT f.symbol AS symbol, f.side AS side, ${ACCOUNTED_SQL} AS accounted, SUM(f.amount) AS amount, SUM(f.cost) AS cost,
+              SUM(COALESCE(f.exchange_realized, 0)) AS realized, COUNT(f.exchange_realized) AS reported, COUNT(*) AS n
+         FROM fills f ${RECONCILE_JOINS}
+        WHERE f.exchange = ? AND f.account = ? AND f.ts > ? AND f.ts <= ?
+        GROUP BY f.symbol, f.side, accounted`,
+    ).all(JSON.stringify(observers), exchange, account, after, upTo) as unknown as {
+      symbol: string;
+      side: Side;
+      accounted: number;
+      amount: number;
+      cost: number;
+      realized: number;
+      reported: number;
+      n: number;
+    }[];
+    return rows.map((r) => ({
+      symbol: r.symbol,
+      side: r.side,
+      isAccounted: Number(r.accounted) === 1,
+      amount: r.amount,
+      cost: r.cost,
+      exchangeRealized: r.realized,
+      reportedCount: Number(r.reported),
+      count: Number(r.n),
+    }));
+  }
+
+  /** The same fills' fees, summed per symbol, currency and whether the app accounts for them (+ = paid). */
+  accountFeeSums(
+    exchange: string,
+    account: string,
+    after: number,
+    upTo: number,
+    observers: readonly string[],
+  ): { symbol: string; currency: string; isAccounted: boolean; amount: number }[] {
+    this.#reconcileTables();
+    // A fill has one or two fee lines: reading them by position is several times faster than json_each
+    // over every fill; the rare fill with more is read with json_each.
+    const line = (k: number): string =>
+      `SELECT f.symbol AS symbol, ${ACCOUNTED_SQL} AS accounted, json_extract(f.fees, '$[${k}].currency') AS currency,
+              SUM(json_extract(f.fees, '$[${k}].amount')) AS amount
+         FROM fills f ${RECONCILE_JOINS}
+        WHERE f.exchange = ? AND f.account = ? AND f.ts > ? AND f.ts <= ? AND f.fees LIKE '${k === 0 ? '[{' : '%},{%'}%'
+        GROUP BY f.symbol, accounted, currency`;
+    const rest = `SELECT f.symbol AS symbol, ${ACCOUNTED_SQL} AS accounted, json_extract(j.value, '$.currency') AS currency,
+              SUM(json_extract(j.value, '$.amount')) AS amount
+         FROM fills f ${RECONCILE_JOINS} JOIN json_each(f.fees) j
+        WHERE f.exchange = ? AND f.account = ? AND f.ts > ? AND f.ts <= ? AND f.fees LIKE '%},{%},{%' AND j.key >= 2
+        GROUP BY f.symbol, accounted, currency`;
+    const totals = new Map<string, { symbol: string; currency: string; isAccounted: boolean; amount: number }>();
+    for (const sql of [line(0), line(1), rest]) {
+      const rows = this.#stmt(sql).all(JSON.stringify(observers), exchange, account, after, upTo) as unknown as {
+        symbol: string;
+        accounted: number;
+        currency: string | null;
+        amount: number | null;
+      }[];
+      for (const r of rows) {
+        if (r.currency === null || r.amount === null) continue;
+        const isAccounted = Number(r.accounted) === 1;
+        const key = `${r.symbol}|${r.currency}|${isAccounted}`;
+        const t = totals.get(key) ?? { symbol: r.symbol, currency: r.currency, isAccounted, amount: 0 };
+        t.amount += r.amount;
+        totals.set(key, t);
+      }
+    }
+    return [...totals.values()];
+  }
+
+  /** The fills of an account with `after < ts ≤ upTo` the app does not account for (see `accountFillSums`), in fold order. */
+  unaccountedFills(exchange: string, account: string, after: number, upTo: number, observers: readonly string[]): AccountFill[] {
+    this.#reconcileTables();
+    const rows = this.#stmt(
+      `SELECT f.*, o.instance_id AS placed_by, a.fill_id IS NOT NULL AS is_assigned, a.instance_id AS assigned_to
+         FROM fills f ${RECONCILE_JOINS}
+        WHERE f.exchange = ? AND f.account = ? AND f.ts > ? AND f.ts <= ? AND NOT ${ACCOUNTED_SQL}
+        ORDER BY f.ts, CAST(f.id AS INTEGER), f.id`,
+    ).all(exchange, account, after, upTo, JSON.stringify(observers)) as unknown as (FillRow & {
+      placed_by: string | null;
+      is_assigned: number;
+      assigned_to: string | null;
+    })[];
+    return rows.map(toAccountFill);
+  }
+
   /** One fill of an account, as `accountFills` gives it, or null. */
   accountFill(exchange: string, account: string, symbol: string, id: string): AccountFill | null {
     this.#reconcileTables();
@@ -814,11 +916,12 @@ interface FillRow {
   exchange_realized: number | null;
 }
 
-const FOLD_COLUMNS = 'id, order_id, symbol, side, price, amount, cost, fees, ts, is_maker, exchange_realized';
+const FOLD_COLUMNS = 'id, symbol, side, price, amount, cost, fees, ts';
 const FOLD_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? ORDER BY ts, id`;
+const FILL_ROWS_SQL = `SELECT ${FOLD_COLUMNS}, order_id, is_maker, exchange_realized FROM fills WHERE instance_id = ? ORDER BY ts, id`;
 const FOLD_SYMBOL_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? AND ts >= ? AND symbol = ? ORDER BY ts, id`;
 
-type FoldRow = [string, string | null, string, Side, number, number, number, string, number, number | null, number | null];
+type FoldRow = [string, string, Side, number, number, number, string, number, (string | null)?, (number | null)?, (number | null)?];
 
 /**
  * Fee lines as stored. Nearly every fill pays one fee in one currency: that shape is read directly,
@@ -873,6 +976,27 @@ export interface AccountFill extends StoredFill {
   placedBy: string | null;
   /** The trader's assignment: to an instance, or `instanceId: null` = outside; null when never assigned. */
   assignment: { instanceId: string | null } | null;
+}
+
+const RECONCILE_JOINS = `LEFT JOIN orders o ON o.exchange = f.exchange AND o.account = f.account AND o.symbol = f.symbol AND o.order_id = f.order_id
+  LEFT JOIN fill_assignments a ON a.exchange = f.exchange AND a.account = f.account AND a.symbol = f.symbol AND a.fill_id = f.id`;
+/** Placed by an instance, assigned by the trader, or owned by an observe instance (the one parameter: their ids as JSON). */
+const ACCOUNTED_SQL = `(a.fill_id IS NOT NULL OR o.instance_id IS NOT NULL OR f.instance_id IN (SELECT value FROM json_each(?)))`;
+
+/** An account's fills summed for reconciliation (base, quote, the exchange's realized PnL). */
+export interface AccountFillSum {
+  symbol: string;
+  side: Side;
+  isAccounted: boolean;
+  /** Base. */
+  amount: number;
+  /** Quote. */
+  cost: number;
+  /** Σ of the exchange's per-fill realized PnL where it reported one, settlement currency. */
+  exchangeRealized: number;
+  /** How many of the fills carry the exchange's realized PnL. */
+  reportedCount: number;
+  count: number;
 }
 
 function toAccountFill(r: FillRow & { placed_by: string | null; is_assigned: number; assigned_to: string | null }): AccountFill {

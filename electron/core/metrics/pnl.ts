@@ -106,11 +106,20 @@ export function compareFillOrder(aTs: number, aId: string, bTs: number, bId: str
 }
 
 /** Base and quote of a ccxt symbol ("BTC/USDT" or "BTC/USDT:USDT"). */
-export function splitSymbol(symbol: string): { base: string; quote: string } {
-  const [pair = symbol] = symbol.split(':');
-  const [base = pair, quote = ''] = pair.split('/');
-  return { base, quote };
+export function splitSymbol(symbol: string): { readonly base: string; readonly quote: string } {
+  // Asked once per fill: a recompute at 1 M fills would otherwise split the same few strings a million times.
+  let split = SPLITS.get(symbol);
+  if (split === undefined) {
+    const [pair = symbol] = symbol.split(':');
+    const [base = pair, quote = ''] = pair.split('/');
+    split = Object.freeze({ base, quote });
+    if (SPLITS.size > 10_000) SPLITS.clear();
+    SPLITS.set(symbol, split);
+  }
+  return split;
 }
+
+const SPLITS = new Map<string, { readonly base: string; readonly quote: string }>();
 
 /** True when `fill` sorts before what the fold has already seen of its symbol: that symbol must refold. */
 export function isLateFill(state: FoldState, fill: Fill): boolean {

@@ -198,10 +198,7 @@ export class PortfolioSync {
   #internalError(id: string, where: string, error: unknown): void {
     const message = `${where}: ${error instanceof Error ? error.message : String(error)}`;
     this.#o.log.error('sync error', { instance: id, error: message });
-    const s = this.state(id);
-    // The fold may have stopped halfway: the next sync folds again from the ledger.
-    s.needsRecompute = true;
-    this.#fail(id, s, 'internal', message);
+    this.#fail(id, this.state(id), 'internal', message);
   }
 
   #syncShared(instance: StrategyInstance): Promise<boolean> {
@@ -316,7 +313,6 @@ export class PortfolioSync {
       }
     } catch (error) {
       const kind: ErrorKind = error instanceof ExchangeError ? error.kind : 'internal';
-      if (kind === 'internal') s.needsRecompute = true; // the fold may have stopped halfway
       this.#fail(instance.id, s, kind, (error as Error).message, error instanceof ExchangeError ? error.retryAfterMs : null);
       this.#o.log.warn('sync failed', { instance: instance.id, kind, error: (error as Error).message });
     } finally {
@@ -422,7 +418,11 @@ export class PortfolioSync {
             const events = rows.flatMap((event) => this.#splitFunding(instance, event, shared));
             const { touched } = ledger.attributeFunding({ exchange: session.exchangeId, account: session.accountId, events, cursor }, now);
             // A payment that moved between instances changes every one it left or joined.
-            for (const id of touched) this.state(id).needsFundingRefresh = true;
+            for (const id of touched) {
+              const other = this.#states.get(id);
+              if (other) other.needsFundingRefresh = true;
+            }
+            s.needsFundingRefresh ||= touched.has(instance.id);
           },
         );
       }
@@ -553,7 +553,7 @@ export class PortfolioSync {
     s.lastGood = s.metrics;
   }
 
-  /** Folds the ledger rows new to this instance; a late fill restarts the fold from the ledger. */
+  /** Folds the ledger rows new to this instance; a late fill refolds its symbol from the nearest checkpoint. */
   #foldNew(instance: StrategyInstance, s: InstanceSyncState): void {
     if (s.needsRecompute) {
       this.#recompute(instance, s);
@@ -564,6 +564,16 @@ export class PortfolioSync {
       s.book.funding = this.#o.ledger.fundingTotal(instance.id);
       s.needsFundingRefresh = false;
     }
+    try {
+      this.#foldRows(instance, s);
+    } catch (error) {
+      // The fold may have stopped halfway (some rows folded, the rowid not moved): fold again from the ledger next time.
+      s.needsRecompute = true;
+      throw error;
+    }
+  }
+
+  #foldRows(instance: StrategyInstance, s: InstanceSyncState): void {
     // Read in one synchronous turn: nothing is written between the two, so every row up to `top` is seen
     // (rows other instances wrote are skipped for good, not scanned again on every sync).
     const top = this.#o.ledger.maxRowid();
@@ -576,7 +586,7 @@ export class PortfolioSync {
   #source(id: string): FoldSource {
     const { ledger } = this.#o;
     return {
-      eachFill: (fn) => ledger.eachFill(id, fn),
+      eachFill: (fn) => ledger.eachFoldFill(id, fn),
       eachFillOfSymbol: (symbol, fromTs, fn) => ledger.eachFillOfSymbol(id, symbol, fromTs, fn),
     };
   }
