@@ -256,4 +256,46 @@ describe('host with real ccxt against the simulator', () => {
     expect(last.engine.get('mm-live')?.isRunning).toBe(true);
     expect(last.engine.get('mm-stopped')?.isRunning).toBe(false);
   }, 90_000);
+
+  it('a burst of 100 dry-run rebalances shares syncs, and a pause right after still leaves the book clean', async () => {
+    const s = await sim();
+    const h = host({
+      version: 2,
+      syncIntervalMs: 1000,
+      accounts: [{ id: 'good', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'good-key', secret: 'good-secret' } }],
+      instances: [mm('mm-a', 'good', 'BTC/USDT'), mm('mm-b', 'good', 'ETH/USDT')],
+    });
+    h.start();
+    const client = createCcxtSession({
+      account: { id: 'good', exchange: 'binance', apiBaseUrl: s.url },
+      credentials: { apiKey: 'good-key', secret: 'good-secret' },
+      symbols: ['BTC/USDT'],
+    });
+    cleanups.push(() => client.close());
+    for (const end = Date.now() + 30_000; (await client.fetchOpenOrders('BTC/USDT')).length === 0;) {
+      if (Date.now() > end) throw new Error('mm-a never quoted');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Count the syncs the burst really runs: the sync reads each instance's fills through its session.
+    const session = h.engine.get('mm-a')?.session;
+    if (!session) throw new Error('no session');
+    let fillReads = 0;
+    const fetchFills = session.fetchFills.bind(session);
+    session.fetchFills = (...args) => {
+      fillReads++;
+      return fetchFills(...args);
+    };
+    const burst = Array.from({ length: 100 }, () => h.execute('portfolio/rebalance', { dryRun: true }, 'api'));
+    const paused = await h.execute('strategy/pause', { id: 'mm-a' }, 'api');
+    const plans = await Promise.all(burst);
+    expect(plans.every((p) => p.ok)).toBe(true);
+    // Reads coalesce: a request that arrives while a sync runs waits for that sync instead of starting
+    // another, so 100 plans cost a handful of syncs (2 instances × a few pages), not 200.
+    expect(fillReads).toBeLessThan(20);
+    expect(paused).toMatchObject({ ok: true, value: { stillOpen: [] } });
+    // The exchange's book: nothing of mm-a left, and still nothing one interval later.
+    expect(await client.fetchOpenOrders('BTC/USDT')).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(await client.fetchOpenOrders('BTC/USDT')).toEqual([]);
+  }, 90_000);
 });
