@@ -50,6 +50,11 @@ function makeFills(n: number, symbols: string[]): Fill[] {
 }
 
 const ms = (t: number) => `${(performance.now() - t).toFixed(0)} ms`;
+/** CPU time of this (single-threaded) process, ms: on a shared, loaded machine closer to what an idle one takes than wall time. */
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 function run(label: string, symbols: string[]): void {
@@ -76,9 +81,11 @@ function run(label: string, symbols: string[]): void {
   // Before: every column, an object per row, JSON.parse of every fee (what the recompute did until now).
   const db = new DatabaseSync(path, { readOnly: true });
   const before: number[] = [];
+  const beforeCpu: number[] = [];
   let beforeFold = emptyFold('USDT');
   for (let r = 0; r < 2; r++) {
     t = performance.now();
+    const c = cpu();
     beforeFold = emptyFold('USDT');
     for (const row of db.prepare('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id').iterate('arb')) {
       const x = row as {
@@ -107,6 +114,7 @@ function run(label: string, symbols: string[]): void {
       });
     }
     before.push(performance.now() - t);
+    beforeCpu.push(cpu() - c);
   }
   db.close();
   console.log(
@@ -115,12 +123,15 @@ function run(label: string, symbols: string[]): void {
 
   // After: the sync's recompute (only the fold's columns, rows as arrays, the one-fee shape read directly; per symbol with checkpoints).
   const after: number[] = [];
+  const afterCpu: number[] = [];
   let book = new InstanceFold('USDT');
   for (let r = 0; r < 3; r++) {
     t = performance.now();
+    const c = cpu();
     book = new InstanceFold('USDT');
     book.recompute(source);
     after.push(performance.now() - t);
+    afterCpu.push(cpu() - c);
   }
   console.log(
     `full recompute, after (InstanceFold.recompute): median ${median(after).toFixed(0)} ms of ${after.map((x) => x.toFixed(0)).join(', ')}`,
@@ -150,6 +161,7 @@ function run(label: string, symbols: string[]): void {
     ['at the very start of the history (worst case)', T0 + 1],
   ] as const) {
     const times: number[] = [];
+    const cpus: number[] = [];
     let refolded = 0;
     for (let r = 0; r < 3; r++) {
       const late: Fill = {
@@ -166,6 +178,7 @@ function run(label: string, symbols: string[]): void {
       };
       ledger.appendFills({ exchange: 'binance', account: 'a', fills: [{ fill: late, instanceId: 'arb' }], cursor: null }, 0);
       t = performance.now();
+      const c = cpu();
       const before = book.refolded;
       // What the sync does: the rows after the last one folded, then the fold decides what to refold.
       const top = ledger.maxRowid();
@@ -173,10 +186,11 @@ function run(label: string, symbols: string[]): void {
       book.add(rows, source);
       rowid = Math.max(rowid, top);
       times.push(performance.now() - t);
+      cpus.push(cpu() - c);
       refolded = book.refolded - before;
     }
     console.log(
-      `late fill ${what}: median ${median(times).toFixed(1)} ms of ${times.map((x) => x.toFixed(1)).join(', ')}; ${refolded.toLocaleString()} fills refolded (before: a full recompute)`,
+      `late fill ${what}: wall median ${median(times).toFixed(1)} ms of ${times.map((x) => x.toFixed(1)).join(', ')}; CPU median ${median(cpus).toFixed(1)} ms; ${refolded.toLocaleString()} fills refolded (before: a full recompute)`,
     );
   }
   ledger.close();
@@ -188,9 +202,10 @@ function run(label: string, symbols: string[]): void {
 {
   const calibration = makeFills(1_000_000, ['BTC/USDT']);
   const t = performance.now();
+  const c = cpu();
   const fold = emptyFold('USDT');
   for (const f of calibration) foldFill(fold, f);
-  console.log(`calibration: 1 M fills folded in memory in ${ms(t)}`);
+  console.log(`calibration: 1 M fills folded in memory in ${ms(t)} (CPU ${(cpu() - c).toFixed(0)} ms)`);
 }
 globalThis.gc?.();
 
