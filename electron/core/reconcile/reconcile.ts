@@ -34,7 +34,7 @@
 import type { Reconciliation, ReconciledAsset, ReconciledPosition, UnattributedFill } from '../../../shared/model.ts';
 import { isPerpetual, parseSymbol } from '../../../shared/symbols.ts';
 import type { AccountState, ExchangeSession, Movement, PositionReport, WalletKind } from '../exchange/types.ts';
-import type { AccountFill, Ledger, ReconcileBaseline } from '../ledger/ledger.ts';
+import type { AccountFill, AccountFillSum, Ledger, ReconcileBaseline } from '../ledger/ledger.ts';
 import { emptyFold, foldFill, trade, type PositionState } from '../metrics/pnl.ts';
 
 /** One of the account's instances, as reconciliation needs it. */
@@ -176,7 +176,6 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
   if (previous !== null && session.fetchMovements === undefined)
     notes.push(`${exchange} deposits, withdrawals and transfers cannot be read through this session: any would show as a difference.`);
 
-  const fills = ledger.accountFills(exchange, accountKey, baseline.ts, readAt);
   const funding = ledger.accountFunding(exchange, accountKey, baseline.ts, readAt);
   const home: WalletKind = state.balances.some((b) => b.wallet === 'unified') || exchange === 'bybit' ? 'unified' : 'spot';
   const derivativeWallet: WalletKind = home === 'unified' ? 'unified' : 'futures';
@@ -196,22 +195,21 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
   for (const b of state.balances) cell(b.wallet, b.asset).exchange += b.total;
   for (const b of baseline.balances) if (walletsRead.has(b.wallet)) cell(b.wallet, b.asset).baseline += b.total;
 
-  const observers = new Set(instances.filter((i) => i.mode === 'observe').map((i) => i.id));
-  const isAccounted = (f: AccountFill): boolean =>
-    f.assignment !== null || f.placedBy !== null || (f.instanceId !== null && observers.has(f.instanceId));
-
-  const realizedOf = accountRealized(ledger, exchange, accountKey, fills);
-  const unattributed: AccountFill[] = [];
-  for (const f of fills) {
-    const accounted = isAccounted(f);
-    if (!accounted) unattributed.push(f);
-    for (const e of fillEffects(f, home, derivativeWallet, realizedOf)) {
-      if (!walletsRead.has(e.wallet)) continue;
-      const c = cell(e.wallet, e.asset);
-      if (accounted) c.accounted += e.amount;
-      else c.unattributed += e.amount;
-    }
-  }
+  // The fills since the baseline, summed in SQLite (a busy account has many); only the unattributed ones one by one.
+  const observers = instances.filter((i) => i.mode === 'observe').map((i) => i.id);
+  const sums = ledger.accountFillSums(exchange, accountKey, baseline.ts, readAt, observers);
+  const unattributed = ledger.unaccountedFills(exchange, accountKey, baseline.ts, readAt, observers);
+  const add = (e: Effect, isAccounted: boolean): void => {
+    if (!walletsRead.has(e.wallet)) return;
+    const c = cell(e.wallet, e.asset);
+    if (isAccounted) c.accounted += e.amount;
+    else c.unattributed += e.amount;
+  };
+  for (const sum of sums) for (const e of sumEffects(sum, home, derivativeWallet)) add(e, sum.isAccounted);
+  for (const e of foldedRealized(ledger, exchange, accountKey, baseline.ts, readAt, sums, new Set(observers), derivativeWallet))
+    add(e, e.isAccounted);
+  for (const fee of ledger.accountFeeSums(exchange, accountKey, baseline.ts, readAt, observers))
+    add({ wallet: isPerpetual(fee.symbol) ? derivativeWallet : home, asset: fee.currency, amount: -fee.amount }, fee.isAccounted);
   for (const p of funding) if (walletsRead.has(derivativeWallet)) cell(derivativeWallet, p.currency).accounted += p.amount;
   for (const m of movements) {
     if (m.from !== null && walletsRead.has(m.from)) cell(m.from, m.asset).explained -= m.amount + m.fee;
@@ -251,7 +249,7 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
     }));
 
   // Positions: perpetuals against the exchange's position; spot against the exchange's trade history since the baseline.
-  const positions = positionRows(instances, state.positions, baseline, fills, isAccounted).map((p) =>
+  const positions = positionRows(instances, state.positions, baseline, sums).map((p) =>
     within(p.difference, p.exchange, tol) ? { ...p, difference: 0 } : p,
   );
   for (const p of positions) if (!within(p.difference, p.exchange, tol)) ok = false;
@@ -356,70 +354,78 @@ interface Effect {
   amount: number;
 }
 
-/** What one fill did to the account's wallets. */
-function fillEffects(f: AccountFill, home: WalletKind, derivativeWallet: WalletKind, realizedOf: (f: AccountFill) => number): Effect[] {
-  const parts = parseSymbol(f.symbol);
-  const out: Effect[] = [];
+/** What a group of fills did to the account's wallets, fees apart (spot: base and quote; derivatives: the exchange's realized PnL). */
+function sumEffects(sum: AccountFillSum, home: WalletKind, derivativeWallet: WalletKind): Effect[] {
+  const parts = parseSymbol(sum.symbol);
   if (parts.kind === 'spot') {
-    const sign = f.side === 'buy' ? 1 : -1;
-    out.push({ wallet: home, asset: parts.base, amount: sign * f.amount });
-    out.push({ wallet: home, asset: parts.quote, amount: -sign * f.cost });
-    for (const fee of f.fees) out.push({ wallet: home, asset: fee.currency, amount: -fee.amount });
-    return out;
+    const sign = sum.side === 'buy' ? 1 : -1;
+    return [
+      { wallet: home, asset: parts.base, amount: sign * sum.amount },
+      { wallet: home, asset: parts.quote, amount: -sign * sum.cost },
+    ];
   }
-  const settle = parts.settle ?? parts.quote;
-  out.push({ wallet: derivativeWallet, asset: settle, amount: realizedOf(f) });
-  for (const fee of f.fees) out.push({ wallet: derivativeWallet, asset: fee.currency, amount: -fee.amount });
-  return out;
+  // Fills without the exchange's realized PnL are folded instead (foldedRealized).
+  if (sum.reportedCount < sum.count) return [];
+  return [{ wallet: derivativeWallet, asset: parts.settle ?? parts.quote, amount: sum.exchangeRealized }];
 }
 
 /**
- * Realized PnL per derivative fill: the exchange's own where it reports one; otherwise folded on the
- * account's net position per symbol (one-way mode, as the exchange books it), from the account's
- * first fill on that symbol in the ledger.
+ * Realized PnL on derivatives whose fills carry none from the exchange, folded on the account's net
+ * position per symbol (one-way mode, as the exchange books it) from the account's first fill on that
+ * symbol in the ledger. Binance reports it on every USDⓈ-M fill, so this runs only elsewhere.
  */
-function accountRealized(ledger: Ledger, exchange: string, account: string, fills: readonly AccountFill[]): (f: AccountFill) => number {
-  const needFold = new Set(fills.filter((f) => isPerpetual(f.symbol) && f.exchangeRealizedPnl === undefined).map((f) => f.symbol));
-  const folded = new Map<string, number>();
-  if (needFold.size > 0) {
-    const upTo = Math.max(...fills.map((f) => f.timestamp));
-    const books = new Map<string, PositionState>();
-    for (const f of ledger.accountFills(exchange, account, Number.MIN_SAFE_INTEGER, upTo)) {
-      if (!needFold.has(f.symbol)) continue;
-      const pos = books.get(f.symbol) ?? { qty: 0, avgPrice: 0 };
-      books.set(f.symbol, pos);
-      folded.set(`${f.symbol}|${f.id}`, trade(pos, f.side === 'buy' ? f.amount : -f.amount, f.price));
-    }
+function foldedRealized(
+  ledger: Ledger,
+  exchange: string,
+  account: string,
+  after: number,
+  upTo: number,
+  sums: readonly AccountFillSum[],
+  observers: ReadonlySet<string>,
+  derivativeWallet: WalletKind,
+): (Effect & { isAccounted: boolean })[] {
+  const symbols = new Set(sums.filter((x) => isPerpetual(x.symbol) && x.reportedCount < x.count).map((x) => x.symbol));
+  if (symbols.size === 0) return [];
+  const out: (Effect & { isAccounted: boolean })[] = [];
+  const books = new Map<string, PositionState>();
+  for (const f of ledger.accountFills(exchange, account, Number.MIN_SAFE_INTEGER, upTo)) {
+    if (!symbols.has(f.symbol)) continue;
+    const pos = books.get(f.symbol) ?? { qty: 0, avgPrice: 0 };
+    books.set(f.symbol, pos);
+    const realized = trade(pos, f.side === 'buy' ? f.amount : -f.amount, f.price);
+    if (f.timestamp <= after || f.exchangeRealizedPnl !== undefined) continue;
+    const parts = parseSymbol(f.symbol);
+    const isAccounted = f.assignment !== null || f.placedBy !== null || (f.instanceId !== null && observers.has(f.instanceId));
+    out.push({ wallet: derivativeWallet, asset: parts.settle ?? parts.quote, amount: realized, isAccounted });
   }
-  return (f) => f.exchangeRealizedPnl ?? folded.get(`${f.symbol}|${f.id}`) ?? 0;
+  return out;
 }
 
 function positionRows(
   instances: readonly ReconcileInstance[],
   reports: readonly PositionReport[],
   baseline: ReconcileBaseline,
-  fills: readonly AccountFill[],
-  isAccounted: (f: AccountFill) => boolean,
+  sums: readonly AccountFillSum[],
 ): ReconciledPosition[] {
   const symbols = new Set<string>([
     ...instances.flatMap((i) => i.symbols),
     ...reports.map((p) => p.symbol),
     ...baseline.positions.map((p) => p.symbol),
-    ...fills.map((f) => f.symbol),
+    ...sums.map((x) => x.symbol),
   ]);
   const rows: ReconciledPosition[] = [];
   for (const symbol of [...symbols].sort()) {
     let traded = 0;
     let accountedTrades = 0;
-    for (const f of fills) {
-      if (f.symbol !== symbol) continue;
-      const signed = f.side === 'buy' ? f.amount : -f.amount;
+    for (const x of sums) {
+      if (x.symbol !== symbol) continue;
+      const signed = x.side === 'buy' ? x.amount : -x.amount;
       traded += signed;
-      if (isAccounted(f)) accountedTrades += signed;
+      if (x.isAccounted) accountedTrades += signed;
     }
     if (isPerpetual(symbol)) {
-      const exchangeQty = reports.filter((p) => p.symbol === symbol).reduce((s, p) => s + p.qty, 0);
-      const base = baseline.positions.filter((p) => p.symbol === symbol).reduce((s, p) => s + p.qty, 0);
+      const exchangeQty = reports.filter((p) => p.symbol === symbol).reduce((acc, p) => acc + p.qty, 0);
+      const base = baseline.positions.filter((p) => p.symbol === symbol).reduce((acc, p) => acc + p.qty, 0);
       const accounted = base + accountedTrades;
       rows.push({ symbol, exchange: clean(exchangeQty), accounted: clean(accounted), difference: clean(exchangeQty - accounted) });
     } else {
