@@ -86,6 +86,7 @@ function strategyAt(i: number, now: number, tick: number): StrategyView {
       state,
       lastGoodSyncAt: new Date(now).toISOString(),
       lastError: null,
+      stillOpen: [],
       failures: 0,
       retriedFaults: 0,
       catchUp: null,
