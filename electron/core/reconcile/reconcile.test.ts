@@ -245,4 +245,57 @@ describe('reconciliation against the simulator', () => {
     const none = await reconcileForHost(parts, 'nope');
     expect(none.ok ? null : none.error.code).toBe('not_found');
   }, 120_000);
+
+  it('a Bybit unified account reconciles its one wallet; histories it cannot read are named, not fatal', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      seed: 17,
+      autoTick: false,
+      accounts: [{ apiKey: 'by1', secret: 'bys1', dialect: 'bybit', balances: { USDT: 20_000, BTC: 1 }, futuresUsdt: 5_000 }],
+    });
+    cleanups.push(() => sim.close());
+    const h = new Host({
+      workspace: parseWorkspace({
+        version: 2,
+        syncIntervalMs: 300,
+        accounts: [{ id: 'by', exchange: 'bybit', apiBaseUrl: sim.url, credentials: { apiKey: 'by1', secret: 'bys1' } }],
+        instances: [
+          {
+            id: 'watch',
+            type: 'fixed_spread',
+            account: 'by',
+            mode: 'observe',
+            symbols: ['BTC/USDT'],
+            startTime: new Date(Date.now() - 1000).toISOString(),
+            params: {},
+          },
+        ],
+      }),
+      dataDir: mkdtempSync(join(tmpdir(), 'reconcile-bybit-')),
+      log: silentLogger,
+      sessionFactory: (account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }),
+    });
+    cleanups.push(() => h.close());
+    const parts: ReconcileHostParts = {
+      ledger: h.ledger,
+      clock: systemClock,
+      engine: h.engine,
+      sessions: h.sessions,
+      portfolio: h.portfolio,
+      sync: h.sync,
+    };
+    h.start();
+    await sleep(500);
+    expect((await reconcile(parts, 'by')).ok).toBe(true);
+    // The observe instance owns its symbol's fills: a trade there is accounted for.
+    sim.drift({ kind: 'trade', apiKey: 'by1', symbol: 'BTC/USDT', side: 'sell', amount: 0.01 });
+    await sleep(SETTLE_MS + 50);
+    const r = await reconcile(parts, 'by');
+    expect(r.ok).toBe(true);
+    expect(position(r, 'BTC/USDT')).toEqual({ symbol: 'BTC/USDT', exchange: -0.01, accounted: -0.01, difference: 0 });
+    expect(asset(r, 'BTC')?.exchange).toBeCloseTo(spotTotal(sim, 'by1', 'BTC'), 8);
+    // Bybit's unified wallet shows spot and the derivatives pool as one.
+    expect(asset(r, 'USDT')?.exchange).toBeCloseTo(spotTotal(sim, 'by1', 'USDT') + sim.futuresWallet('by1'), 6);
+    expect(r.notes.some((n) => n.startsWith('Deposits, withdrawals and transfers could not be read'))).toBe(true);
+  }, 120_000);
 });

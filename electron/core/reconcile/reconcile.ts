@@ -129,13 +129,21 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
   let isSettled = false;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let moves: Movement[] = [];
+  let movesError: string | null = null;
   for (let attempt = 1; attempt <= maxReads && !isSettled; attempt++) {
     if (attempt > 1) await sleep(settleMs);
     const before = o.now();
     state = await session.fetchAccountState({ futures });
     readAt = o.now();
     await o.syncLedger?.();
-    moves = session.fetchMovements ? await session.fetchMovements((previous?.ts ?? before) - MOVEMENT_SLACK_MS, { futures }) : [];
+    try {
+      moves = session.fetchMovements ? await session.fetchMovements((previous?.ts ?? before) - MOVEMENT_SLACK_MS, { futures }) : [];
+      movesError = null;
+    } catch (error) {
+      // Balances without histories still say whether anything differs; the note says what cannot be explained.
+      moves = [];
+      movesError = (error as Error).message;
+    }
     const from = before - settleMs - 1;
     const to = readAt + settleMs;
     isSettled =
@@ -173,8 +181,10 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
     previous === null
       ? []
       : moves.filter((m) => !inBaseline.has(m.id) && m.timestamp > baseline.ts - MOVEMENT_SLACK_MS && m.timestamp <= readAt);
-  if (previous !== null && session.fetchMovements === undefined)
+  if (session.fetchMovements === undefined)
     notes.push(`${exchange} deposits, withdrawals and transfers cannot be read through this session: any would show as a difference.`);
+  else if (movesError !== null)
+    notes.push(`Deposits, withdrawals and transfers could not be read (${movesError.slice(0, 200)}): any would show as a difference.`);
 
   const funding = ledger.accountFunding(exchange, accountKey, baseline.ts, readAt);
   const home: WalletKind = state.balances.some((b) => b.wallet === 'unified') || exchange === 'bybit' ? 'unified' : 'spot';
