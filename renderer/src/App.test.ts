@@ -11,6 +11,7 @@ import type { AppCommands } from './commands.ts';
 import { createStratdeskStore, type StratdeskState } from './store/index.ts';
 import { initialSnapshotSlice } from './store/snapshotSlice.ts';
 import { defaultPrefs } from './store/prefsSlice.ts';
+import { totalsOf } from '../../shared/totals.ts';
 import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from './testFixtures.ts';
 
 const noCommands: AppCommands = {
@@ -72,6 +73,8 @@ const snapshot = makeSnapshot(3, [
   }),
   makeStrategy('mm-eth', { status: 'stopped' }),
 ]);
+// The header shows what the host computed, with the one totals function the API answers with.
+snapshot.totals = totalsOf(snapshot.strategies, 'USDT', {});
 
 function render(state: Partial<StratdeskState> = {}): string {
   const store = createStratdeskStore({ ...mergeSnapshot(initialSnapshotSlice(), snapshot), ...state });
@@ -117,16 +120,24 @@ describe('App markup', () => {
     expect(eth).not.toContain('>Pause</button>');
   });
 
-  it('hatches paper and observe rows and keeps them out of the live totals', () => {
+  it('hatches paper and observe rows; the header adds live and observe in the reporting currency, paper apart', () => {
     const html = render();
     expect(row(html, 'mm-btc')).toContain('strategy-row--mode-observe');
     expect(row(html, 'arb-btc')).toContain('strategy-row--mode-paper');
-    // Only mm-eth is live money: total PnL 11, equity 1000 + 11.
-    expect(html).toMatch(/data-testid="totals-total" data-value="11"/);
-    expect(html).toMatch(/data-testid="totals-equity" data-value="1011"/);
+    // mm-eth (live, 11) and mm-btc (observe, −3.2) are real money; arb-btc (paper) is not.
+    expect(html).toMatch(/data-testid="totals-total" data-value="7.8"/);
+    expect(html).toMatch(/data-testid="totals-equity" data-value="2007.8" data-currency="USDT"/);
+    // The real code of the reporting currency, never "USD" over USDT rows.
+    expect(html).toContain('+7.80 USDT');
+    expect(html).not.toMatch(/\d USD</);
     expect(html).toContain('data-testid="totals-not-money"');
     expect(html).toContain('data-testid="totals-paper"');
-    expect(html).toContain('data-testid="totals-observe"');
+  });
+
+  it('lists figures in a currency with no known rate apart, never added as if equal', () => {
+    const html = render({ totals: makeTotals({ currency: 'USDT', unconverted: { BTC: 0.01 } }) });
+    expect(html).toContain('data-testid="totals-unconverted-BTC"');
+    expect(html).toContain('+0.01 BTC');
   });
 
   it('groups rows by type with a live-money subtotal and a separate paper/observe line', () => {

@@ -12,7 +12,7 @@ export interface SnapshotSlice {
   seq: number | null;
   /** ISO time of the last snapshot or delta applied. */
   asOf: string | null;
-  /** Portfolio totals in USD (quote currencies are all USD-stable); null until the first snapshot. */
+  /** Portfolio totals in the reporting currency (`totals.currency`), from shared/totals.ts; null until the first snapshot. */
   totals: Totals | null;
   /** Strategy ids in display order: the host's order, strategies first seen in a delta appended. */
   strategyIds: readonly string[];

@@ -4,7 +4,17 @@ import type { InstanceType } from '../../../../shared/model.ts';
 import { NOT_A_FIGURE, feesAsPnl, formatCount } from '../../format.ts';
 import { useCommands, useStoreApi, useStratdesk } from '../../store/hooks.ts';
 import type { SortKey, StratdeskState } from '../../store/index.ts';
-import { ROW_HEIGHT, TYPE_LABEL, isStrategyKey, portfolioSums, rowOffset, tableKeys, windowRows, type MoneySums } from './tableModel.ts';
+import {
+  ROW_HEIGHT,
+  TYPE_LABEL,
+  reportingCurrency,
+  isStrategyKey,
+  portfolioSums,
+  rowOffset,
+  tableKeys,
+  windowRows,
+  type MoneySums,
+} from './tableModel.ts';
 import { Money } from '../../components/Money.tsx';
 import { StrategyRow } from './StrategyRow.tsx';
 
@@ -121,12 +131,13 @@ function useTypeSums(type: InstanceType) {
 /** Live money only: a subtotal never mixes simulated or foreign money into real. */
 const SubtotalRow = memo(function SubtotalRow({ type }: { type: InstanceType }) {
   const sums = useTypeSums(type);
+  const currency = useStratdesk(reportingCurrency);
   return (
     <tr className="subtotal-row" data-testid={`subtotal-${type}`} data-value={sums.live.totalPnl}>
       <th scope="row" colSpan={5}>
         Subtotal, live money <span className="group-count">{sums.live.count}</span>
       </th>
-      {sumsCells(sums.live, 'USD')}
+      {sumsCells(sums.live, currency)}
     </tr>
   );
 });
@@ -134,6 +145,7 @@ const SubtotalRow = memo(function SubtotalRow({ type }: { type: InstanceType }) 
 /** Paper and observe of the same type, summed apart and hatched like their rows. */
 const OtherRow = memo(function OtherRow({ type }: { type: InstanceType }) {
   const sums = useTypeSums(type);
+  const currency = useStratdesk(reportingCurrency);
   const other: MoneySums = { ...sums.paper };
   for (const k of Object.keys(other) as (keyof MoneySums)[]) {
     if (k === 'hasFunding') other.hasFunding = sums.paper.hasFunding || sums.observe.hasFunding;
@@ -144,7 +156,7 @@ const OtherRow = memo(function OtherRow({ type }: { type: InstanceType }) {
       <th scope="row" colSpan={5}>
         Paper / observe, not in totals <span className="group-count">{other.count}</span>
       </th>
-      {sumsCells(other, 'USD')}
+      {sumsCells(other, currency)}
     </tr>
   );
 });

@@ -108,7 +108,7 @@ export function tableKeys(source: TableSource, prefs: Pick<Prefs, 'sort' | 'filt
   return keys;
 }
 
-/** Money sums over a set of strategies, in USD (every quote currency here is USD-stable). */
+/** Money sums over a set of strategies, in their quote currency (labelled with `reportingCurrency`). */
 export interface MoneySums {
   count: number;
   realizedPnl: number;
@@ -248,4 +248,17 @@ export function rowOffset(keys: readonly string[], index: number): number {
   let y = 0;
   for (let i = 0; i < index && i < keys.length; i++) y += rowHeight(keys[i] as string);
   return y;
+}
+
+/**
+ * The code money sums are labelled with: the reporting currency the host's totals carry, else (before
+ * the first snapshot has totals) the first strategy's quote. Never a made-up "USD".
+ */
+export function reportingCurrency(state: {
+  totals: { currency: string } | null;
+  strategyIds: readonly string[];
+  strategiesById: Readonly<Record<string, StrategyView>>;
+}): string {
+  const first = state.strategyIds[0];
+  return state.totals?.currency ?? (first === undefined ? '' : (state.strategiesById[first]?.metrics.quoteCurrency ?? ''));
 }

@@ -3,9 +3,7 @@ import { formatMoney, formatTimestamp, formatWeight, moneyTone } from '../../for
 import { useCommands, useStratdesk } from '../../store/hooks.ts';
 import { StatusBadge } from '../../components/Badges.tsx';
 import { Money } from '../../components/Money.tsx';
-
-/** Plans mix strategies; totals are in USD like the header's. */
-const PLAN_CURRENCY = 'USD';
+import { reportingCurrency } from '../instances/tableModel.ts';
 
 const POLICY_LABEL: Record<RebalancePolicy, string> = {
   target_weights: 'Target weights',
@@ -19,7 +17,7 @@ function isPolicy(value: string): value is RebalancePolicy {
 
 function PlanRow({ move, totalBefore, totalAfter }: { move: RebalanceMove; totalBefore: number; totalAfter: number }) {
   // Moves carry no currency of their own; the strategy's quote currency is the unit of its budget.
-  const currency = useStratdesk((state) => state.strategiesById[move.id]?.metrics.quoteCurrency ?? PLAN_CURRENCY);
+  const currency = useStratdesk((state) => state.strategiesById[move.id]?.metrics.quoteCurrency ?? reportingCurrency(state));
   return (
     <tr data-testid={`plan-row-${move.id}`} data-move={move.move}>
       <td className="cell-id">{move.id}</td>
@@ -43,6 +41,7 @@ function PlanRow({ move, totalBefore, totalAfter }: { move: RebalanceMove; total
 }
 
 function PlanTable({ plan }: { plan: RebalancePlan }) {
+  const currency = useStratdesk(reportingCurrency);
   const totalBefore = plan.moves.reduce((sum, m) => sum + m.before, 0);
   const totalAfter = plan.moves.reduce((sum, m) => sum + m.after, 0);
   return (
@@ -77,13 +76,13 @@ function PlanTable({ plan }: { plan: RebalancePlan }) {
               Total
             </th>
             <td className="num">
-              <Money value={totalBefore} currency={PLAN_CURRENCY} isSigned={false} />
+              <Money value={totalBefore} currency={currency} isSigned={false} />
             </td>
             <td className="num">
-              <Money value={totalAfter} currency={PLAN_CURRENCY} isSigned={false} />
+              <Money value={totalAfter} currency={currency} isSigned={false} />
             </td>
             <td className="num">
-              <Money value={totalAfter - totalBefore} currency={PLAN_CURRENCY} />
+              <Money value={totalAfter - totalBefore} currency={currency} />
             </td>
           </tr>
         </tfoot>
@@ -103,6 +102,7 @@ function changedBudgets(plan: RebalancePlan): number {
 }
 
 export function RebalancePanel() {
+  const currency = useStratdesk(reportingCurrency);
   const rebalance = useStratdesk((state) => state.rebalance);
   const commands = useCommands();
   if (rebalance.phase === 'closed') return null;
@@ -144,16 +144,15 @@ export function RebalancePanel() {
       {rebalance.phase === 'applied' && (
         <p className="notice notice--ok" data-testid="rebalance-applied" role="status">
           Applied at {formatTimestamp(rebalance.plan.asOf)} ({POLICY_LABEL[rebalance.plan.policy]}):{' '}
-          {formatMoney(capitalMoved(rebalance.plan), PLAN_CURRENCY)} moved, {changedBudgets(rebalance.plan)} of{' '}
-          {rebalance.plan.moves.length} budgets changed. The budgets below are now in force.
+          {formatMoney(capitalMoved(rebalance.plan), currency)} moved, {changedBudgets(rebalance.plan)} of {rebalance.plan.moves.length}{' '}
+          budgets changed. The budgets below are now in force.
         </p>
       )}
 
       {(rebalance.phase === 'plan' || rebalance.phase === 'applying') && (
         <p className="notice">
           Dry run ({POLICY_LABEL[rebalance.plan.policy]}, as of {formatTimestamp(rebalance.plan.asOf)}): nothing has moved yet. Total
-          capital {formatMoney(rebalance.plan.totalCapital, PLAN_CURRENCY)}, {formatMoney(capitalMoved(rebalance.plan), PLAN_CURRENCY)}{' '}
-          would move.
+          capital {formatMoney(rebalance.plan.totalCapital, currency)}, {formatMoney(capitalMoved(rebalance.plan), currency)} would move.
         </p>
       )}
 
