@@ -101,6 +101,9 @@ function OpenSetupPanel() {
   const [busy, setBusy] = useState<'load' | 'apply' | 'undo' | 'import' | null>('load');
   const [exchanges, setExchanges] = useState<string[]>([]);
   const [notes, setNotes] = useState<string[]>([]);
+  // Bumped whenever the draft is replaced from outside (read, imported): inputs that keep their own
+  // text while typing start again from the new document.
+  const [generation, setGeneration] = useState(0);
   const panelRef = useRef<HTMLElement>(null);
 
   const load = useCallback(async (): Promise<void> => {
@@ -113,6 +116,7 @@ function OpenSetupPanel() {
     }
     setBase(result.value);
     setDraft(toDraft(result.value.workspace));
+    setGeneration((g) => g + 1);
     setServerErrors([]);
   }, [commands]);
 
@@ -142,6 +146,7 @@ function OpenSetupPanel() {
 
   const apply = async (): Promise<void> => {
     if (draft === null || base === null) return;
+    setOutcome(null);
     if (checks.length > 0) {
       setOutcome({
         kind: 'error',
@@ -167,6 +172,7 @@ function OpenSetupPanel() {
   };
 
   const undo = async (): Promise<void> => {
+    setOutcome(null);
     setBusy('undo');
     const result = await commands.undoWorkspace();
     setBusy(null);
@@ -197,6 +203,7 @@ function OpenSetupPanel() {
     }
     // Review first: the migrated document replaces the draft; nothing runs until Apply.
     edit(toDraft(result.value.workspace as WorkspaceDocument));
+    setGeneration((g) => g + 1);
     setNotes(result.value.notes);
     setOutcome({ kind: 'ok', text: `Imported ${file.name} for review: check it below, then Apply.` });
   };
@@ -260,7 +267,7 @@ function OpenSetupPanel() {
               vaultEntries={vaultEntries?.map((e) => e.name) ?? []}
             />
             <InstancesEditor doc={draft} base={base?.workspace ?? null} onChange={edit} errors={errors} />
-            <TargetsEditor doc={draft} onChange={edit} errors={errors} />
+            <TargetsEditor key={generation} doc={draft} onChange={edit} errors={errors} />
           </>
         )}
         <FieldErrors
