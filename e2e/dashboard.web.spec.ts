@@ -30,7 +30,9 @@ test('the demo shows three live strategies trading, the token leaves the address
   await expect
     .poll(async () => (await Promise.all(IDS.map((id) => tradeCount(page, id)))).every((n, i) => n > (before[i] ?? 0)), { timeout: 60_000 })
     .toBe(true);
-  await expect(page.getByTestId('totals')).toContainText('USD');
+  // The reporting currency's real code: the demo's quotes are USDT, never labelled "USD".
+  await expect(page.getByTestId('totals-equity')).toHaveAttribute('data-currency', 'USDT');
+  await expect(page.getByTestId('totals')).toContainText('USDT');
   await screenshot(page, 'dashboard.png', { fullPage: true });
 });
 

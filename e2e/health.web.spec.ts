@@ -87,17 +87,16 @@ test('an instance in error is flagged, greyed, alerted, and one click on the syn
   await screenshot(page, 'health.png');
   await page.getByTestId('alerts-panel').getByRole('button', { name: 'Close' }).click();
 
-  // Paper and observe: hatched, and kept out of the live totals.
+  // Paper and observe: hatched; observe is real money (in the totals), paper is kept apart.
   await expect(row(page, 'mm-paper')).toHaveClass(/strategy-row--mode-paper/);
   await expect(row(page, 'watch-sol')).toHaveClass(/strategy-row--mode-observe/);
   await expect(page.getByTestId('totals-not-money')).toContainText('Paper (simulated)');
-  await expect(page.getByTestId('totals-not-money')).toContainText('Observe (not traded here)');
   await expect
     .poll(async () => {
       return page.evaluate(() => {
         const v = (sel: string): number => Number(document.querySelector(sel)?.getAttribute('data-value'));
         const total = v('[data-testid="totals-total"]');
-        const live = ['mm-live', 'arb-down'].map((id) => v(`[data-testid="strategy-row-${id}"] [data-testid="total"]`));
+        const live = ['mm-live', 'arb-down', 'watch-sol'].map((id) => v(`[data-testid="strategy-row-${id}"] [data-testid="total"]`));
         return Math.abs(total - live.reduce((a, b) => a + b, 0)) < 1e-6;
       });
     })

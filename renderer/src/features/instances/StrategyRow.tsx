@@ -98,7 +98,9 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
       <td className="cell-id" title={id}>
         {id}
       </td>
-      <td className="cell-text">{strategy.account}</td>
+      <td className="cell-text" title={strategy.account}>
+        {strategy.account}
+      </td>
       <td data-testid="mode">
         <ModeBadge mode={mode} />
       </td>
