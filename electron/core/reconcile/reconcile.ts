@@ -130,8 +130,9 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let moves: Movement[] = [];
   let movesError: string | null = null;
+  let waitMs = 0;
   for (let attempt = 1; attempt <= maxReads && !isSettled; attempt++) {
-    if (attempt > 1) await sleep(settleMs);
+    if (attempt > 1) await sleep(waitMs);
     const before = o.now();
     state = await session.fetchAccountState({ futures });
     readAt = o.now();
@@ -144,18 +145,24 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
       moves = [];
       movesError = (error as Error).message;
     }
-    const from = before - settleMs - 1;
+    // When each thing near the reading may really have happened (a time stamped to the whole second may be up to a second early).
+    const from = before - settleMs;
     const to = readAt + settleMs;
-    isSettled =
-      ledger.accountFills(exchange, accountKey, from, to).length === 0 &&
-      ledger.accountFunding(exchange, accountKey, from, to).length === 0 &&
-      // A time stamped to the whole second may be up to a second early.
-      !moves.some((m) => m.timestamp > from - (m.timestamp % 1000 === 0 ? MOVEMENT_SLACK_MS : 0) && m.timestamp <= to);
+    const near = [
+      ...ledger.accountFills(exchange, accountKey, from - 1, to).map((f) => f.timestamp),
+      ...ledger.accountFunding(exchange, accountKey, from - 1, to).map((f) => f.timestamp),
+      ...moves
+        .map((m) => m.timestamp + (m.timestamp % 1000 === 0 ? MOVEMENT_SLACK_MS : 0))
+        .filter((t) => t >= from && t - MOVEMENT_SLACK_MS <= to),
+    ];
+    isSettled = near.length === 0;
+    // The next reading starts once the latest of them is `settleMs` behind it.
+    waitMs = Math.min(Math.max(0, Math.max(...near, 0) + settleMs + 1 - o.now()), settleMs + MOVEMENT_SLACK_MS);
   }
   if (state === null) throw new Error('unreachable: no reading');
   if (!isSettled)
     notes.push(
-      `Fills landed while the balances were read (${maxReads} readings): the figures may be off by them until the next reconciliation.`,
+      `Fills, funding or money movements landed while the balances were read (${maxReads} readings): the figures may be off by them until the next reconciliation.`,
     );
 
   let baseline: ReconcileBaseline;
