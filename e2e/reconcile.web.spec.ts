@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { startServe, type Served, startSimProcess } from './serve.ts';
 
+const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
+
 let served: Served;
 let sim: ChildProcess;
 let simUrl: string;
@@ -79,6 +81,7 @@ test('a manual trade shows as drift on its symbol; assigning it to the instance 
   await expect(view.getByTestId('reconcile-alert')).toContainText(/\d+ fills? no instance placed/);
   const fills = view.getByTestId('reconcile-unattributed').locator('tbody tr');
   await expect(fills).not.toHaveCount(0);
+  await view.screenshot({ path: join(SHOTS, 'reconciliation-drift.png') });
 
   // The trader says it was the market maker's.
   while ((await fills.count()) > 0) {

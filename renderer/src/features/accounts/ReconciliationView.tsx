@@ -85,7 +85,7 @@ export function ReconciliationView({ accountId }: { accountId: string }) {
         <label className="muted small">
           Alert past{' '}
           <input
-            className="input input--small"
+            className="input input--narrow"
             inputMode="decimal"
             size={6}
             value={threshold}
