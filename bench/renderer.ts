@@ -22,6 +22,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { totalsOf } from '../shared/totals.ts';
+import { Publisher } from '../electron/core/host/publisher.ts';
 import type {
   EquityPoint,
   HealthState,
@@ -199,20 +200,29 @@ server.on('upgrade', (req, socket, head) => {
   });
 });
 
-function publish(changed: StrategyView[]): void {
-  seq += 1;
-  const message: StreamMessage = {
-    type: 'delta',
-    seq,
-    asOf: new Date().toISOString(),
-    totals: totalsOf(strategies, 'USDT', {}),
-    strategies: changed,
-    instances: [],
-  };
+/**
+ * The host's own publisher makes the deltas, so the bench sends exactly what serve mode sends: per
+ * strategy and instance only the top-level fields that changed since the last publish.
+ */
+const publisher = new Publisher();
+// The first message a subscriber gets is the snapshot it starts from; the sockets get theirs on connect.
+let isPrimed = false;
+
+function publish(): void {
+  publisher.publish(snapshot());
+}
+
+publisher.subscribe(snapshot(), (message) => {
+  if (!isPrimed || message.type !== 'delta') {
+    isPrimed = true;
+    return;
+  }
+  seq = message.seq;
   const text = JSON.stringify(message);
   frameBytes.push(Buffer.byteLength(text));
   for (const ws of clients) ws.send(text);
-}
+});
+seq = publisher.seq;
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -304,7 +314,7 @@ async function main(): Promise<void> {
     const now = Date.now();
     // ~all: every instance but a random 2 % changes this second.
     strategies = strategies.map((s, i) => (random() < 0.98 ? strategyAt(i, now, tick) : s));
-    publish(strategies);
+    publish();
     await sleep(1000);
   }
   await sleep(1000);
@@ -341,7 +351,7 @@ async function main(): Promise<void> {
   const old = strategies[target] as StrategyView;
   const changed: StrategyView = { ...old, metrics: { ...old.metrics, tradeCount: old.metrics.tradeCount + 1 } };
   strategies = strategies.map((s, i) => (i === target ? changed : s));
-  publish([changed]);
+  publish();
   await sleep(1000);
   const countsAfter = await page.evaluate<Record<string, number>>(renders);
   const rerendered = Object.keys(countsAfter).filter((id) => (countsAfter[id] ?? 0) !== (countsBefore[id] ?? 0));

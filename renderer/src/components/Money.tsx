@@ -1,3 +1,4 @@
+import { roundMoney } from '../../../shared/totals.ts';
 import { formatMoney, formatSignedMoney, moneyTone } from '../format.ts';
 
 interface MoneyProps {
@@ -11,12 +12,15 @@ interface MoneyProps {
   detail?: string;
 }
 
-/** A money figure with its unit; the tooltip carries the unrounded value. */
+/**
+ * A money figure with its unit; the tooltip carries the full value to 1e-8 (rounded at the edge like
+ * the API's figures, so float noise such as −0.014672939999999999 never reaches the screen).
+ */
 export function Money({ value, currency, isSigned = true, isEstimated = false, detail }: MoneyProps) {
   const text = isSigned ? formatSignedMoney(value, currency) : formatMoney(value, currency);
   const tone = isSigned ? moneyTone(value) : 'zero';
   const title = [
-    `${value} ${currency}`,
+    `${roundMoney(value)} ${currency}`,
     ...(isEstimated ? ["Estimated from the engine's own order journal (exchange unavailable)"] : []),
     ...(detail === undefined ? [] : [detail]),
   ].join('\n');
