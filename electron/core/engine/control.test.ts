@@ -1,6 +1,6 @@
 /**
  * Control that never lies, against the simulator through real ccxt, with the simulator's book,
- * balances and positions as the judge (docs/control-failures.md lists the rows these prove):
+ * balances and positions as the judge (docs/ARCHITECTURE.md, "The failure table", lists the rows these prove):
  * cancels confirmed by reading the book and retried until it is clean, a lost create settled by its
  * client order id without placing twice, exposure that counts what the ledger does not hold yet,
  * control requests ahead of reads, loops that survive their own error handlers, a bounded quit.
