@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { binanceClient } from '../electron/sim/testClient.ts';
+import { screenshot } from './screenshots.ts';
 import { startServe, startSimProcess, type Served } from './serve.ts';
 
 const PASSWORD = 'correct-horse-battery-42';
@@ -111,6 +112,7 @@ test('an account and two instances added from the window trade on the simulator;
   await addSymbol(second, 'ETH/USDT');
 
   await expect(panel.getByTestId('setup-check-count')).toHaveText('Ready to apply.');
+  await screenshot(page, 'setup.png');
   const added = await apply(panel);
   expect(added).toContain('started');
   expect(added).toContain('mm-a');
@@ -162,6 +164,25 @@ test('an account and two instances added from the window trade on the simulator;
       .targets,
   ).toEqual({});
   await expect(panel.getByTestId('target-mm-a')).toHaveValue('');
+  await panel.getByTestId('setup-close').click();
+
+  // Open orders in sight: the detail lists mm-a's orders as the exchange shows them; one cancelled
+  // from there leaves the simulator's book, then "cancel all" takes every one of them off it.
+  await page.getByTestId('strategy-row-mm-a').click();
+  const detail = page.getByTestId('detail-panel');
+  const firstOrder = detail.locator('[data-testid^="open-order-"]').first();
+  await expect(firstOrder).toBeVisible({ timeout: 30_000 });
+  const orderId = ((await firstOrder.getAttribute('data-testid')) ?? '').replace('open-order-', '');
+  await screenshot(page, 'open-orders.png');
+  await firstOrder.getByTestId('cancel-order').click();
+  await expect(page.getByTestId('control-notice')).toContainText('mm-a');
+  expect((await exchange.fetchOpenOrders('BTC/USDT')).map((o) => o.id)).not.toContain(orderId);
+  const bookBefore = (await exchange.fetchOpenOrders('BTC/USDT')).map((o) => o.id);
+  await detail.getByTestId('cancel-all-orders').click();
+  await expect(page.getByTestId('control-notice-headline')).toContainText('Cancel sent for every order of mm-a');
+  const after = (await exchange.fetchOpenOrders('BTC/USDT')).map((o) => o.id);
+  // The market maker may quote again at once, but never with an order that was on the book before.
+  expect(after.filter((id) => bookBefore.includes(id))).toEqual([]);
 });
 
 test('each invalid input shows its error next to its field and applies nothing', async ({ page }) => {
@@ -179,7 +200,10 @@ test('each invalid input shows its error next to its field and applies nothing',
     });
     const put = await served.api('/api/workspace', {
       method: 'PUT',
-      body: { workspace: { ...body.workspace, instances: [instance('mm-a', 'BTC/USDT'), instance('mm-b', 'ETH/USDT')] }, revision: body.revision },
+      body: {
+        workspace: { ...body.workspace, instances: [instance('mm-a', 'BTC/USDT'), instance('mm-b', 'ETH/USDT')] },
+        revision: body.revision,
+      },
     });
     expect(put.status).toBe(200);
   }
@@ -218,4 +242,5 @@ test('each invalid input shows its error next to its field and applies nothing',
   await expect(panel.getByTestId('error-accounts[0].exchange')).toBeVisible();
   await expect(panel.getByTestId('setup-outcome')).toContainText('Nothing was applied');
   expect(await revision()).toBe(start);
+  await screenshot(page, 'setup-errors.png');
 });
