@@ -118,7 +118,7 @@ function run(label: string, symbols: string[]): void {
   }
   db.close();
   console.log(
-    `full recompute, before (SELECT *, JSON.parse per fee, one fold): median ${median(before).toFixed(0)} ms of ${before.map((x) => x.toFixed(0)).join(', ')}`,
+    `full recompute, before (SELECT *, JSON.parse per fee, one fold): wall median ${median(before).toFixed(0)} ms of ${before.map((x) => x.toFixed(0)).join(', ')}; CPU median ${median(beforeCpu).toFixed(0)} ms`,
   );
 
   // After: the sync's recompute (only the fold's columns, rows as arrays, the one-fee shape read directly; per symbol with checkpoints).
@@ -134,7 +134,7 @@ function run(label: string, symbols: string[]): void {
     afterCpu.push(cpu() - c);
   }
   console.log(
-    `full recompute, after (InstanceFold.recompute): median ${median(after).toFixed(0)} ms of ${after.map((x) => x.toFixed(0)).join(', ')}`,
+    `full recompute, after (InstanceFold.recompute): wall median ${median(after).toFixed(0)} ms of ${after.map((x) => x.toFixed(0)).join(', ')}; CPU median ${median(afterCpu).toFixed(0)} ms`,
   );
   const read: number[] = [];
   for (let r = 0; r < 2; r++) {
