@@ -140,12 +140,14 @@ describe('App markup', () => {
     expect(html).toContain('+0.01 BTC');
   });
 
-  it('groups rows by type with a live-money subtotal and a separate paper/observe line', () => {
+  it('groups rows by type with a real-money subtotal (live + observe, as the header) and a separate paper line', () => {
     const html = render();
     expect(html).toContain('data-testid="group-fixed_spread"');
     expect(html).toContain('data-testid="group-funding_rate"');
-    expect(html).toMatch(/data-testid="subtotal-fixed_spread" data-value="11"/);
-    expect(html).toContain('data-testid="subtotal-fixed_spread-other"');
+    // mm-eth (live, 11) + mm-btc (observe, −3.2): the same rule as the header's totals.
+    expect(html).toMatch(/data-testid="subtotal-fixed_spread" data-value="7.8"/);
+    expect(html).not.toContain('data-testid="subtotal-fixed_spread-other"');
+    expect(html).toContain('data-testid="subtotal-funding_rate-other"');
     // Group order follows the model's type order; the funding arb sits in its own group.
     expect(html.indexOf('strategy-row-mm-eth')).toBeLessThan(html.indexOf('group-funding_rate'));
     expect(html.indexOf('group-funding_rate')).toBeLessThan(html.indexOf('strategy-row-arb-btc'));

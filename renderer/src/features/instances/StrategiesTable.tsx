@@ -128,35 +128,30 @@ function useTypeSums(type: InstanceType) {
   return useMemo(() => portfolioSums(ids, byId, type), [ids, byId, type]);
 }
 
-/** Live money only: a subtotal never mixes simulated or foreign money into real. */
+/** Real money (live + observe, as in the header): a subtotal never mixes simulated money into real. */
 const SubtotalRow = memo(function SubtotalRow({ type }: { type: InstanceType }) {
   const sums = useTypeSums(type);
   const currency = useStratdesk(reportingCurrency);
   return (
-    <tr className="subtotal-row" data-testid={`subtotal-${type}`} data-value={sums.live.totalPnl}>
-      <th scope="row" colSpan={5}>
-        Subtotal, live money <span className="group-count">{sums.live.count}</span>
+    <tr className="subtotal-row" data-testid={`subtotal-${type}`} data-value={sums.real.totalPnl}>
+      <th scope="row" colSpan={5} title="Live and observe: both are real accounts">
+        Subtotal, real money <span className="group-count">{sums.real.count}</span>
       </th>
-      {sumsCells(sums.live, currency)}
+      {sumsCells(sums.real, currency)}
     </tr>
   );
 });
 
-/** Paper and observe of the same type, summed apart and hatched like their rows. */
+/** Paper of the same type, summed apart and hatched like its rows. */
 const OtherRow = memo(function OtherRow({ type }: { type: InstanceType }) {
   const sums = useTypeSums(type);
   const currency = useStratdesk(reportingCurrency);
-  const other: MoneySums = { ...sums.paper };
-  for (const k of Object.keys(other) as (keyof MoneySums)[]) {
-    if (k === 'hasFunding') other.hasFunding = sums.paper.hasFunding || sums.observe.hasFunding;
-    else other[k] += sums.observe[k];
-  }
   return (
     <tr className="subtotal-row subtotal-row--not-money" data-testid={`subtotal-${type}-other`}>
       <th scope="row" colSpan={5}>
-        Paper / observe, not in totals <span className="group-count">{other.count}</span>
+        Paper (simulated), not in totals <span className="group-count">{sums.paper.count}</span>
       </th>
-      {sumsCells(other, currency)}
+      {sumsCells(sums.paper, currency)}
     </tr>
   );
 });

@@ -58,7 +58,7 @@ export function matchesFilter(s: StrategyView, instance: InstanceView | undefine
 
 export const groupKey = (type: InstanceType): string => `group:${type}`;
 export const subtotalKey = (type: InstanceType): string => `subtotal:${type}`;
-/** The paper/observe line under a group's subtotal, present when the type has such strategies. */
+/** The paper line under a group's subtotal, present when the type has paper strategies. */
 export const otherKey = (type: InstanceType): string => `other:${type}`;
 
 /** Structural keys contain a colon; strategy ids never do (the contract's id pattern has none). */
@@ -101,7 +101,7 @@ export function tableKeys(source: TableSource, prefs: Pick<Prefs, 'sort' | 'filt
     keys.push(groupKey(type), ...rows.map((s) => s.id), subtotalKey(type));
     const hasOther = source.strategyIds.some((id) => {
       const s = source.strategiesById[id];
-      return s !== undefined && s.type === type && s.mode !== 'live';
+      return s !== undefined && s.type === type && s.mode === 'paper';
     });
     if (hasOther) keys.push(otherKey(type));
   }
@@ -158,10 +158,11 @@ export function addTo(sums: MoneySums, s: StrategyView): void {
 }
 
 /**
- * Paper and observe never count as live money: the headline figures sum `live`-mode strategies
- * only; paper (simulated) and observe (an account Stratdesk does not trade) are summed apart.
+ * Per mode, and `real`: live + observe, the real money the header's totals add (DESIGN.md, "Money";
+ * shared/totals.ts). Paper (simulated fills) is summed apart and never added to it.
  */
 export interface PortfolioSums {
+  real: MoneySums;
   live: MoneySums;
   paper: MoneySums;
   observe: MoneySums;
@@ -173,6 +174,7 @@ export interface PortfolioSums {
 
 export function portfolioSums(ids: readonly string[], byId: Readonly<Record<string, StrategyView>>, type?: InstanceType): PortfolioSums {
   const sums: PortfolioSums = {
+    real: emptySums(),
     live: emptySums(),
     paper: emptySums(),
     observe: emptySums(),
@@ -184,6 +186,7 @@ export function portfolioSums(ids: readonly string[], byId: Readonly<Record<stri
     const s = byId[id];
     if (s === undefined || (type !== undefined && s.type !== type)) continue;
     addTo(sums[s.mode], s);
+    if (s.mode !== 'paper') addTo(sums.real, s);
     sums.status[s.status] += 1;
     sums.health[s.health.state] += 1;
     const good = s.health.lastGoodSyncAt === null ? NaN : Date.parse(s.health.lastGoodSyncAt);
