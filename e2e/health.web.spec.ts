@@ -39,7 +39,15 @@ test.beforeAll(async () => {
       { id: 'mm-live', type: 'fixed_spread', account: 'sim', mode: 'live', symbols: ['BTC/USDT'], startTime, params },
       { id: 'mm-paper', type: 'fixed_spread', account: 'sim', mode: 'paper', symbols: ['ETH/USDT'], startTime, params },
       { id: 'watch-sol', type: 'fixed_spread', account: 'sim', mode: 'observe', symbols: ['SOL/USDT'], startTime, params },
-      { id: 'arb-down', type: 'funding_rate', account: 'down', mode: 'live', symbols: ['BTC/USDT', 'BTC/USDT:USDT'], startTime, params },
+      {
+        id: 'arb-down',
+        type: 'funding_rate',
+        account: 'down',
+        mode: 'live',
+        symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
+        startTime,
+        params: { intervalMs: 500, capital: 10_000 },
+      },
     ],
     portfolio: { policy: 'target_weights', targets: { 'mm-live': 0.4, 'mm-paper': 0.2, 'watch-sol': 0.2, 'arb-down': 0.2 } },
   };

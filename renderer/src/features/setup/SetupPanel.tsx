@@ -745,10 +745,14 @@ function ParamsForm({
   errors: readonly FieldError[];
   onChange: (inst: DraftInstance) => void;
 }) {
-  const other = errorsAt(errors, path);
+  const specs = paramSpecs(inst.type);
+  const known = new Set(specs.map(([k]) => k));
+  // Params the form has no input for (an imported file's typo): their errors, and a way to drop them.
+  const unknown = Object.keys(inst.params).filter((k) => !known.has(k));
+  const other = [...errorsAt(errors, path), ...unknown.flatMap((k) => errorsAt(errors, `${path}.${k}`).map((m) => `${k}: ${m}`))];
   return (
     <div className="setup-params" data-testid="instance-params">
-      {paramSpecs(inst.type).map(([key, spec]) => {
+      {specs.map(([key, spec]) => {
         const value = inst.params[key];
         return (
           <Field
@@ -774,6 +778,16 @@ function ParamsForm({
         );
       })}
       <FieldErrors messages={other} testId={`error-${path}`} />
+      {unknown.length > 0 && (
+        <button
+          type="button"
+          className="button button--small"
+          data-testid="params-drop-unknown"
+          onClick={() => onChange({ ...inst, params: Object.fromEntries(Object.entries(inst.params).filter(([k]) => known.has(k))) })}
+        >
+          Drop {unknown.join(', ')}
+        </button>
+      )}
     </div>
   );
 }

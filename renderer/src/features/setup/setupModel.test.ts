@@ -61,7 +61,7 @@ describe('set-up checks (before anything is sent)', () => {
     expect(paths).toEqual(
       expect.arrayContaining([
         'instances[0].params.spreadBps',
-        'instances[0].params',
+        'instances[0].params.bogus',
         'instances[0].startTime',
         'instances[1].id',
         'instances[1].account',

@@ -45,11 +45,17 @@ export function checkDraft(doc: WorkspaceDocument): FieldError[] {
     if (!ZONED_TIME.test(inst.startTime) || Number.isNaN(Date.parse(inst.startTime)))
       add(`${at}.startTime`, 'must be a date and time with a zone, like 2026-11-20T00:00:00Z');
     const parsed = strategyParamsSchema(inst.type).safeParse(inst.params);
-    if (!parsed.success)
+    if (!parsed.success) {
+      const takes = paramSpecs(inst.type)
+        .map(([k]) => k)
+        .join(', ');
       for (const issue of parsed.error.issues) {
-        const key = issue.path.map(String).join('.');
-        add(key === '' ? `${at}.params` : `${at}.params.${key}`, issue.code === 'unrecognized_keys' ? `unknown param` : issue.message);
+        // An unknown param is named in its own field, as the host does, with what the type takes.
+        const keys = issue.code === 'unrecognized_keys' ? issue.keys : [issue.path.map(String).join('.')];
+        const message = issue.code === 'unrecognized_keys' ? `unknown param for ${inst.type} (it takes ${takes})` : issue.message;
+        for (const key of keys) add(key === '' ? `${at}.params` : `${at}.params.${key}`, message);
       }
+    }
   });
   const targets = Object.entries(doc.portfolio.targets);
   for (const [id, weight] of targets) {
