@@ -202,6 +202,16 @@ describe('App markup', () => {
     expect(render()).toMatch(/data-testid="connection" data-state="reconnecting"[^>]*>.*Connecting…/);
   });
 
+  it('says what a stop left on the book, never a bare "stopped"', () => {
+    const stillOpen = [{ instance: 'mm-eth', symbol: 'BTC/USDT', orderId: '42', why: 'cancel answered 503; retrying' }];
+    const html = render({ controlNotice: { action: 'stop', target: 'mm-eth', stillOpen, at: Date.parse('2026-11-20T10:00:00Z') } });
+    expect(html).toContain('data-testid="control-notice"');
+    expect(html).toContain('Stopped mm-eth — 1 order still on the book, retrying');
+    expect(html).toContain('BTC/USDT #42 (mm-eth): cancel answered 503; retrying');
+    const clean = render({ controlNotice: { action: 'stop', target: 'mm-eth', stillOpen: [], at: 0 } });
+    expect(clean).toContain('Stopped mm-eth — the book is clean');
+  });
+
   it('shows errors in a dismissible banner', () => {
     const html = render({ errors: [{ id: 1, source: 'strategy/pause x', code: 'not_found', message: 'no x', count: 1 }] });
     expect(html).toContain('role="alert"');
