@@ -105,6 +105,7 @@ function OpenSetupPanel() {
   // text while typing start again from the new document.
   const [generation, setGeneration] = useState(0);
   const panelRef = useRef<HTMLElement>(null);
+  const isDirtyRef = useRef(false);
 
   const load = useCallback(async (): Promise<void> => {
     setBusy('load');
@@ -128,7 +129,8 @@ function OpenSetupPanel() {
       if (r.ok) setExchanges(r.value.exchanges);
     });
     const onKey = (event: KeyboardEvent): void => {
-      if (event.key === 'Escape' && !event.defaultPrevented) commands.closeSetup();
+      // Escape never throws away edits that were not applied: Close (a deliberate click) does.
+      if (event.key === 'Escape' && !event.defaultPrevented && !isDirtyRef.current) commands.closeSetup();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -137,6 +139,7 @@ function OpenSetupPanel() {
   const checks = useMemo(() => (draft === null ? [] : checkDraft(draft)), [draft]);
   const errors = useMemo(() => [...checks, ...serverErrors], [checks, serverErrors]);
   const isDirty = base !== null && draft !== null && JSON.stringify(toDraft(base.workspace)) !== JSON.stringify(draft);
+  isDirtyRef.current = isDirty;
 
   const edit = (next: WorkspaceDocument): void => {
     setDraft(next);
