@@ -240,7 +240,10 @@ test('rebalance: choose a policy, see before/after/moves, nothing moves until Ap
   await expect(page.getByTestId('rebalance-applied')).toContainText('Equal weights');
   const applied = await served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
   const budgets = applied.body.strategies.map((s) => s.current);
-  for (const b of budgets) expect(b).toBeCloseTo(budgets[0] ?? 0, 2);
+  // Equal to the cent, and adding up to the capital exactly: 40 000 / 3 is 13 333.34 + 2 × 13 333.33.
+  for (const b of budgets) expect(Math.abs(b - (budgets[0] ?? 0))).toBeLessThanOrEqual(0.010001);
+  const capital = before.body.strategies.reduce((sum, s) => sum + s.current, 0);
+  expect(budgets.reduce((sum, b) => sum + b, 0)).toBeCloseTo(capital, 6);
   await expect
     .poll(async () => (await column(page, 'allocation')).map((r) => Math.round(r.value)))
     .toEqual(budgets.map((b) => Math.round(b)));
