@@ -46,6 +46,7 @@ describe('routeFor', () => {
     expect(routeFor('instance/export', { id: 'mm-btc', kind: 'funding' })).toEqual({
       method: 'GET',
       path: '/api/instances/mm-btc/export?kind=funding',
+      isFile: true,
     });
     expect(routeFor('portfolio/history', { points: 120 })).toEqual({ method: 'GET', path: '/api/portfolio/history?points=120' });
     expect(routeFor('audit/list', { limit: 5, target: 'mm-eth' })).toEqual({ method: 'GET', path: '/api/audit?limit=5&target=mm-eth' });

@@ -79,7 +79,8 @@ interface Route {
   method: HttpMethod;
   path: string;
   body?: unknown;
-  isFile: boolean;
+  /** The answer is a file (text/csv), not JSON. */
+  isFile?: true;
 }
 
 /** The HTTP route serve mode exposes for a command, from the one wire map both sides are built from. */
@@ -89,7 +90,12 @@ export function routeFor(name: CommandName, input: unknown): Route {
   // Only send fields that are set: the host's schemas are strict about unknown/undefined keys.
   const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   const { path, body } = requestFor(route, defined);
-  return { method: route.method, path, ...(body !== undefined ? { body } : {}), isFile: route.isFile === true };
+  return {
+    method: route.method,
+    path,
+    ...(body !== undefined ? { body } : {}),
+    ...(route.isFile === true ? { isFile: true as const } : {}),
+  };
 }
 
 /**
@@ -168,7 +174,7 @@ export function createServeTransport(deps: ServeTransportDeps): Transport {
 
   const command: CommandFn = async <N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutputs[N]>> => {
     const route = routeFor(name, input);
-    const headers: Record<string, string> = { Accept: route.isFile ? 'text/csv' : 'application/json' };
+    const headers: Record<string, string> = { Accept: route.isFile === true ? 'text/csv' : 'application/json' };
     const init: RequestInit = { method: route.method, credentials: 'same-origin', headers };
     if (route.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -180,7 +186,7 @@ export function createServeTransport(deps: ServeTransportDeps): Transport {
     } catch (error) {
       return failure('internal', `${name}: host unreachable (${describe(error)})`);
     }
-    if (route.isFile && response.ok) {
+    if (route.isFile === true && response.ok) {
       // The one route that answers text/csv; turned back into the command's {filename, csv} so the
       // UI has one download path for Electron and serve mode.
       try {
