@@ -12,6 +12,7 @@ import type { FundingRateFigures } from '../../../shared/model.ts';
 import type { MarketRules, OpenOrder } from '../exchange/types.ts';
 import { resolveStrategyParams } from '../../../shared/strategyParams.ts';
 import type { Strategy, StrategyContext } from './strategies.ts';
+import { isPerpetual } from '../../../shared/symbols.ts';
 
 export interface FundingRateParams {
   /** Enter when annualised funding is at least this (0.1 = 10 %/year). */
@@ -77,8 +78,8 @@ export class FundingRate implements Strategy {
   }
 
   #legs(ctx: StrategyContext): { spot: string; perp: string } {
-    const perp = ctx.config.symbols.find((s) => s.includes(':'));
-    const spot = ctx.config.symbols.find((s) => !s.includes(':'));
+    const perp = ctx.config.symbols.find(isPerpetual);
+    const spot = ctx.config.symbols.find((s) => !isPerpetual(s));
     if (!perp || !spot)
       throw new Error(`funding_rate instance ${ctx.config.id} needs one spot and one perpetual symbol (e.g. BTC/USDT and BTC/USDT:USDT)`);
     return { spot, perp };

@@ -6,6 +6,7 @@
 import type { Metrics } from '../../../shared/model.ts';
 import { NO_RISK, type RiskFigures } from './risk.ts';
 import type { Fill } from '../exchange/types.ts';
+import { parseSymbol } from '../../../shared/symbols.ts';
 
 export interface PositionState {
   /** Signed base amount: + long, − short. */
@@ -110,8 +111,7 @@ export function splitSymbol(symbol: string): { readonly base: string; readonly q
   // Asked once per fill: a recompute at 1 M fills would otherwise split the same few strings a million times.
   let split = SPLITS.get(symbol);
   if (split === undefined) {
-    const [pair = symbol] = symbol.split(':');
-    const [base = pair, quote = ''] = pair.split('/');
+    const { base, quote } = parseSymbol(symbol);
     split = Object.freeze({ base, quote });
     if (SPLITS.size > 10_000) SPLITS.clear();
     SPLITS.set(symbol, split);

@@ -12,11 +12,7 @@ import type { Logger } from '../log.ts';
 import { InstanceFold, type FoldSource } from '../metrics/instanceFold.ts';
 import { cloneFold, foldFill, splitSymbol, toMetrics, type FoldState } from '../metrics/pnl.ts';
 import { emptyRisk, foldRiskPoint, riskFigures, type RiskState } from '../metrics/risk.ts';
-
-/** ccxt writes perpetuals as BASE/QUOTE:SETTLE. */
-export function isPerpetual(symbol: string): boolean {
-  return symbol.includes(':');
-}
+import { isPerpetual } from '../../../shared/symbols.ts';
 
 export const FILLS_ENDPOINT = 'myTrades';
 export const FUNDING_ENDPOINT = 'funding';

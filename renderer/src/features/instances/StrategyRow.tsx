@@ -9,6 +9,7 @@ import { CatchUpProgress } from '../portfolio/CatchUp.tsx';
 import { LiveAge } from '../../components/LiveAge.tsx';
 import { Money } from '../../components/Money.tsx';
 import { Sparkline } from '../../components/Sparkline.tsx';
+import { isPerpetual } from '../../../../shared/symbols.ts';
 
 export function healthTooltip(health: Health): string {
   const lines = [`Health: ${health.state}`, `Last good sync: ${formatTimestamp(health.lastGoodSyncAt)}`];
@@ -32,7 +33,7 @@ export function healthTooltip(health: Health): string {
 
 /** A perpetual's ccxt symbol names its settle currency after a colon (BTC/USDT:USDT). */
 export function hasPerpetual(symbols: readonly string[] | undefined): boolean {
-  return symbols?.some((s) => s.includes(':')) ?? false;
+  return symbols?.some(isPerpetual) ?? false;
 }
 
 /**
