@@ -332,6 +332,7 @@ export class Host {
     }
     this.#workspace = next;
     this.#views.reportingCurrency = next.reportingCurrency;
+    this.sync.intervalMs = next.syncIntervalMs;
     this.portfolio.setTargets(next.portfolio.policy, next.portfolio.targets);
     for (const id of diff.stopped) this.portfolio.remove(id);
     for (const id of [...diff.started, ...diff.restarted]) {

@@ -70,11 +70,14 @@ describe('workspace changes from the window', () => {
     const a = h.engine.get('mm-a');
     const next = structuredClone(before.workspace);
     next.instances[1]!.params = { ...next.instances[1]!.params, spreadBps: 14 };
+    next.syncIntervalMs = 400;
     const put = await h.execute('workspace/put', { workspace: next, revision: before.revision }, 'window');
     expect(put.ok).toBe(true);
     const applied = (put.ok ? put.value : null) as WorkspaceApplied;
     expect(applied.applied).toEqual({ started: [], stopped: [], restarted: ['mm-b'], unchanged: ['mm-a'] });
     expect(applied.revision).toBeGreaterThan(before.revision);
+    // The interval and the reporting currency apply in place: they restart nothing.
+    expect(h.sync.intervalMs).toBe(400);
     expect(h.engine.get('mm-a')).toBe(a);
     expect(h.engine.get('mm-b')?.config.params['spreadBps']).toBe(14);
     expect(h.engine.get('mm-b')?.isRunning).toBe(true);

@@ -93,6 +93,11 @@ export class PortfolioSync {
     return this.#o.intervalMs;
   }
 
+  /** A workspace change set a new interval: each timer takes it from its next round. */
+  set intervalMs(ms: number) {
+    this.#o = { ...this.#o, intervalMs: ms };
+  }
+
   get rounds(): number {
     return this.#rounds;
   }
