@@ -120,6 +120,14 @@ export interface FillBatch {
   cursor: { instanceId: string; endpoint: string; symbol: string; since: number } | null;
 }
 
+/** Funding payments to attribute, each with the instance (and group) it is split to, and the cursor to move with them. */
+export interface FundingBatch {
+  exchange: string;
+  account: string;
+  events: { event: FundingEvent; instanceId: string; group?: string; isFallback?: boolean }[];
+  cursor: FillBatch['cursor'];
+}
+
 export class LedgerError extends Error {
   override name = 'LedgerError';
 }
@@ -225,28 +233,12 @@ export class Ledger {
    * attribution equal to the stored one writes nothing. `isFallback` (no position to split by): kept
    * only when nothing is recorded for that payment yet. Returns the rows written.
    */
-  appendFunding(
-    batch: {
-      exchange: string;
-      account: string;
-      events: { event: FundingEvent; instanceId: string; group?: string; isFallback?: boolean }[];
-      cursor: FillBatch['cursor'];
-    },
-    now: number,
-  ): number {
+  appendFunding(batch: FundingBatch, now: number): number {
     return this.attributeFunding(batch, now).written;
   }
 
   /** `appendFunding`, also naming every instance whose funding changed (gained or lost a share). */
-  attributeFunding(
-    batch: {
-      exchange: string;
-      account: string;
-      events: { event: FundingEvent; instanceId: string; group?: string; isFallback?: boolean }[];
-      cursor: FillBatch['cursor'];
-    },
-    now: number,
-  ): { written: number; touched: Set<string> } {
+  attributeFunding(batch: FundingBatch, now: number): { written: number; touched: Set<string> } {
     const payments = new Map<string, { symbol: string; isFallback: boolean; rows: { event: FundingEvent; instanceId: string }[] }>();
     for (const { event, instanceId, group, isFallback } of batch.events) {
       const key = `${event.symbol}\u0000${group ?? event.id}`;

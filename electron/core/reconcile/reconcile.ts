@@ -165,17 +165,19 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
       `Fills, funding or money movements landed while the balances were read (${maxReads} readings): the figures may be off by them until the next reconciliation.`,
     );
 
+  // This reading as a starting point: whatever the exchange lists as moved by now is in these balances.
+  const readingAsBaseline = (): ReconcileBaseline => ({
+    exchange,
+    account: accountKey,
+    ts: readAt,
+    balances: state.balances,
+    positions: state.positions.map((p) => ({ symbol: p.symbol, qty: p.qty })),
+    movementIds: moves.map((m) => m.id),
+  });
+
   let baseline: ReconcileBaseline;
   if (previous === null) {
-    baseline = {
-      exchange,
-      account: accountKey,
-      ts: readAt,
-      balances: state.balances,
-      positions: state.positions.map((p) => ({ symbol: p.symbol, qty: p.qty })),
-      // Whatever the exchange lists by now is in these balances.
-      movementIds: moves.map((m) => m.id),
-    };
+    baseline = readingAsBaseline();
     ledger.saveReconcileBaseline(baseline, readAt);
     notes.push(`Baseline recorded at ${iso(readAt)}: the balances and positions read now. Every later difference is measured from them.`);
   } else {
@@ -283,17 +285,7 @@ export async function reconcileAccount(o: ReconcileOptions): Promise<Reconciliat
 
   // Matched: this reading is as good a starting point as the old one, and keeps the next window short.
   if (ok && previous !== null && readAt - baseline.ts >= (o.rollAfterMs ?? DAY_MS)) {
-    ledger.saveReconcileBaseline(
-      {
-        exchange,
-        account: accountKey,
-        ts: readAt,
-        balances: state.balances,
-        positions: state.positions.map((p) => ({ symbol: p.symbol, qty: p.qty })),
-        movementIds: moves.map((m) => m.id),
-      },
-      readAt,
-    );
+    ledger.saveReconcileBaseline(readingAsBaseline(), readAt);
     notes.push(`Matched: the baseline moves to ${iso(readAt)}.`);
   }
 
