@@ -182,7 +182,14 @@ export function bybitOrderId(category: 'spot' | 'linear', orderId: number, symbo
     : uuidLike(0x0ade0001, symbolIndex, orderId);
 }
 
-export function linearOrder(spec: PerpSpec, o: PerpOrder, orderId: string): Json {
+/** The fields a linear and a spot order share, in Bybit's order; only `isLeverage` and `timeInForce` read differently. */
+function orderHead(
+  spec: MarketSpec,
+  o: Order | PerpOrder,
+  orderId: string,
+  isLeverage: string,
+  timeInForce: string,
+): { [key: string]: Json } {
   const avg = o.executedQty > 0 ? o.cumQuote / o.executedQty : 0;
   const leaves = o.status === 'NEW' || o.status === 'PARTIALLY_FILLED' ? o.origQty - o.executedQty : 0;
   return {
@@ -193,7 +200,7 @@ export function linearOrder(spec: PerpSpec, o: PerpOrder, orderId: string): Json
     price: o.type === 'MARKET' ? '0' : p(spec, o.price),
     qty: q(spec, o.origQty),
     side: o.side === 'BUY' ? 'Buy' : 'Sell',
-    isLeverage: '',
+    isLeverage,
     positionIdx: 0,
     orderStatus: ORDER_STATUS[o.status] ?? 'New',
     cancelType: o.status === 'CANCELED' ? 'CancelByUser' : 'UNKNOWN',
@@ -204,8 +211,14 @@ export function linearOrder(spec: PerpSpec, o: PerpOrder, orderId: string): Json
     cumExecQty: q(spec, o.executedQty),
     cumExecValue: num(o.cumQuote),
     cumExecFee: '0',
-    timeInForce: TIF[o.timeInForce] ?? 'GTC',
+    timeInForce,
     orderType: o.type === 'MARKET' ? 'Market' : 'Limit',
+  };
+}
+
+export function linearOrder(spec: PerpSpec, o: PerpOrder, orderId: string): Json {
+  return {
+    ...orderHead(spec, o, orderId, '', TIF[o.timeInForce] ?? 'GTC'),
     stopOrderType: '',
     orderIv: '',
     triggerPrice: '',
@@ -231,30 +244,8 @@ export function linearOrder(spec: PerpSpec, o: PerpOrder, orderId: string): Json
 }
 
 export function spotOrder(spec: MarketSpec, o: Order, orderId: string): Json {
-  const avg = o.executedQty > 0 ? o.cumQuote / o.executedQty : 0;
-  const open = o.status === 'NEW' || o.status === 'PARTIALLY_FILLED';
-  const leaves = open ? o.origQty - o.executedQty : 0;
   return {
-    orderId,
-    orderLinkId: o.clientOrderId,
-    blockTradeId: '',
-    symbol: spec.id,
-    price: o.type === 'MARKET' ? '0' : p(spec, o.price),
-    qty: q(spec, o.origQty),
-    side: o.side === 'BUY' ? 'Buy' : 'Sell',
-    isLeverage: '0',
-    positionIdx: 0,
-    orderStatus: ORDER_STATUS[o.status] ?? 'New',
-    cancelType: o.status === 'CANCELED' ? 'CancelByUser' : 'UNKNOWN',
-    rejectReason: 'EC_NoError',
-    avgPrice: o.executedQty > 0 ? p(spec, avg) : '',
-    leavesQty: q(spec, leaves),
-    leavesValue: num(leaves * o.price),
-    cumExecQty: q(spec, o.executedQty),
-    cumExecValue: num(o.cumQuote),
-    cumExecFee: '0',
-    timeInForce: o.type === 'LIMIT_MAKER' ? 'PostOnly' : o.timeInForce,
-    orderType: o.type === 'MARKET' ? 'Market' : 'Limit',
+    ...orderHead(spec, o, orderId, '0', o.type === 'LIMIT_MAKER' ? 'PostOnly' : o.timeInForce),
     stopOrderType: '',
     orderFilter: 'Order',
     triggerPrice: '0.00',
