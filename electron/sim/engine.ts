@@ -10,7 +10,7 @@
 
 import { createAccount, lock, type Account, type SimAccountSpec } from './accounts.ts';
 import { isMultipleOf, round8 } from './decimal.ts';
-import { errors } from './errors.ts';
+import { errors, requireOrderRef } from './errors.ts';
 import {
   createMarketModel,
   mergedLevels,
@@ -324,7 +324,7 @@ export function createEngine(options: { markets: readonly MarketSpec[]; seed: nu
     placeOrder,
     cancelOrder(apiKey, symbol, ref, now) {
       const st = marketState(symbol);
-      if (ref.orderId === undefined && ref.origClientOrderId === undefined) throw errors.eitherParam('orderId', 'origClientOrderId');
+      requireOrderRef(ref);
       const order = findOrder(apiKey, st, ref);
       if (order === undefined || !isOpen(order)) throw errors.unknownOrder();
       closeOrder(st.spec, accountState(apiKey).account, order, 'CANCELED', now);
@@ -345,7 +345,7 @@ export function createEngine(options: { markets: readonly MarketSpec[]; seed: nu
     },
     getOrder(apiKey, symbol, ref) {
       const st = marketState(symbol);
-      if (ref.orderId === undefined && ref.origClientOrderId === undefined) throw errors.eitherParam('orderId', 'origClientOrderId');
+      requireOrderRef(ref);
       const order = findOrder(apiKey, st, ref);
       if (order === undefined) throw errors.orderDoesNotExist();
       return order;

@@ -66,3 +66,8 @@ export const errors = {
   qtyTooLarge: () => new BinanceError(400, -4005, 'Quantity greater than max quantity.'),
   invalidLeverage: (leverage: number) => new BinanceError(400, -4028, `Leverage ${leverage} is not valid`),
 };
+
+/** An order is looked up by its id or its client id; a request naming neither is refused before any lookup. */
+export function requireOrderRef(ref: { orderId?: number; origClientOrderId?: string }): void {
+  if (ref.orderId === undefined && ref.origClientOrderId === undefined) throw errors.eitherParam('orderId', 'origClientOrderId');
+}

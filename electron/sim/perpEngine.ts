@@ -19,8 +19,8 @@
  */
 
 import { isMultipleOf, round8 } from './decimal.ts';
-import type { MarketStats } from './engine.ts';
-import { errors } from './errors.ts';
+import type { MarketStats, OrderRef } from './engine.ts';
+import { errors, requireOrderRef } from './errors.ts';
 import { createMarketModel, mergedLevels, recordPrint, type BookLevel, type FlowPrint, type MarketModel, type Side } from './market.ts';
 import type { FeeRates, OrderStatus } from './orders.ts';
 import { findPerp, type PerpSpec } from './perpMarkets.ts';
@@ -154,10 +154,7 @@ export interface NewPerpOrder {
   newClientOrderId?: string;
 }
 
-export interface PerpOrderRef {
-  orderId?: number;
-  origClientOrderId?: string;
-}
+export type PerpOrderRef = OrderRef;
 
 export interface FundingModel {
   /** Long-run mean of the rate per interval (Binance's baseline is 0.01 %). */
@@ -688,7 +685,7 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
     cancelOrder(apiKey, symbol, ref, now) {
       const acct = accountState(apiKey);
       const st = marketState(symbol);
-      if (ref.orderId === undefined && ref.origClientOrderId === undefined) throw errors.eitherParam('orderId', 'origClientOrderId');
+      requireOrderRef(ref);
       const order = findOrder(acct, st, ref);
       if (order === undefined || !isOpen(order)) throw errors.unknownOrder();
       order.status = 'CANCELED';
@@ -712,7 +709,7 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
     getOrder(apiKey, symbol, ref) {
       const acct = accountState(apiKey);
       const st = marketState(symbol);
-      if (ref.orderId === undefined && ref.origClientOrderId === undefined) throw errors.eitherParam('orderId', 'origClientOrderId');
+      requireOrderRef(ref);
       const order = findOrder(acct, st, ref);
       if (order === undefined) throw errors.orderDoesNotExist();
       return order;
