@@ -9,14 +9,13 @@
  * positionSide/dual (GET), v3 and v2 positionRisk, v3 and v2 account, v2 balance.
  */
 
-import { verifySigned } from './auth.ts';
-import { binanceSecret, type SpotResponse } from './binanceSpot.ts';
+import { binanceSecret, handleBinanceRequest, type SpotResponse } from './binanceSpot.ts';
 import type { Engine } from './engine.ts';
 import { BinanceError, errors } from './errors.ts';
 import type { Json } from './format.ts';
 import * as wire from './futuresFormat.ts';
 import type { BookLevel, Side } from './market.ts';
-import { oneOf, optDecimal, optInt, optionalInts, optString, readParams, reqString, type Params } from './params.ts';
+import { oneOf, optDecimal, optInt, optionalInts, optString, reqString, type Params } from './params.ts';
 import type { PerpEngine, PerpOrder, PerpOrderRef, PerpOrderType, PerpTimeInForce } from './perpEngine.ts';
 import type { PerpSpec } from './perpMarkets.ts';
 import { WEEK_MS } from './perpQuery.ts';
@@ -246,22 +245,9 @@ const signedRoutes: Record<string, SignedHandler> = {
 };
 
 export function handleFuturesRequest(ctx: FuturesContext, request: FuturesRequest): SpotResponse {
-  try {
-    const route = `${request.method} ${request.path}`;
-    const publicHandler = publicRoutes[route];
-    const signedHandler = signedRoutes[route];
-    if (publicHandler === undefined && signedHandler === undefined) throw errors.notFound(request.method, request.path);
-    const params = readParams(request.rawQuery, request.rawBody);
-    if (publicHandler !== undefined) return { status: 200, body: publicHandler(ctx, params) };
-    if (signedHandler === undefined) throw errors.unknown();
-    const apiKey = verifySigned(
-      { apiKey: request.apiKey, rawQuery: request.rawQuery, rawBody: request.rawBody, params, now: ctx.now() },
-      (key) => (ctx.perp.has(key) ? binanceSecret(ctx.engine, key) : undefined),
-    );
-    return { status: 200, body: signedHandler(ctx, apiKey, params) };
-  } catch (error) {
-    if (error instanceof BinanceError) return { status: error.status, body: error.toJSON() };
-    ctx.onError?.(error);
-    return { status: 500, body: errors.unknown().toJSON() };
-  }
+  return handleBinanceRequest(ctx, request, {
+    publicRoutes,
+    signedRoutes,
+    secretOf: (key) => (ctx.perp.has(key) ? binanceSecret(ctx.engine, key) : undefined),
+  });
 }

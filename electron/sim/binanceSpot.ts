@@ -189,17 +189,33 @@ export function binanceSecret(engine: Engine, apiKey: string): string | undefine
 }
 
 export function handleSpotRequest(ctx: SpotContext, request: SpotRequest): SpotResponse {
+  return handleBinanceRequest(ctx, request, { publicRoutes, signedRoutes, secretOf: (key) => binanceSecret(ctx.engine, key) });
+}
+
+/**
+ * One Binance REST request against a route table: public routes answer at once, signed ones after the
+ * key and signature check; a Binance error answers with its status, anything else as -1000.
+ */
+export function handleBinanceRequest<C extends { now: () => number; onError?: (error: unknown) => void }>(
+  ctx: C,
+  request: SpotRequest,
+  table: {
+    publicRoutes: Record<string, (ctx: C, params: Params) => Json>;
+    signedRoutes: Record<string, (ctx: C, apiKey: string, params: Params) => Json>;
+    secretOf: (apiKey: string) => string | undefined;
+  },
+): SpotResponse {
   try {
     const route = `${request.method} ${request.path}`;
-    const publicHandler = publicRoutes[route];
-    const signedHandler = signedRoutes[route];
+    const publicHandler = table.publicRoutes[route];
+    const signedHandler = table.signedRoutes[route];
     if (publicHandler === undefined && signedHandler === undefined) throw errors.notFound(request.method, request.path);
     const params = readParams(request.rawQuery, request.rawBody);
     if (publicHandler !== undefined) return { status: 200, body: publicHandler(ctx, params) };
     if (signedHandler === undefined) throw errors.unknown();
     const apiKey = verifySigned(
       { apiKey: request.apiKey, rawQuery: request.rawQuery, rawBody: request.rawBody, params, now: ctx.now() },
-      (key) => binanceSecret(ctx.engine, key),
+      table.secretOf,
     );
     return { status: 200, body: signedHandler(ctx, apiKey, params) };
   } catch (error) {
