@@ -299,13 +299,7 @@ export function account(view: FuturesAccountView, positions: readonly PositionVi
     initialMargin: fmt8(view.positionInitialMargin + view.openOrderInitialMargin),
     positionInitialMargin: fmt8(view.positionInitialMargin),
     openOrderInitialMargin: fmt8(view.openOrderInitialMargin),
-    crossWalletBalance: fmt8(view.walletBalance),
-    crossUnPnl: fmt8(view.unrealizedPnl),
-    availableBalance: fmt8(view.availableBalance),
-    maxWithdrawAmount: fmt8(Math.min(view.availableBalance, view.walletBalance)),
-    marginAvailable: true,
-    // ccxt skips assets whose updateTime is 0 (never used), so a funded wallet needs a real time.
-    updateTime: view.updateTime,
+    ...walletTail(view),
   };
   return {
     feeTier: 0,
@@ -344,6 +338,19 @@ export function account(view: FuturesAccountView, positions: readonly PositionVi
   };
 }
 
+/** The USDT wallet's closing fields, alike in the account's asset and in the balance list. */
+function walletTail(view: FuturesAccountView) {
+  return {
+    crossWalletBalance: fmt8(view.walletBalance),
+    crossUnPnl: fmt8(view.unrealizedPnl),
+    availableBalance: fmt8(view.availableBalance),
+    maxWithdrawAmount: fmt8(Math.min(view.availableBalance, view.walletBalance)),
+    marginAvailable: true,
+    // ccxt skips assets whose updateTime is 0 (never used), so a funded wallet needs a real time.
+    updateTime: view.updateTime,
+  };
+}
+
 /** GET /fapi/v2/balance. */
 export function balance(view: FuturesAccountView): Json {
   return [
@@ -351,12 +358,7 @@ export function balance(view: FuturesAccountView): Json {
       accountAlias: 'SimFzAzXq',
       asset: 'USDT',
       balance: fmt8(view.walletBalance),
-      crossWalletBalance: fmt8(view.walletBalance),
-      crossUnPnl: fmt8(view.unrealizedPnl),
-      availableBalance: fmt8(view.availableBalance),
-      maxWithdrawAmount: fmt8(Math.min(view.availableBalance, view.walletBalance)),
-      marginAvailable: true,
-      updateTime: view.updateTime,
+      ...walletTail(view),
     },
   ];
 }
