@@ -226,17 +226,31 @@ const TRANSFER_TYPES: Record<string, { from: SimWallet; to: SimWallet }> = {
   UMFUTURE_MAIN: { from: 'futures', to: 'spot' },
 };
 
+/**
+ * A deposit or withdrawal history: the rows in the asked window and coin, newest first. Every simulated
+ * movement is complete, so asking for any other status than `doneStatus` finds nothing.
+ */
+function capitalHistory<T extends { time: number; asset: string }>(
+  rows: readonly T[],
+  params: Params,
+  now: number,
+  doneStatus: number,
+): T[] {
+  const { from, to } = historyWindow(params, now);
+  const coin = optString(params, 'coin');
+  const status = optInt(params, 'status');
+  return rows
+    .filter(
+      (r) => r.time >= from && r.time <= to && (coin === undefined || r.asset === coin) && (status === undefined || status === doneStatus),
+    )
+    .sort((a, b) => b.time - a.time);
+}
+
 type Handler = (book: MovementBook, apiKey: string, params: Params, now: number) => Json;
 
 const routes: Record<string, Handler> = {
   'GET /sapi/v1/capital/deposit/hisrec': (book, apiKey, params, now) => {
-    const { from, to } = historyWindow(params, now);
-    const coin = optString(params, 'coin');
-    const status = optInt(params, 'status');
-    const rows = book
-      .deposits(apiKey)
-      .filter((d) => d.time >= from && d.time <= to && (coin === undefined || d.asset === coin) && (status === undefined || status === 1))
-      .sort((a, b) => b.time - a.time);
+    const rows = capitalHistory(book.deposits(apiKey), params, now, 1);
     return page(rows, params, 1000, 1000).map((d) => ({
       id: d.id,
       amount: fmt8(d.amount),
@@ -255,13 +269,7 @@ const routes: Record<string, Handler> = {
     }));
   },
   'GET /sapi/v1/capital/withdraw/history': (book, apiKey, params, now) => {
-    const { from, to } = historyWindow(params, now);
-    const coin = optString(params, 'coin');
-    const status = optInt(params, 'status');
-    const rows = book
-      .withdrawals(apiKey)
-      .filter((w) => w.time >= from && w.time <= to && (coin === undefined || w.asset === coin) && (status === undefined || status === 6))
-      .sort((a, b) => b.time - a.time);
+    const rows = capitalHistory(book.withdrawals(apiKey), params, now, 6);
     return page(rows, params, 1000, 1000).map((w) => ({
       id: w.id,
       amount: fmt8(w.amount),
