@@ -197,16 +197,19 @@ function crossFieldMistakes(raw: Record<string, unknown>, options: ValidateOptio
   const isKnownExchange = options.isKnownExchange ?? isCcxtExchangeId;
   const out: FieldError[] = [];
   const add = (path: PropertyKey[], message: string): void => void out.push({ path: formatPath(path), message });
+  // Ids are unique within their list: a repeat is named at the entry that repeats it.
+  const collectId = (seen: Set<string>, kind: 'account' | 'instance', i: number, id: unknown): void => {
+    if (typeof id !== 'string') return;
+    if (seen.has(id)) add([`${kind}s`, i, 'id'], `duplicate ${kind} id "${id}"`);
+    seen.add(id);
+  };
 
   const accounts = Array.isArray(raw['accounts']) ? raw['accounts'] : [];
   const accountIds = new Set<string>();
   for (const [i, account] of accounts.entries()) {
     if (!isObject(account)) continue;
     const accountId = account['id'];
-    if (typeof accountId === 'string') {
-      if (accountIds.has(accountId)) add(['accounts', i, 'id'], `duplicate account id "${accountId}"`);
-      accountIds.add(accountId);
-    }
+    collectId(accountIds, 'account', i, accountId);
     const exchange = account['exchange'];
     if (typeof exchange === 'string' && exchange !== '' && !isKnownExchange(exchange)) {
       const near = closestExchangeId(exchange);
@@ -224,11 +227,7 @@ function crossFieldMistakes(raw: Record<string, unknown>, options: ValidateOptio
   const instanceIds = new Set<string>();
   for (const [i, instance] of instances.entries()) {
     if (!isObject(instance)) continue;
-    const instanceId = instance['id'];
-    if (typeof instanceId === 'string') {
-      if (instanceIds.has(instanceId)) add(['instances', i, 'id'], `duplicate instance id "${instanceId}"`);
-      instanceIds.add(instanceId);
-    }
+    collectId(instanceIds, 'instance', i, instance['id']);
     const account = instance['account'];
     if (typeof account === 'string' && !accountIds.has(account)) {
       add(['instances', i, 'account'], `names no account: "${account}" is not among ${listIds(accountIds)}`);
