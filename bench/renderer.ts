@@ -88,6 +88,7 @@ function strategyAt(i: number, now: number, tick: number): StrategyView {
       lastGoodSyncAt: new Date(now).toISOString(),
       lastError: null,
       stillOpen: [],
+      stream: { state: 'polling', stalledSeconds: null, reconnects: 0, lastError: null },
       failures: 0,
       retriedFaults: 0,
       catchUp: null,

@@ -56,6 +56,16 @@ export interface Health {
   source: MetricsSource;
   /** Orders a cancel was asked for that the exchange still shows (retried until the book is clean); [] when clean. */
   stillOpen: StillOpen[];
+  /**
+   * The private stream: `connected` (fills arrive as they happen; REST fills the gaps), `reconnecting`,
+   * `stalled` (silent `stalledSeconds`; polling meanwhile) or `polling` (no stream: REST only).
+   */
+  stream: {
+    state: 'connected' | 'reconnecting' | 'stalled' | 'polling';
+    stalledSeconds: number | null;
+    reconnects: number;
+    lastError: string | null;
+  };
 }
 
 export interface Metrics {

@@ -56,6 +56,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
     demo = await startDemo({ dataDir, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     // The demo samples equity often so its curves move within a minute of starting.
     host = new Host({
+      streams: true,
       equitySampleMs: 5000,
       vault,
       ...options.hostOptions,
@@ -67,7 +68,15 @@ export async function boot(options: BootOptions): Promise<Booted> {
     const workspace = await loadWorkspaceFile(workspacePath);
     // Only the exchanges this workspace uses are loaded (all of ccxt costs ~100 MB of memory).
     await preloadExchanges(workspace.accounts.map((a) => a.exchange));
-    host = new Host({ vault, ...options.hostOptions, workspace, dataDir, workspacePath, ...(options.log ? { log: options.log } : {}) });
+    host = new Host({
+      streams: true,
+      vault,
+      ...options.hostOptions,
+      workspace,
+      dataDir,
+      workspacePath,
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
   host.start();
   const running = demo;

@@ -13,6 +13,7 @@ export function makeHealth(overrides: Partial<Health> = {}): Health {
     catchUp: null,
     source: 'exchange',
     stillOpen: [],
+    stream: { state: 'polling', stalledSeconds: null, reconnects: 0, lastError: null },
     ...overrides,
   };
 }

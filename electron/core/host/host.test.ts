@@ -298,4 +298,32 @@ describe('host with real ccxt against the simulator', () => {
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(await client.fetchOpenOrders('BTC/USDT')).toEqual([]);
   }, 90_000);
+
+  it('with private streams, fills reach the snapshot between REST syncs, once each, and health says connected', async () => {
+    const s = await sim();
+    const dataDir = mkdtempSync(join(tmpdir(), 'host-streams-'));
+    // REST every minute: within the test, fills after the first sync can only arrive by stream.
+    const h = new Host({
+      workspace: parseWorkspace({
+        version: 2,
+        syncIntervalMs: 60_000,
+        accounts: [{ id: 'good', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'good-key', secret: 'good-secret' } }],
+        instances: [mm('mm-a', 'good', 'BTC/USDT')],
+      }),
+      dataDir,
+      log: silentLogger,
+      streams: true,
+    });
+    cleanups.push(() => h.close());
+    h.start();
+    await until(() => h.snapshot().instances[0]?.health.stream.state === 'connected', 20_000, 'the stream to connect');
+    await until(() => (h.snapshot().strategies[0]?.metrics.tradeCount ?? 0) >= 3, 40_000, 'fills by stream');
+    expect(h.snapshot().instances[0]?.health.stream.state).toBe('connected');
+    // The REST sync then finds the same fills: stored once whatever path brought them.
+    await h.sync.syncNow();
+    const simIds = new Set(s.trades('good-key', 'BTC/USDT').map((t) => String(t.id)));
+    const ledgerIds = h.ledger.fillsFor('mm-a').map((f) => f.id);
+    expect(new Set(ledgerIds).size).toBe(ledgerIds.length);
+    for (const id of ledgerIds) expect(simIds.has(id)).toBe(true);
+  }, 90_000);
 });

@@ -33,6 +33,9 @@ import { WorkspaceService } from './workspaces.ts';
 import { assignFillForHost, reconcileForHost, type ReconcileHostParts } from '../reconcile/forHost.ts';
 import { ReconcileSchedule } from '../reconcile/schedule.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
+import { createCcxtAccountStream } from '../exchange/ccxtStreams.ts';
+import type { AccountStream } from '../exchange/streams.ts';
+import { StreamSync } from '../sync/streamSync.ts';
 
 export type { CommandSource, CredentialResolver, SessionFactory };
 
@@ -53,6 +56,11 @@ export interface HostOptions {
   vault?: Vault;
   /** Where the vault password may be remembered (the OS keychain in Electron). */
   keychain?: PasswordKeychain;
+  /**
+   * Private streams first (DESIGN.md, "Sync"): fills arrive as they happen, REST fills the gaps. The
+   * shells turn them on; a host built without them polls only.
+   */
+  streams?: boolean;
 }
 
 const DEFAULT_ALLOCATION = 10_000;
@@ -86,6 +94,8 @@ export class Host {
   #ratesAt = -Infinity;
   #views: ViewDeps;
   #reconciles: ReconcileSchedule;
+  #resolveCredentials: CredentialResolver;
+  readonly streams: StreamSync | null;
 
   constructor(options: HostOptions) {
     this.#workspace = options.workspace;
@@ -119,12 +129,13 @@ export class Host {
       // The fallback chain's middle step: when the exchange cannot be read, the engine's own order answers.
       pendingFills: (id) => this.engine.get(id)?.pendingFills() ?? [],
     });
+    this.#resolveCredentials = options.credentials ?? (this.vault ? vaultCredentials(this.vault) : inlineCredentials);
     this.sessions = new SessionPool({
       workspace: () => this.#workspace,
       factory:
         options.sessionFactory ??
         ((account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols })),
-      resolve: options.credentials ?? (this.vault ? vaultCredentials(this.vault) : inlineCredentials),
+      resolve: this.#resolveCredentials,
       clock: this.#clock,
     });
     this.#views = {
@@ -135,6 +146,21 @@ export class Host {
       reportingCurrency: this.#workspace.reportingCurrency,
       rates: () => this.#rates,
     };
+    this.streams =
+      options.streams === true
+        ? new StreamSync({
+            clock: this.#clock,
+            ledger: this.ledger,
+            log: this.log,
+            instances: () => this.engine.all(),
+            openStream: (accountId, symbols) => this.#openStream(accountId, symbols),
+            // A streamed fill is folded and published at once; REST still reads what a stream may have missed.
+            onFills: (ids) => this.sync.foldStored(ids),
+            requestRestSync: (ids) => void this.sync.syncNow(ids),
+            onHealth: () => this.#schedulePublish(),
+          })
+        : null;
+    this.#views.streams = this.streams;
     this.#publisher = new Publisher();
     this.control = new Control({
       engine: this.engine,
@@ -177,6 +203,7 @@ export class Host {
     for (const instance of this.engine.all()) this.#restore(instance);
     this.sync.start();
     this.#reconciles.start();
+    void this.streams?.start().catch((error: unknown) => this.log.warn('streams failed to start', { error: (error as Error).message }));
     this.log.info('host started', { instances: this.engine.all().length, interval: this.#workspace.syncIntervalMs });
   }
 
@@ -189,7 +216,7 @@ export class Host {
     this.#isClosed = true;
     this.#publisher.clear();
     this.#publishTimer?.cancel();
-    await Promise.all([this.sync.stop(), this.#reconciles.stop()]);
+    await Promise.all([this.sync.stop(), this.#reconciles.stop(), this.streams?.stop()]);
     const stillOpen = await this.engine.shutdown();
     if (stillOpen.length > 0) this.log.warn('quit with orders the exchange did not confirm cancelled', { stillOpen });
     await this.sessions.closeAll();
@@ -231,6 +258,7 @@ export class Host {
     if (connected > 0) {
       this.log.info('sessions connected', { count: connected });
       void this.sync.syncNow();
+      void this.streams?.refresh().catch(() => undefined);
     }
     return connected;
   }
@@ -343,6 +371,7 @@ export class Host {
       this.#restore(instance);
       this.sync.add(instance);
     }
+    await this.streams?.refresh();
     this.publish();
   }
 
@@ -380,6 +409,20 @@ export class Host {
         return result;
       },
     };
+  }
+
+  /** An account's private stream from its keys, or null (no keys, a locked vault, or no stream for its exchange here). */
+  async #openStream(accountId: string, symbols: string[]): Promise<AccountStream | null> {
+    const account = this.#workspace.accounts.find((a) => a.id === accountId);
+    if (!account) return null;
+    const credentials = this.#resolveCredentials(account);
+    if (credentials === null || 'error' in credentials) return null;
+    return createCcxtAccountStream({
+      account,
+      credentials,
+      symbols,
+      onError: (error) => this.log.warn('stream message skipped', { account: accountId, error: (error as Error).message }),
+    });
   }
 
   #reconcileParts(): ReconcileHostParts {

@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { spreadCapturedBps } from '../metrics/pnl.ts';
 import type { PortfolioManager } from '../portfolio/portfolioManager.ts';
 import type { PortfolioSync } from '../sync/portfolioSync.ts';
+import type { StreamSync } from '../sync/streamSync.ts';
 
 export interface ViewDeps {
   portfolio: PortfolioManager;
@@ -19,6 +20,8 @@ export interface ViewDeps {
   reportingCurrency: string;
   /** Known conversion rates into the reporting currency, per quote currency. */
   rates: () => Readonly<Record<string, number>>;
+  /** Private streams, where the host runs them. */
+  streams?: StreamSync | null;
 }
 
 export function strategyView(deps: ViewDeps, instance: StrategyInstance): StrategyView {
@@ -63,7 +66,14 @@ export function snapshotOf(deps: ViewDeps, instances: readonly StrategyInstance[
 
 /** The sync's health, with the orders the exchange still shows after a cancel (a book that is not clean). */
 function healthOf(deps: ViewDeps, instance: StrategyInstance): Health {
-  return { ...deps.sync.health(instance), stillOpen: instance.stillOpen() };
+  const stream = deps.streams?.health(instance.id) ?? null;
+  return {
+    ...deps.sync.health(instance),
+    stillOpen: instance.stillOpen(),
+    stream: stream
+      ? { state: stream.state, stalledSeconds: stream.stalledSeconds, reconnects: stream.reconnects, lastError: stream.lastError }
+      : { state: 'polling', stalledSeconds: null, reconnects: 0, lastError: null },
+  };
 }
 
 function figuresOf(deps: ViewDeps, instance: StrategyInstance): StrategyFigures {

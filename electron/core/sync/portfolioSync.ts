@@ -264,7 +264,7 @@ export class PortfolioSync {
     return this.state(id).book.state;
   }
 
-  health(instance: StrategyInstance): Omit<Health, 'stillOpen'> {
+  health(instance: StrategyInstance): Omit<Health, 'stillOpen' | 'stream'> {
     const s = this.state(instance.id);
     const now = this.#o.clock.now();
     const isStale = s.lastGoodSyncAt === null || now - s.lastGoodSyncAt > 3 * this.#o.intervalMs;
@@ -552,6 +552,29 @@ export class PortfolioSync {
     }
     s.metrics = toMetrics(fold, s.marks, false, riskFigures(s.risk, point));
     s.lastGood = s.metrics;
+  }
+
+  /**
+   * Fills another path (a private stream) stored for these instances: fold them now at the last marks
+   * and tell the host, without waiting for the next REST sync.
+   */
+  foldStored(ids: readonly string[]): void {
+    if (this.#isStopped) return;
+    const changed: string[] = [];
+    for (const id of ids) {
+      const instance = this.#o.instances().find((i) => i.id === id);
+      if (!instance) continue;
+      const s = this.state(id);
+      try {
+        this.#foldNew(instance, s);
+        this.#publishMetrics(instance, s, this.#o.clock.now());
+        changed.push(id);
+      } catch (error) {
+        // The next REST sync folds from the ledger again (#foldNew marked it for a recompute).
+        this.#o.log.warn('folding streamed fills failed', { instance: id, error: (error as Error).message });
+      }
+    }
+    if (changed.length > 0) this.#o.onSynced?.(changed);
   }
 
   /** Folds the ledger rows new to this instance; a late fill refolds its symbol from the nearest checkpoint. */
