@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { FeeLine, Fill } from '../electron/core/exchange/types.ts';
-import { Ledger } from '../electron/core/ledger/ledger.ts';
+import { Ledger, type FillRow } from '../electron/core/ledger/ledger.ts';
 import { InstanceFold, type FoldSource } from '../electron/core/metrics/instanceFold.ts';
 import { emptyFold, foldFill, toMetrics } from '../electron/core/metrics/pnl.ts';
 
@@ -88,18 +88,7 @@ function run(label: string, symbols: string[]): void {
     const c = cpu();
     beforeFold = emptyFold('USDT');
     for (const row of db.prepare('SELECT * FROM fills WHERE instance_id = ? ORDER BY ts, CAST(id AS INTEGER), id').iterate('arb')) {
-      const x = row as {
-        id: string;
-        order_id: string | null;
-        symbol: string;
-        side: 'buy' | 'sell';
-        price: number;
-        amount: number;
-        cost: number;
-        fees: string;
-        ts: number;
-        is_maker: number | null;
-      };
+      const x = row as unknown as FillRow;
       foldFill(beforeFold, {
         id: x.id,
         orderId: x.order_id,

@@ -891,7 +891,8 @@ export class Ledger {
   }
 }
 
-interface FillRow {
+/** A `fills` row as SQLite returns it. */
+export interface FillRow {
   exchange: string;
   account: string;
   symbol: string;
