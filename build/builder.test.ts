@@ -145,15 +145,19 @@ describe('afterPack fuses', () => {
   }
 
   const packager = { executableName: 'stratdesk', appInfo: { productFilename: 'Stratdesk' } };
+  // The release's fuses, stated once here: the hook's table must equal it, and the binary must carry it.
+  const RELEASE: Record<number, boolean> = {
+    [FuseV1Options.RunAsNode]: false,
+    [FuseV1Options.EnableCookieEncryption]: true,
+    [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: false,
+    [FuseV1Options.EnableNodeCliInspectArguments]: false,
+    [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
+    [FuseV1Options.OnlyLoadAppFromAsar]: true,
+    [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
+  };
   const expected: Record<number, number> = {
-    [FuseV1Options.RunAsNode]: OFF,
-    [FuseV1Options.EnableCookieEncryption]: ON,
-    [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: OFF,
-    [FuseV1Options.EnableNodeCliInspectArguments]: OFF,
-    [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: ON,
-    [FuseV1Options.OnlyLoadAppFromAsar]: ON,
+    ...Object.fromEntries(Object.entries(RELEASE).map(([fuse, on]) => [fuse, on ? ON : OFF])),
     [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: OFF, // left as shipped
-    [FuseV1Options.GrantFileProtocolExtraPrivileges]: OFF,
   };
 
   for (const [platform, binary] of [
@@ -183,15 +187,7 @@ describe('afterPack fuses', () => {
   }
 
   it('configures exactly the fuses the release needs, and re-signs ad hoc only for Apple silicon', () => {
-    expect(hook.FUSES).toEqual({
-      [FuseV1Options.RunAsNode]: false,
-      [FuseV1Options.EnableCookieEncryption]: true,
-      [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: false,
-      [FuseV1Options.EnableNodeCliInspectArguments]: false,
-      [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
-      [FuseV1Options.OnlyLoadAppFromAsar]: true,
-      [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
-    });
+    expect(hook.FUSES).toEqual(RELEASE);
     expect(hook.fuseConfig({ electronPlatformName: 'darwin', arch: 3 }).resetAdHocDarwinSignature).toBe(true);
     expect(hook.fuseConfig({ electronPlatformName: 'darwin', arch: 1 }).resetAdHocDarwinSignature).toBe(false);
     expect(hook.fuseConfig({ electronPlatformName: 'linux', arch: 3 }).resetAdHocDarwinSignature).toBe(false);
