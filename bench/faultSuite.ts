@@ -89,22 +89,19 @@ export async function runFaultSuite(options: {
   const startTime = new Date(Date.now() - 1000).toISOString();
   const instances = [];
   for (let i = 0; i < 10; i++) {
-    instances.push({
-      id: `bn-${i}`,
-      type: 'fixed_spread',
-      account: 'bn',
-      symbols: [BINANCE_SYMBOLS[i % 5]],
-      startTime,
-      params: { spreadBps: 6, intervalMs: 700, orderFraction: 0.01, capital: 50_000 },
-    });
-    instances.push({
-      id: `by-${i}`,
-      type: 'fixed_spread',
-      account: 'by',
-      symbols: [BYBIT_SYMBOLS[i % 5]],
-      startTime,
-      params: { spreadBps: 6, intervalMs: 700, orderFraction: 0.01, capital: 50_000 },
-    });
+    for (const [account, symbols] of [
+      ['bn', BINANCE_SYMBOLS],
+      ['by', BYBIT_SYMBOLS],
+    ] as const) {
+      instances.push({
+        id: `${account}-${i}`,
+        type: 'fixed_spread',
+        account,
+        symbols: [symbols[i % 5]],
+        startTime,
+        params: { spreadBps: 6, intervalMs: 700, orderFraction: 0.01, capital: 50_000 },
+      });
+    }
   }
   const host = new Host({
     workspace: parseWorkspace({
