@@ -12,6 +12,7 @@ import { Host } from '../electron/core/host/host.ts';
 import { Ledger } from '../electron/core/ledger/ledger.ts';
 import { silentLogger } from '../electron/core/log.ts';
 import { parseWorkspace } from '../electron/core/workspace/workspace.ts';
+import { startSimProcess } from '../e2e/serve.ts';
 
 const INSTANCES = Number(process.argv[2] ?? 100);
 const PER = Number(process.argv[3] ?? 10_000);
@@ -20,17 +21,7 @@ const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'electron', 'sim', 'cli.ts'), '--port', '0'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const simUrl = await new Promise<string>((resolve) => {
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-    const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    if (m?.[1]) resolve(m[1]);
-  });
-});
+const { url: simUrl, process: child } = await startSimProcess();
 
 const prepareDir = process.argv.find((a) => a.startsWith('--prepare='))?.slice(10);
 const dataDir = prepareDir ?? mkdtempSync(join(tmpdir(), 'bench-mem-'));
