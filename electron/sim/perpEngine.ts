@@ -511,6 +511,16 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
     }
   };
 
+  /** Cancels resting orders: they leave the book, and the book's update id moves once. */
+  const cancelResting = (st: PerpMarketState, orders: readonly PerpOrder[], now: number): void => {
+    for (const order of orders) {
+      order.status = 'CANCELED';
+      order.updateTime = now;
+    }
+    st.resting = st.resting.filter(isOpen);
+    st.updateId += 1;
+  };
+
   const findOrder = (acct: PerpAccount, st: PerpMarketState, ref: PerpOrderRef): PerpOrder | undefined => {
     if (ref.orderId !== undefined) return acct.byId.get(`${st.spec.id}:${ref.orderId}`);
     for (let i = acct.orders.length - 1; i >= 0; i--) {
@@ -688,22 +698,14 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
       requireOrderRef(ref);
       const order = findOrder(acct, st, ref);
       if (order === undefined || !isOpen(order)) throw errors.unknownOrder();
-      order.status = 'CANCELED';
-      order.updateTime = now;
-      st.resting = st.resting.filter(isOpen);
-      st.updateId += 1;
+      cancelResting(st, [order], now);
       return order;
     },
     cancelAll(apiKey, symbol, now) {
       accountState(apiKey);
       const st = marketState(symbol);
       const open = openOf(apiKey, st);
-      for (const order of open) {
-        order.status = 'CANCELED';
-        order.updateTime = now;
-      }
-      st.resting = st.resting.filter(isOpen);
-      st.updateId += 1;
+      cancelResting(st, open, now);
       return open;
     },
     getOrder(apiKey, symbol, ref) {
