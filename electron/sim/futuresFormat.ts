@@ -221,18 +221,25 @@ export function income(r: IncomeRow): Json {
   };
 }
 
+/** The size and prices a position risk row shows alike in v2 and v3. */
+function positionPrices(p: PositionView) {
+  return {
+    positionAmt: qty(p.spec, p.positionAmt),
+    entryPrice: fmt8(p.entryPrice),
+    breakEvenPrice: fmt8(p.entryPrice),
+    markPrice: fmt8(p.markPrice),
+    unRealizedProfit: fmt8(p.unrealizedPnl),
+    liquidationPrice: '0',
+  };
+}
+
 /** GET /fapi/v3/positionRisk row (one-way mode, cross margin). */
 export function positionRiskV3(p: PositionView): Json {
   const spec = p.spec;
   return {
     symbol: spec.id,
     positionSide: 'BOTH',
-    positionAmt: qty(spec, p.positionAmt),
-    entryPrice: fmt8(p.entryPrice),
-    breakEvenPrice: fmt8(p.entryPrice),
-    markPrice: fmt8(p.markPrice),
-    unRealizedProfit: fmt8(p.unrealizedPnl),
-    liquidationPrice: '0',
+    ...positionPrices(p),
     isolatedMargin: '0',
     notional: fmt8(p.notional),
     marginAsset: spec.settle,
@@ -253,12 +260,7 @@ export function positionRiskV2(p: PositionView): Json {
   const spec = p.spec;
   return {
     symbol: spec.id,
-    positionAmt: qty(spec, p.positionAmt),
-    entryPrice: fmt8(p.entryPrice),
-    breakEvenPrice: fmt8(p.entryPrice),
-    markPrice: fmt8(p.markPrice),
-    unRealizedProfit: fmt8(p.unrealizedPnl),
-    liquidationPrice: '0',
+    ...positionPrices(p),
     leverage: String(p.leverage),
     maxNotionalValue: '1000000000',
     marginType: 'cross',
