@@ -5,6 +5,38 @@ import { portfolioSums } from '../instances/tableModel.ts';
 import { Money } from '../../components/Money.tsx';
 
 /**
+ * One headline figure: `value` is what tests and the API compare against (data-value), `shown` what
+ * the user reads when it differs (fees are reported as paid but displayed as their effect on PnL).
+ * `tagsCurrency` puts the reporting code on the element (data-currency) for the figure tests read it from.
+ */
+function Figure(props: {
+  testId: string;
+  label: string;
+  value: number;
+  currency: string;
+  shown?: number;
+  title?: string;
+  main?: boolean;
+  isSigned?: boolean;
+  tagsCurrency?: boolean;
+}) {
+  const { testId, label, value, currency, shown = value, title, main = false, isSigned, tagsCurrency = false } = props;
+  return (
+    <div
+      className={main ? 'figure figure--main' : 'figure'}
+      data-testid={testId}
+      data-value={value}
+      {...(tagsCurrency ? { 'data-currency': currency } : {})}
+    >
+      <dt {...(title === undefined ? {} : { title })}>{label}</dt>
+      <dd>
+        <Money value={shown} currency={currency} {...(isSigned === undefined ? {} : { isSigned })} />
+      </dd>
+    </div>
+  );
+}
+
+/**
  * The portfolio's headline: the host's totals (shared/totals.ts, the same function the API's
  * `totals` come from), so the header and the API never disagree. Real money only — live and observe
  * instances, converted into the reporting currency and labelled with its real code (never "USD" over
@@ -31,48 +63,37 @@ export function TotalsBar() {
   return (
     <div className="totals-wrap">
       <dl className="totals" data-testid="totals">
-        <div className="figure figure--main" data-testid="totals-equity" data-value={live.equity} data-currency={currency}>
-          <dt title="Σ capital budget + total PnL of live and observe strategies, in the reporting currency">Equity</dt>
-          <dd>
-            <Money value={live.equity} currency={currency} isSigned={false} />
-          </dd>
-        </div>
-        <div className="figure figure--main" data-testid="totals-total" data-value={live.totalPnl}>
-          <dt title="Realized + unrealized + funding − fees">Total PnL</dt>
-          <dd>
-            <Money value={live.totalPnl} currency={currency} />
-          </dd>
-        </div>
-        <div className="figure" data-testid="totals-today" data-value={live.todayPnl}>
-          <dt title="Change in total PnL since 00:00 UTC">Today</dt>
-          <dd>
-            <Money value={live.todayPnl} currency={currency} />
-          </dd>
-        </div>
-        <div className="figure" data-testid="totals-realized" data-value={live.realizedPnl}>
-          <dt>Realized</dt>
-          <dd>
-            <Money value={live.realizedPnl} currency={currency} />
-          </dd>
-        </div>
-        <div className="figure" data-testid="totals-unrealized" data-value={live.unrealizedPnl}>
-          <dt>Unrealized</dt>
-          <dd>
-            <Money value={live.unrealizedPnl} currency={currency} />
-          </dd>
-        </div>
-        <div className="figure" data-testid="totals-funding" data-value={live.funding}>
-          <dt title="+ received, − paid">Funding</dt>
-          <dd>
-            <Money value={live.funding} currency={currency} />
-          </dd>
-        </div>
-        <div className="figure" data-testid="totals-fees" data-value={live.fees}>
-          <dt title="Effect on PnL: − paid, + rebate">Fees</dt>
-          <dd>
-            <Money value={feesAsPnl(live.fees)} currency={currency} />
-          </dd>
-        </div>
+        <Figure
+          testId="totals-equity"
+          main
+          value={live.equity}
+          currency={currency}
+          isSigned={false}
+          tagsCurrency
+          label="Equity"
+          title="Σ capital budget + total PnL of live and observe strategies, in the reporting currency"
+        />
+        <Figure
+          testId="totals-total"
+          main
+          value={live.totalPnl}
+          currency={currency}
+          label="Total PnL"
+          title="Realized + unrealized + funding − fees"
+        />
+        <Figure testId="totals-today" value={live.todayPnl} currency={currency} label="Today" title="Change in total PnL since 00:00 UTC" />
+        <Figure testId="totals-realized" value={live.realizedPnl} currency={currency} label="Realized" />
+        <Figure testId="totals-unrealized" value={live.unrealizedPnl} currency={currency} label="Unrealized" />
+        <Figure testId="totals-funding" value={live.funding} currency={currency} label="Funding" title="+ received, − paid" />
+        {/* data-value keeps the raw fee amount (what the API reports); the figure shows its effect on PnL */}
+        <Figure
+          testId="totals-fees"
+          value={live.fees}
+          shown={feesAsPnl(live.fees)}
+          currency={currency}
+          label="Fees"
+          title="Effect on PnL: − paid, + rebate"
+        />
         <div className="figure figure--counts">
           <dt>Strategies</dt>
           <dd>
