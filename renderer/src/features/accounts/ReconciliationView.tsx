@@ -12,6 +12,7 @@ import type { Reconciliation, UnattributedFill } from '../../../../shared/model.
 import { formatTimestamp } from '../../format.ts';
 import { useCommands, useStratdesk } from '../../store/hooks.ts';
 import { driftAlert, parseThreshold, REFRESH_MS, thresholdKey, verdict } from './reconciliationModel.ts';
+import { TableHead, num } from '../../components/TableHead.tsx';
 
 type Load =
   | { phase: 'idle' }
@@ -134,23 +135,7 @@ function Details({
       )}
       <div className="table-scroll">
         <table className="grid grid--compact" data-testid="reconcile-assets">
-          <thead>
-            <tr>
-              <th scope="col">Asset</th>
-              <th scope="col" className="num">
-                Exchange
-              </th>
-              <th scope="col" className="num">
-                Accounted
-              </th>
-              <th scope="col" className="num">
-                Explained
-              </th>
-              <th scope="col" className="num">
-                Difference
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Asset', num('Exchange'), num('Accounted'), num('Explained'), num('Difference')]} />
           <tbody>
             {r.assets.map((a) => (
               <tr key={a.asset} data-testid={`reconcile-asset-${a.asset}`} data-difference={a.difference}>
@@ -164,20 +149,7 @@ function Details({
           </tbody>
         </table>
         <table className="grid grid--compact" data-testid="reconcile-positions">
-          <thead>
-            <tr>
-              <th scope="col">Symbol</th>
-              <th scope="col" className="num">
-                Exchange
-              </th>
-              <th scope="col" className="num">
-                Accounted
-              </th>
-              <th scope="col" className="num">
-                Difference
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Symbol', num('Exchange'), num('Accounted'), num('Difference')]} />
           <tbody>
             {r.positions.map((p) => (
               <tr key={p.symbol} data-testid={`reconcile-position-${p.symbol}`} data-difference={p.difference}>

@@ -11,6 +11,7 @@ import { Money } from '../../components/Money.tsx';
 import { healthTooltip, hasPerpetual } from '../instances/StrategyRow.tsx';
 import { VirtualRows } from '../../components/VirtualRows.tsx';
 import { ordersStillOpen, stillOpenLine } from '../portfolio/controlNotice.ts';
+import { TableHead, num } from '../../components/TableHead.tsx';
 
 /** Fills fetched for the table: the contract's maximum, so the trader can scroll far back. */
 const FILLS_LIMIT = 5000;
@@ -407,25 +408,9 @@ function OpenOrders({ detail, stillOpen, onChanged }: { detail: InstanceDetail; 
       ) : (
         <div className="table-scroll">
           <table className="grid grid--compact" data-testid="open-orders-table">
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col" className="num">
-                  Price
-                </th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-                <th scope="col" className="num">
-                  Filled
-                </th>
-                <th scope="col">Placed</th>
-                <th scope="col">
-                  <span className="visually-hidden">Cancel</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={['Symbol', 'Side', num('Price'), num('Amount'), num('Filled'), 'Placed', { label: 'Cancel', hidden: true }]}
+            />
             <tbody>
               {detail.openOrders.map((o) => {
                 const key = `${o.symbol}|${o.orderId}`;
