@@ -25,6 +25,18 @@ const transient = (retryAfterMs: number | null = null): Failure => ({
 });
 const classifyAs = (f: Failure) => (): Failure => f;
 
+/** An operation that always rejects with `message`, counting how often it was tried. */
+function alwaysFailing(message: string): { run: () => Promise<never>; calls: () => number } {
+  let calls = 0;
+  return {
+    run: () => {
+      calls++;
+      return Promise.reject(new Error(message));
+    },
+    calls: () => calls,
+  };
+}
+
 describe('backoff', () => {
   it('is uniform below an exponential ceiling that stops at maxDelayMs (full jitter)', () => {
     const p = { baseDelayMs: 100, maxDelayMs: 1000 };
@@ -51,30 +63,23 @@ describe('withRetry', () => {
 
   it('stops at once on a failure that must not be repeated', async () => {
     const time = new VirtualTime();
-    let calls = 0;
-    const error = await withRetry(
-      () => {
-        calls++;
-        return Promise.reject(new Error('no'));
-      },
-      { policy: policy(time), classify: () => ({ error: new ExchangeError('auth', 'bad key'), isRetryable: false, isClockSkew: false }) },
-    ).catch((e: unknown) => e);
+    const op = alwaysFailing('no');
+    const error = await withRetry(op.run, {
+      policy: policy(time),
+      classify: () => ({ error: new ExchangeError('auth', 'bad key'), isRetryable: false, isClockSkew: false }),
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'auth', message: 'bad key' });
-    expect(calls).toBe(1);
+    expect(op.calls()).toBe(1);
     expect(time.sleeps).toEqual([]);
   });
 
   it('gives up after maxAttempts', async () => {
     const time = new VirtualTime();
-    let calls = 0;
-    const error = await withRetry(
-      () => {
-        calls++;
-        return Promise.reject(new Error('down'));
-      },
-      { policy: policy(time, { maxAttempts: 3 }), classify: classifyAs(transient()) },
-    ).catch((e: unknown) => e);
-    expect(calls).toBe(3);
+    const op = alwaysFailing('down');
+    const error = await withRetry(op.run, { policy: policy(time, { maxAttempts: 3 }), classify: classifyAs(transient()) }).catch(
+      (e: unknown) => e,
+    );
+    expect(op.calls()).toBe(3);
     expect((error as ExchangeError).message).toContain('gave up after 3 attempts');
   });
 
