@@ -4,6 +4,7 @@ import { useCommands, useStratdesk } from '../../store/hooks.ts';
 import { StatusBadge } from '../../components/Badges.tsx';
 import { Money } from '../../components/Money.tsx';
 import { reportingCurrency } from '../instances/tableModel.ts';
+import { TableHead, num } from '../../components/TableHead.tsx';
 
 const POLICY_LABEL: Record<RebalancePolicy, string> = {
   target_weights: 'Target weights',
@@ -47,24 +48,16 @@ function PlanTable({ plan }: { plan: RebalancePlan }) {
   return (
     <div className="table-scroll">
       <table className="grid plan" data-testid="rebalance-plan">
-        <thead>
-          <tr>
-            <th scope="col">Strategy</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num" title="From the workspace's portfolio targets (read-only here)">
-              Target weight
-            </th>
-            <th scope="col" className="num">
-              Before (share)
-            </th>
-            <th scope="col" className="num">
-              After (share)
-            </th>
-            <th scope="col" className="num">
-              Move
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Strategy',
+            'Status',
+            num('Target weight', "From the workspace's portfolio targets (read-only here)"),
+            num('Before (share)'),
+            num('After (share)'),
+            num('Move'),
+          ]}
+        />
         <tbody>
           {plan.moves.map((move) => (
             <PlanRow key={move.id} move={move} totalBefore={totalBefore} totalAfter={totalAfter} />

@@ -28,6 +28,7 @@ import {
 import { Modal } from '../../components/Modal.tsx';
 import { ReconciliationSection } from '../accounts/ReconciliationView.tsx';
 import { useVaultForm } from './useVaultForm.ts';
+import { TableHead } from '../../components/TableHead.tsx';
 
 /** While the panel is open: the vault locks itself when idle and sessions connect after an unlock. */
 const REFRESH_MS = 5000;
@@ -575,17 +576,7 @@ function AccountsTable({ status }: { status: VaultStatus }) {
   return (
     <div className="table-scroll">
       <table className="grid grid--compact vault-accounts" data-testid="vault-accounts">
-        <thead>
-          <tr>
-            <th scope="col">Account</th>
-            <th scope="col">Exchange</th>
-            <th scope="col">Key</th>
-            <th scope="col">Connected</th>
-            <th scope="col">
-              <span className="visually-hidden">Test</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Account', 'Exchange', 'Key', 'Connected', { label: 'Test', hidden: true }]} />
         <tbody>
           {rows.map((row) => (
             <AccountRows key={row.id} row={row} />
