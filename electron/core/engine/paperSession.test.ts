@@ -15,6 +15,19 @@ afterEach(async () => {
   await sim?.close();
 });
 
+/** A paper fixed-spread instance on BTC/USDT; the two in this file differ only by account. */
+function paperInstance(id: string, account: string) {
+  return {
+    id,
+    type: 'fixed_spread',
+    account,
+    mode: 'paper',
+    symbols: ['BTC/USDT'],
+    startTime: new Date(Date.now() - 1000).toISOString(),
+    params: { spreadBps: 4, orderFraction: 0.05, intervalMs: 150 },
+  };
+}
+
 describe('paper mode', () => {
   it('trades the strategy on live prices with simulated fills and never touches the account', async () => {
     sim = await startSimulator({
@@ -32,26 +45,7 @@ describe('paper mode', () => {
           // no keys at all: paper needs only public data
           { id: 'nokeys', exchange: 'binance', apiBaseUrl: sim.url },
         ],
-        instances: [
-          {
-            id: 'paper-btc',
-            type: 'fixed_spread',
-            account: 'nokeys',
-            mode: 'paper',
-            symbols: ['BTC/USDT'],
-            startTime: new Date(Date.now() - 1000).toISOString(),
-            params: { spreadBps: 4, orderFraction: 0.05, intervalMs: 150 },
-          },
-          {
-            id: 'paper-on-real',
-            type: 'fixed_spread',
-            account: 'real',
-            mode: 'paper',
-            symbols: ['BTC/USDT'],
-            startTime: new Date(Date.now() - 1000).toISOString(),
-            params: { spreadBps: 4, orderFraction: 0.05, intervalMs: 150 },
-          },
-        ],
+        instances: [paperInstance('paper-btc', 'nokeys'), paperInstance('paper-on-real', 'real')],
       }),
       dataDir: mkdtempSync(join(tmpdir(), 'paper-')),
       log: silentLogger,
