@@ -5,20 +5,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import type { Fill } from '../exchange/types.ts';
 import { Ledger, SCHEMA_VERSION } from './ledger.ts';
+import { testFill } from './testing/fills.ts';
 
 const path = () => join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger.sqlite');
-const fill = (id: string, ts: number, orderId: string | null = null): Fill => ({
-  id,
-  orderId,
-  symbol: 'BTC/USDT',
-  side: 'buy',
-  price: 100,
-  amount: 1,
-  cost: 100,
-  fees: [],
-  timestamp: ts,
-  isMaker: true,
-});
+const fill = (id: string, ts: number, orderId: string | null = null): Fill => testFill(id, { timestamp: ts, orderId });
 
 describe('ledger', () => {
   it('dedupes by (exchange, account, symbol, id) and moves the cursor with the write', () => {

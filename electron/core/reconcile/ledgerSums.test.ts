@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Fill } from '../exchange/types.ts';
 import { Ledger } from '../ledger/ledger.ts';
+import { testFill } from '../ledger/testing/fills.ts';
 
-const fill = (id: string, fees: Fill['fees'], orderId: string | null = null): Fill => ({
-  id,
-  orderId,
-  symbol: 'BTC/USDT',
-  side: 'buy',
-  price: 100,
-  amount: 1,
-  cost: 100,
-  fees,
-  timestamp: 1000 + Number(id),
-  isMaker: true,
-});
+const fill = (id: string, fees: Fill['fees'], orderId: string | null = null): Fill =>
+  testFill(id, { fees, orderId, timestamp: 1000 + Number(id) });
 
 describe('the ledger sums an account for reconciliation', () => {
   it('every fee line counts once, one, two or three lines a fill; accounted apart from unattributed', () => {
