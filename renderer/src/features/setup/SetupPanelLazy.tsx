@@ -4,6 +4,7 @@
  */
 import { lazy, Suspense } from 'react';
 import { useCommands, useStratdesk } from '../../store/hooks.ts';
+import { PanelToggle } from '../../components/PanelToggle.tsx';
 
 const Panel = lazy(() => import('./SetupPanel.tsx').then((m) => ({ default: m.SetupPanel })));
 
@@ -11,16 +12,14 @@ export function SetupButton() {
   const isOpen = useStratdesk((state) => state.isSetupOpen);
   const commands = useCommands();
   return (
-    <button
-      type="button"
-      className="button"
-      data-testid="setup-button"
-      aria-expanded={isOpen}
-      aria-controls="setup-panel"
-      onClick={() => (isOpen ? commands.closeSetup() : commands.openSetup())}
+    <PanelToggle
+      isOpen={isOpen}
+      panelId="setup-panel"
+      testId="setup-button"
+      onToggle={() => (isOpen ? commands.closeSetup() : commands.openSetup())}
     >
       Set up
-    </button>
+    </PanelToggle>
   );
 }
 

@@ -29,6 +29,7 @@ import { Modal } from '../../components/Modal.tsx';
 import { ReconciliationSection } from '../accounts/ReconciliationView.tsx';
 import { useVaultForm } from './useVaultForm.ts';
 import { TableHead } from '../../components/TableHead.tsx';
+import { PanelToggle } from '../../components/PanelToggle.tsx';
 
 /** While the panel is open: the vault locks itself when idle and sessions connect after an unlock. */
 const REFRESH_MS = 5000;
@@ -37,16 +38,14 @@ export function VaultButton() {
   const isOpen = useStratdesk((state) => state.isVaultOpen);
   const commands = useCommands();
   return (
-    <button
-      type="button"
-      className="button"
-      data-testid="vault-button"
-      aria-expanded={isOpen}
-      aria-controls="vault-panel"
-      onClick={() => (isOpen ? commands.closeVault() : void commands.openVault())}
+    <PanelToggle
+      isOpen={isOpen}
+      panelId="vault-panel"
+      testId="vault-button"
+      onToggle={() => (isOpen ? commands.closeVault() : void commands.openVault())}
     >
       Accounts &amp; keys
-    </button>
+    </PanelToggle>
   );
 }
 
