@@ -690,13 +690,30 @@ export class PortfolioSync {
       );
   }
 
-  /** Who owns a fill: the instance of its symbol, or, where instances share account and symbol, the one that placed its order. */
+  /** Who owns a fill this instance read (`fillOwner`): itself, unless another instance shares the account and symbol. */
   #owner(instance: StrategyInstance, fill: Fill, isShared: boolean): string | null {
-    if (!isShared) return instance.id;
     const session = instance.session;
-    if (!session || fill.orderId === null) return null;
-    return this.#o.ledger.orderOwner(session.exchangeId, session.accountId, fill.symbol, fill.orderId);
+    if (!session) return null;
+    return fillOwner(isShared ? 2 : 1, instance.id, fill, (symbol, orderId) =>
+      this.#o.ledger.orderOwner(session.exchangeId, session.accountId, symbol, orderId),
+    );
   }
+}
+
+/**
+ * The attribution rule (DESIGN.md, "Money"), for the REST sync and the streams alike: the one
+ * instance trading the fill's symbol on its account owns it; where `traders` instances share the
+ * account and symbol, the one whose order it filled (the order-id journal), or none yet.
+ */
+export function fillOwner(
+  traders: number,
+  soleTrader: string,
+  fill: Fill,
+  orderOwner: (symbol: string, orderId: string) => string | null,
+): string | null {
+  if (traders === 1) return soleTrader;
+  if (traders === 0 || fill.orderId === null) return null;
+  return orderOwner(fill.symbol, fill.orderId);
 }
 
 /**

@@ -18,6 +18,7 @@ import type { Fill } from '../exchange/types.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../log.ts';
 import { parseSymbol } from '../../../shared/symbols.ts';
+import { fillOwner } from './portfolioSync.ts';
 
 /**
  * An instance's stream as the window shows it:
@@ -256,14 +257,9 @@ export class StreamSync {
       const owners = members.filter((i) => i.config.symbols.includes(fill.symbol));
       // A symbol no instance trades is not the app's to store (REST never reads it either).
       if (owners.length === 0) continue;
-      const first = owners[0];
-      // Same rule as PortfolioSync's: the instance of the symbol, or, where instances share it, the one that placed the order.
-      const owner =
-        owners.length === 1 && first !== undefined
-          ? first.id
-          : fill.orderId === null
-            ? null
-            : this.#o.ledger.orderOwner(session.exchangeId, session.accountId, fill.symbol, fill.orderId);
+      const owner = fillOwner(owners.length, owners[0]?.id ?? '', fill, (symbol, orderId) =>
+        this.#o.ledger.orderOwner(session.exchangeId, session.accountId, symbol, orderId),
+      );
       rows.push({ fill, instanceId: owner });
     }
     if (rows.length === 0) return;
