@@ -41,8 +41,8 @@ import { BinanceError } from './errors.ts';
 import type { Json } from './format.ts';
 import type { Side } from './market.ts';
 import type { MarketSpec } from './markets.ts';
-import type { FeeRates } from './orders.ts';
-import type { NewPerpOrder, PerpEngine, PerpTimeInForce } from './perpEngine.ts';
+import type { FeeRates, Order, SimTrade } from './orders.ts';
+import type { NewPerpOrder, PerpEngine, PerpOrder, PerpTimeInForce, PerpTrade } from './perpEngine.ts';
 import type { PerpSpec } from './perpMarkets.ts';
 import { WEEK_MS } from './perpQuery.ts';
 
@@ -315,10 +315,8 @@ const accountInfo: Handler = (ctx) => ({
   smpGroup: 0,
 });
 
-const walletBalance: Handler = (ctx, params, apiKey) => {
-  const accountType = str(params, 'accountType');
-  if (accountType !== 'UNIFIED') throw paramsError('accountType only support UNIFIED.');
-  const only = str(params, 'coin')?.split(',');
+/** The unified account as Bybit shows it (`/v5/account/wallet-balance`'s row; the `wallet` topic's too), optionally only some coins. */
+export function unifiedWallet(ctx: BybitContext, apiKey: string, only?: readonly string[]): { [key: string]: Json } {
   const account = ctx.engine.account(apiKey);
   const futures = ctx.perp.account(apiKey);
   const positions = ctx.perp.positions(apiKey);
@@ -365,23 +363,25 @@ const walletBalance: Handler = (ctx, params, apiKey) => {
   }
   const im = futures.positionInitialMargin + futures.openOrderInitialMargin;
   return {
-    list: [
-      {
-        accountType: 'UNIFIED',
-        accountIMRate: totalEquity === 0 ? '0' : (im / totalEquity).toFixed(4),
-        accountMMRate: totalEquity === 0 ? '0' : (futures.maintMargin / totalEquity).toFixed(4),
-        accountLTV: '0',
-        totalEquity: plain(round8(totalEquity)),
-        totalWalletBalance: plain(round8(totalWallet)),
-        totalMarginBalance: plain(round8(totalEquity)),
-        totalAvailableBalance: plain(Math.max(0, totalEquity - im)),
-        totalPerpUPL: plain(futures.unrealizedPnl),
-        totalInitialMargin: plain(round8(im)),
-        totalMaintenanceMargin: plain(futures.maintMargin),
-        coin: rows,
-      },
-    ],
+    accountType: 'UNIFIED',
+    accountIMRate: totalEquity === 0 ? '0' : (im / totalEquity).toFixed(4),
+    accountMMRate: totalEquity === 0 ? '0' : (futures.maintMargin / totalEquity).toFixed(4),
+    accountLTV: '0',
+    totalEquity: plain(round8(totalEquity)),
+    totalWalletBalance: plain(round8(totalWallet)),
+    totalMarginBalance: plain(round8(totalEquity)),
+    totalAvailableBalance: plain(Math.max(0, totalEquity - im)),
+    totalPerpUPL: plain(futures.unrealizedPnl),
+    totalInitialMargin: plain(round8(im)),
+    totalMaintenanceMargin: plain(futures.maintMargin),
+    coin: rows,
   };
+}
+
+const walletBalance: Handler = (ctx, params, apiKey) => {
+  const accountType = str(params, 'accountType');
+  if (accountType !== 'UNIFIED') throw paramsError('accountType only support UNIFIED.');
+  return { list: [unifiedWallet(ctx, apiKey, str(params, 'coin')?.split(','))] };
 };
 
 function bool(value: string | undefined): boolean | undefined {
@@ -471,6 +471,39 @@ const cancelOrder: Handler = (ctx, params, apiKey) => {
   return { orderId: bybitOrderId('linear', order.orderId, perpIndex(ctx, spec.id)), orderLinkId: order.clientOrderId };
 };
 
+/** An order as Bybit lists it (`order/realtime`) and pushes it (the `order` topic). */
+export const spotOrderRow = (ctx: BybitContext, o: Order): Json =>
+  spotOrder(spotSpec(ctx, o.symbol), o, bybitOrderId('spot', o.orderId, spotIndex(ctx, o.symbol)));
+export const linearOrderRow = (ctx: BybitContext, o: PerpOrder): Json =>
+  linearOrder(perpSpec(ctx, o.symbol), o, bybitOrderId('linear', o.orderId, perpIndex(ctx, o.symbol)));
+
+/** A fill as Bybit numbers it: its order's id, its place in the execution sequence, its row (one execId for REST and the `execution` topic). */
+export interface BybitFill {
+  orderId: string;
+  seq: number;
+  row: () => Json;
+}
+
+export function spotFill(ctx: BybitContext, apiKey: string, t: SimTrade): BybitFill {
+  const spec = spotSpec(ctx, t.symbol);
+  const index = spotIndex(ctx, t.symbol);
+  const orderId = bybitOrderId('spot', t.orderId, index);
+  const seq = index * 1_000_000_000 + t.id;
+  const row = (): Json => {
+    const order = ctx.engine.getOrder(apiKey, t.symbol, { orderId: t.orderId });
+    return spotExecution(spec, t, order, { orderId, seq, feeRate: t.isMaker ? ctx.fees.maker : ctx.fees.taker });
+  };
+  return { orderId, seq, row };
+}
+
+export function linearFill(ctx: BybitContext, t: PerpTrade): BybitFill {
+  const spec = perpSpec(ctx, t.symbol);
+  const index = perpIndex(ctx, t.symbol);
+  const orderId = bybitOrderId('linear', t.orderId, index);
+  const seq = 1e12 + index * 1_000_000_000 + t.id;
+  return { orderId, seq, row: () => linearExecution(spec, t, { orderId, execId: uuidLike(0xe0ec0001, index, t.id), seq }) };
+}
+
 const openOrders: Handler = (ctx, params, apiKey) => {
   const cat = category(params);
   const symbol = str(params, 'symbol');
@@ -481,17 +514,13 @@ const openOrders: Handler = (ctx, params, apiKey) => {
   let list: Json[];
   if (cat === 'spot') {
     const rows = ctx.engine.openOrders(apiKey, symbol === undefined ? undefined : spotSpec(ctx, symbol).id);
-    list = rows
-      .sort((a, b) => b.time - a.time || b.orderId - a.orderId)
-      .map((o) => spotOrder(spotSpec(ctx, o.symbol), o, bybitOrderId('spot', o.orderId, spotIndex(ctx, o.symbol))));
+    list = rows.sort((a, b) => b.time - a.time || b.orderId - a.orderId).map((o) => spotOrderRow(ctx, o));
   } else {
     const baseCoin = str(params, 'baseCoin');
     const rows = ctx.perp
       .openOrders(apiKey, symbol === undefined ? undefined : perpSpec(ctx, symbol).id)
       .filter((o) => baseCoin === undefined || perpSpec(ctx, o.symbol).base === baseCoin);
-    list = rows
-      .sort((a, b) => b.time - a.time || b.orderId - a.orderId)
-      .map((o) => linearOrder(perpSpec(ctx, o.symbol), o, bybitOrderId('linear', o.orderId, perpIndex(ctx, o.symbol))));
+    list = rows.sort((a, b) => b.time - a.time || b.orderId - a.orderId).map((o) => linearOrderRow(ctx, o));
   }
   return { category: cat, list: list.slice(0, limit), nextPageCursor: '' };
 };
@@ -528,35 +557,16 @@ const executions: Handler = (ctx, params, apiKey) => {
   const rows: ExecRow[] = [];
   if (cat === 'spot') {
     for (const t of ctx.engine.trades(apiKey, symbol === undefined ? undefined : spotSpec(ctx, symbol).id)) {
-      const spec = spotSpec(ctx, t.symbol);
-      const index = spotIndex(ctx, t.symbol);
-      const orderId = bybitOrderId('spot', t.orderId, index);
-      if (orderIdText !== undefined && orderIdText !== orderId) continue;
-      const seq = index * 1_000_000_000 + t.id;
-      rows.push({
-        time: t.time,
-        seq,
-        execType: 'Trade',
-        row: () => {
-          const order = ctx.engine.getOrder(apiKey, t.symbol, { orderId: t.orderId });
-          return spotExecution(spec, t, order, { orderId, seq, feeRate: t.isMaker ? ctx.fees.maker : ctx.fees.taker });
-        },
-      });
+      const fill = spotFill(ctx, apiKey, t);
+      if (orderIdText !== undefined && orderIdText !== fill.orderId) continue;
+      rows.push({ time: t.time, seq: fill.seq, execType: 'Trade', row: fill.row });
     }
   } else {
     const id = symbol === undefined ? undefined : perpSpec(ctx, symbol).id;
     for (const t of ctx.perp.trades(apiKey, id)) {
-      const spec = perpSpec(ctx, t.symbol);
-      const index = perpIndex(ctx, t.symbol);
-      const orderId = bybitOrderId('linear', t.orderId, index);
-      if (orderIdText !== undefined && orderIdText !== orderId) continue;
-      const seq = 1e12 + index * 1_000_000_000 + t.id;
-      rows.push({
-        time: t.time,
-        seq,
-        execType: 'Trade',
-        row: () => linearExecution(spec, t, { orderId, execId: uuidLike(0xe0ec0001, index, t.id), seq }),
-      });
+      const fill = linearFill(ctx, t);
+      if (orderIdText !== undefined && orderIdText !== fill.orderId) continue;
+      rows.push({ time: t.time, seq: fill.seq, execType: 'Trade', row: fill.row });
     }
     if (orderIdText === undefined) {
       for (const f of ctx.perp.funding(apiKey, id)) {
@@ -649,6 +659,13 @@ export function bybitSign(payload: string, secret: string): string {
   return createHmac('sha256', secret).update(payload).digest('hex');
 }
 
+/** Whether `sign` is the hex HMAC-SHA256 of `payload` under `secret` (compared in constant time). */
+export function isSignedBy(secret: string, payload: string, sign: string): boolean {
+  const expected = Buffer.from(bybitSign(payload, secret), 'utf8');
+  const actual = Buffer.from(sign.toLowerCase(), 'utf8');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
 function verify(ctx: BybitContext, request: BybitRequest, payload: string): string {
   const { apiKey, timestamp, sign } = request.headers;
   const recvWindowText = request.headers.recvWindow ?? '5000';
@@ -662,9 +679,7 @@ function verify(ctx: BybitContext, request: BybitRequest, payload: string): stri
   if (account === undefined || account.dialect !== 'bybit' || !ctx.perp.has(apiKey))
     throw new BybitError(10003, 'API key is invalid.', 401);
   const origin = `${timestamp}${apiKey}${recvWindowText}${payload}`;
-  const expected = Buffer.from(bybitSign(origin, account.secret), 'utf8');
-  const actual = Buffer.from(sign.toLowerCase(), 'utf8');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+  if (!isSignedBy(account.secret, origin, sign)) {
     throw new BybitError(10004, `error sign! origin_string[${origin}]`, 401);
   }
   const now = ctx.now();

@@ -197,8 +197,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const futuresCtx: FuturesContext = { engine, perp, now, onError };
   const bybitCtx: BybitContext = { engine, perp, fees, futuresFees, now, onError };
   const timers = new Set<NodeJS.Timeout>();
-  // Private streams (ws/userStreams.ts): Binance spot's WebSocket API and USDⓈ-M's listen-key stream.
-  const streams = createUserStreams({ engine, perp, now, onError });
+  // Private streams (ws/userStreams.ts): Binance spot's WebSocket API, USDⓈ-M's listen-key stream, Bybit v5's private stream.
+  const streams = createUserStreams({ engine, perp, bybit: bybitCtx, now, onError });
 
   const movementBook = createMovementBook(engine, perp);
   const control = (method: string, url: URL, rawBody: string): { status: number; body: Json } => {

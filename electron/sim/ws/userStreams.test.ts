@@ -1,13 +1,15 @@
 import ccxt from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { spotAndLinearOptions } from '../pointCcxt.ts';
+import { createHmac } from 'node:crypto';
+import { bybitOptions, spotAndLinearOptions } from '../pointCcxt.ts';
 import { startSimulator, type Simulator } from '../simulator.ts';
 
 type ProBinance = InstanceType<typeof ccxt.pro.binance>;
+type ProBybit = InstanceType<typeof ccxt.pro.bybit>;
 
 let sim: Simulator | undefined;
-const clients: ProBinance[] = [];
+const clients: (ProBinance | ProBybit)[] = [];
 
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.close();
@@ -19,7 +21,8 @@ afterEach(async () => {
 function pointAll(node: Record<string, unknown>, origin: string): void {
   for (const [key, value] of Object.entries(node)) {
     if (typeof value === 'string' && /^(https?|wss?):\/\//.test(value)) {
-      const url = new URL(value);
+      // Bybit's URLs carry a `{hostname}` placeholder ccxt fills in later; the path is what counts.
+      const url = new URL(value.replace('{hostname}', 'bybit.com'));
       const scheme = value.startsWith('ws') ? 'ws' : 'http';
       node[key] = `${scheme}://${origin}${url.pathname.replace(/\/$/, '')}${url.search}`;
     } else if (value !== null && typeof value === 'object') pointAll(value as Record<string, unknown>, origin);
@@ -94,6 +97,95 @@ describe('private streams as ccxt.pro reaches them', () => {
     );
     expect(JSON.parse(await answer)).toMatchObject({ id: '1', status: 400, error: { code: -1022 } });
     ws.close();
+    expect(s.streamStats().subscriptions).toBe(0);
+  });
+});
+
+async function setupBybit(): Promise<{ s: Simulator; ex: ProBybit }> {
+  const s = await startSimulator({
+    autoTick: false,
+    seed: 3,
+    accounts: [{ apiKey: 'by', secret: 'by-s', dialect: 'bybit', balances: { USDT: 100_000, BTC: 2 }, futuresUsdt: 100_000 }],
+  });
+  sim = s;
+  const ex = new ccxt.pro.bybit({
+    apiKey: 'by',
+    secret: 'by-s',
+    enableRateLimit: false,
+    options: { ...bybitOptions(), watchPositions: { fetchPositionsSnapshot: false } },
+  });
+  pointAll(ex.urls['api'] as Record<string, unknown>, new URL(s.url).host);
+  clients.push(ex);
+  await ex.loadHttpProxyAgent();
+  await ex.loadMarkets();
+  return { s, ex };
+}
+
+describe('Bybit v5 private stream as ccxt.pro reaches it', () => {
+  it('auth, then execution, order, position and wallet topics: each fill with the execId REST lists', async () => {
+    const { s, ex } = await setupBybit();
+    const fills = ex.watchMyTrades();
+    const orders = ex.watchOrders();
+    const positions = ex.watchPositions();
+    const balance = ex.watchBalance();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(s.streamStats()).toMatchObject({ connections: 1, subscriptions: 1 });
+    await ex.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01);
+    const [trades, orderList, positionList, wallet] = await Promise.all([fills, orders, positions, balance]);
+    const rest = await ex.fetchMyTrades('BTC/USDT:USDT');
+    expect(s.perpTrades('by', 'BTC/USDT:USDT').length).toBe(rest.length);
+    expect(trades.map((t) => t.id)).toEqual(rest.map((t) => t.id).slice(0, trades.length));
+    expect(trades[0]).toMatchObject({ symbol: 'BTC/USDT:USDT', side: 'buy', amount: 0.01 });
+    expect(trades[0]?.fee?.cost).toBeCloseTo(s.perpTrades('by')[0]?.commission ?? -1, 10);
+    expect(orderList[0]).toMatchObject({ symbol: 'BTC/USDT:USDT', status: 'closed', filled: 0.01 });
+    expect(positionList[0]).toMatchObject({ symbol: 'BTC/USDT:USDT', side: 'long', contracts: 0.01 });
+    expect(wallet['USDT']?.total).toBeGreaterThan(0);
+  });
+
+  it('a spot fill arrives on the same connection with its category', async () => {
+    const { s, ex } = await setupBybit();
+    const fills = ex.watchMyTrades();
+    await new Promise((r) => setTimeout(r, 150));
+    await ex.createOrder('BTC/USDT', 'market', 'sell', 0.01);
+    const trades = await fills;
+    const record = s.trades('by', 'BTC/USDT');
+    expect(record.length).toBeGreaterThan(0);
+    expect(trades[0]).toMatchObject({ symbol: 'BTC/USDT', side: 'sell' });
+    const rest = await ex.fetchMyTrades('BTC/USDT');
+    expect(trades.map((t) => t.id)).toEqual(rest.map((t) => t.id).slice(0, trades.length));
+  });
+
+  it('refuses an auth with a bad signature, an unknown key or a past expiry, the way v5 does, and sends nothing', async () => {
+    const { s } = await setupBybit();
+    const ws = new WebSocket(`ws://${new URL(s.url).host}/v5/private`);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const ask = async (frame: object): Promise<Record<string, unknown>> => {
+      const answer = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())));
+      ws.send(JSON.stringify(frame));
+      return JSON.parse(await answer) as Record<string, unknown>;
+    };
+    const expires = String(Date.now() + 10_000);
+    const signed = (secret: string, at: string): string => createHmac('sha256', secret).update(`GET/realtime${at}`).digest('hex');
+    const refused = { success: false, ret_msg: 'Params Error', op: 'auth' };
+    expect(await ask({ op: 'auth', args: ['by', expires, 'bad'] })).toMatchObject(refused);
+    expect(await ask({ op: 'auth', args: ['nobody', expires, signed('by-s', expires)] })).toMatchObject(refused);
+    const past = String(Date.now() - 1000);
+    expect(await ask({ op: 'auth', args: ['by', past, signed('by-s', past)] })).toMatchObject(refused);
+    expect(await ask({ op: 'subscribe', req_id: '1', args: ['execution'] })).toMatchObject({ success: false, req_id: '1' });
+    expect(s.streamStats().subscriptions).toBe(0);
+    expect(await ask({ op: 'auth', args: ['by', expires, signed('by-s', expires)] })).toMatchObject({ success: true, op: 'auth' });
+    expect(await ask({ op: 'ping', req_id: '7' })).toMatchObject({ op: 'pong', req_id: '7' });
+    ws.close();
+  });
+
+  it('a bad secret: ccxt.pro fails with the refusal, the simulator keeps the connection unauthenticated', async () => {
+    const { s } = await setupBybit();
+    const ex = new ccxt.pro.bybit({ apiKey: 'by', secret: 'wrong', enableRateLimit: false, options: bybitOptions() });
+    pointAll(ex.urls['api'] as Record<string, unknown>, new URL(s.url).host);
+    clients.push(ex);
+    await ex.loadHttpProxyAgent();
+    const client = ex.client(ex.urls['api']['ws']['private']['contract'].replace('{hostname}', ex.hostname));
+    await expect(ex.authenticate(client.url)).rejects.toThrow(/Params Error/);
     expect(s.streamStats().subscriptions).toBe(0);
   });
 });

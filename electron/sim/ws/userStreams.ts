@@ -3,13 +3,14 @@
  * - spot user data through the WebSocket API (`/ws-api/v3`, method `userDataStream.subscribe.signature`;
  *   events arrive wrapped as `{ subscriptionId, event }`),
  * - USDⓈ-M user data through a listen key: REST `POST/PUT/DELETE /fapi/v1/listenKey` (valid 60 min,
- *   kept alive by PUT) and the stream at `/private/ws?listenKey=KEY` (ccxt's URL) or `/ws/KEY`.
+ *   kept alive by PUT) and the stream at `/private/ws?listenKey=KEY` (ccxt's URL) or `/ws/KEY`,
+ * - Bybit v5's private stream at `/v5/private` (bybitPrivate.ts: auth, topics, pings).
  *
  * Events are derived from the engines' records after every request and every tick (`scan`): what was
  * recorded since the last scan is sent, so a fill reaches a subscriber in the same turn it is made.
  * Like Binance, nothing is replayed: events made while a subscriber is away are lost to it (REST has
  * them). Faults on demand (`fault`): disconnect, silent stall (no events, no pongs), duplicate and
- * out-of-order events, listen-key expiry.
+ * out-of-order events, listen-key expiry — for every dialect's connections alike.
  */
 
 import { createHash } from 'node:crypto';
@@ -17,11 +18,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { sign } from '../auth.ts';
+import type { BybitContext } from '../bybit.ts';
 import type { Engine } from '../engine.ts';
 import type { Json } from '../format.ts';
-import type { Order } from '../orders.ts';
-import type { PerpEngine, PerpOrder } from '../perpEngine.ts';
-import { accountPosition, accountUpdate, executionReport, orderTradeUpdate, type Executed } from './binanceEvents.ts';
+import type { PerpEngine } from '../perpEngine.ts';
+import type { PerpSpec } from '../perpMarkets.ts';
+import { accountPosition, accountUpdate, executionReport, orderTradeUpdate } from './binanceEvents.ts';
+import { topicMessage, type BybitTopic } from './bybitEvents.ts';
+import { answerBybitFrame, BYBIT_PRIVATE_PATH, scanBybit, type BybitSession } from './bybitPrivate.ts';
+import { walkOrders, type Seen } from './walk.ts';
 
 /** Binance's listen-key validity without a keep-alive. */
 export const LISTEN_KEY_VALIDITY_MS = 60 * 60 * 1000;
@@ -61,17 +66,21 @@ export interface UserStreams {
 export interface UserStreamsContext {
   engine: Engine;
   perp: PerpEngine;
+  /** Bybit's view of the same engines (its rows, fees, wallet). */
+  bybit: BybitContext;
   now: () => number;
   onError: (error: unknown) => void;
 }
 
-type Market = 'spot' | 'future';
+type Market = 'spot' | 'future' | 'bybit';
 
 interface Conn {
   ws: WebSocket;
   market: Market;
-  /** Spot: subscriptionId → account; future: the listen key's account under id 0. */
+  /** Spot: subscriptionId → account; future: the listen key's account under id 0; Bybit: the authenticated account under id 0. */
   subs: Map<number, string>;
+  /** Bybit's session (its key and topics); null on Binance's connections. */
+  bybit: BybitSession | null;
   listenKey: string | null;
   stalledUntil: number;
   duplicateLeft: number;
@@ -86,8 +95,8 @@ interface Tracker {
   perpTrades: number;
   funding: number;
   /** Orders the stream has announced: cumulative execution reported, and whether the final state was sent. */
-  orders: Map<string, Executed & { isFinal: boolean }>;
-  perpOrders: Map<string, Executed & { isFinal: boolean }>;
+  orders: Map<string, Seen>;
+  perpOrders: Map<string, Seen>;
 }
 
 interface ListenKey {
@@ -106,6 +115,7 @@ export function createUserStreams(ctx: UserStreamsContext): UserStreams {
   let nextSubscriptionId = 0;
   let keySeq = 0;
   let eventsSent = 0;
+  let messageSeq = 0;
 
   const isStalled = (c: Conn): boolean => c.stalledUntil > now();
 
@@ -162,9 +172,10 @@ export function createUserStreams(ctx: UserStreamsContext): UserStreams {
     }
   };
 
-  const publish = (apiKey: string, market: Market, event: Json): void => {
+  const publish = (apiKey: string, market: Market, event: Json, topic?: BybitTopic): void => {
     for (const c of conns) {
       if (c.market !== market) continue;
+      if (topic !== undefined && c.bybit?.topics.has(topic) !== true) continue;
       for (const [subscriptionId, key] of c.subs) {
         if (key !== apiKey) continue;
         deliver(c, JSON.stringify(market === 'spot' ? { subscriptionId, event } : event));
@@ -182,78 +193,47 @@ export function createUserStreams(ctx: UserStreamsContext): UserStreams {
     const fresh = trades.slice(t.trades);
     t.trades = trades.length;
     const watched = isWatched(apiKey, 'spot');
-    const orderOf = (symbol: string, orderId: number): Order => engine.getOrder(apiKey, symbol, { orderId });
-    const announce = (o: Order): Executed & { isFinal: boolean } => {
-      const key = `${o.symbol}:${o.orderId}`;
-      let seen = t.orders.get(key);
-      if (seen === undefined) {
-        seen = { qty: 0, quote: 0, isFinal: false };
-        t.orders.set(key, seen);
-        if (watched) publish(apiKey, 'spot', executionReport(o, 'NEW', seen, at));
-      }
-      return seen;
+    const send = (event: Json): void => {
+      if (watched) publish(apiKey, 'spot', event);
     };
-    for (const o of engine.openOrders(apiKey)) announce(o);
     const assets = new Set<string>();
-    for (const trade of fresh) {
-      const order = orderOf(trade.symbol, trade.orderId);
-      const seen = announce(order);
-      seen.qty += trade.qty;
-      seen.quote += trade.quoteQty;
-      if (watched) publish(apiKey, 'spot', executionReport(order, 'TRADE', seen, at, trade));
-      const spec = engine.spec(trade.symbol);
-      if (spec !== undefined) assets.add(spec.base).add(spec.quote);
-    }
-    for (const [key, seen] of t.orders) {
-      const [symbol = '', id = '0'] = key.split(':');
-      const order = orderOf(symbol, Number(id));
-      if (order.status === 'NEW' || order.status === 'PARTIALLY_FILLED') continue;
-      t.orders.delete(key);
-      if (order.status !== 'FILLED' && watched) publish(apiKey, 'spot', executionReport(order, order.status, seen, at));
+    const touch = (symbol: string): void => {
       const spec = engine.spec(symbol);
       if (spec !== undefined) assets.add(spec.base).add(spec.quote);
-    }
+    };
+    walkOrders(t.orders, engine.openOrders(apiKey), fresh, (symbol, orderId) => engine.getOrder(apiKey, symbol, { orderId }), {
+      created: (o, seen) => send(executionReport(o, 'NEW', seen, at)),
+      trade: (o, seen, trade) => {
+        send(executionReport(o, 'TRADE', seen, at, trade));
+        touch(trade.symbol);
+      },
+      final: (o, seen) => {
+        if (o.status !== 'FILLED') send(executionReport(o, o.status, seen, at));
+        touch(o.symbol);
+      },
+    });
     const account = engine.account(apiKey);
-    if (assets.size > 0 && watched && account !== undefined) publish(apiKey, 'spot', accountPosition(account.balances, assets, at));
+    if (assets.size > 0 && account !== undefined) send(accountPosition(account.balances, assets, at));
   };
 
   const scanFutures = (apiKey: string, t: Tracker, at: number): void => {
     const watched = isWatched(apiKey, 'future');
-    const orderOf = (symbol: string, orderId: number): PerpOrder => perp.getOrder(apiKey, symbol, { orderId });
-    const announce = (o: PerpOrder): Executed & { isFinal: boolean } => {
-      const key = `${o.symbol}:${o.orderId}`;
-      let seen = t.perpOrders.get(key);
-      if (seen === undefined) {
-        seen = { qty: 0, quote: 0, isFinal: false };
-        t.perpOrders.set(key, seen);
-        const spec = perp.spec(o.symbol);
-        if (watched && spec !== undefined) publish(apiKey, 'future', orderTradeUpdate(spec, o, 'NEW', seen, at));
-      }
-      return seen;
+    const send = (symbol: string, make: (spec: PerpSpec) => Json): void => {
+      const spec = perp.spec(symbol);
+      if (watched && spec !== undefined) publish(apiKey, 'future', make(spec));
     };
-    for (const o of perp.openOrders(apiKey)) announce(o);
     const trades = perp.trades(apiKey);
     const fresh = trades.slice(t.perpTrades);
     t.perpTrades = trades.length;
-    for (const trade of fresh) {
-      const order = orderOf(trade.symbol, trade.orderId);
-      const seen = announce(order);
-      seen.qty += trade.qty;
-      seen.quote += trade.quoteQty;
-      const spec = perp.spec(trade.symbol);
-      if (watched && spec !== undefined) publish(apiKey, 'future', orderTradeUpdate(spec, order, 'TRADE', seen, at, trade));
-    }
     let isChanged = fresh.length > 0;
-    for (const [key, seen] of t.perpOrders) {
-      const [symbol = '', id = '0'] = key.split(':');
-      const order = orderOf(symbol, Number(id));
-      if (order.status === 'NEW' || order.status === 'PARTIALLY_FILLED') continue;
-      t.perpOrders.delete(key);
-      isChanged = true;
-      const spec = perp.spec(symbol);
-      if (order.status !== 'FILLED' && watched && spec !== undefined)
-        publish(apiKey, 'future', orderTradeUpdate(spec, order, order.status, seen, at));
-    }
+    walkOrders(t.perpOrders, perp.openOrders(apiKey), fresh, (symbol, orderId) => perp.getOrder(apiKey, symbol, { orderId }), {
+      created: (o, seen) => send(o.symbol, (spec) => orderTradeUpdate(spec, o, 'NEW', seen, at)),
+      trade: (o, seen, trade) => send(o.symbol, (spec) => orderTradeUpdate(spec, o, 'TRADE', seen, at, trade)),
+      final: (o, seen) => {
+        isChanged = true;
+        if (o.status !== 'FILLED') send(o.symbol, (spec) => orderTradeUpdate(spec, o, o.status, seen, at));
+      },
+    });
     const open = (): ReturnType<PerpEngine['positions']> => perp.positions(apiKey).filter((p) => p.positionAmt !== 0);
     if (isChanged && watched) {
       const fees = fresh.reduce((sum, tr) => sum + tr.realizedPnl - tr.commission, 0);
@@ -289,6 +269,13 @@ export function createUserStreams(ctx: UserStreamsContext): UserStreams {
     const at = now();
     for (const [apiKey, t] of trackers) {
       try {
+        if (engine.account(apiKey)?.dialect === 'bybit') {
+          const watched = isWatched(apiKey, 'bybit');
+          scanBybit(ctx.bybit, apiKey, t, (topic, rows) => {
+            if (watched) publish(apiKey, 'bybit', topicMessage(topic, rows(), at, messageSeq++), topic);
+          });
+          continue;
+        }
         scanSpot(apiKey, t, at);
         if (perp.has(apiKey)) scanFutures(apiKey, t, at);
       } catch (error) {
@@ -302,6 +289,7 @@ export function createUserStreams(ctx: UserStreamsContext): UserStreams {
       ws,
       market,
       subs: new Map(),
+      bybit: null,
       listenKey,
       stalledUntil: 0,
       duplicateLeft: 0,
@@ -394,6 +382,26 @@ export function createUserStreams(ctx: UserStreamsContext): UserStreams {
           ws.on('message', (data) => {
             try {
               onSpotMessage(c, data);
+            } catch (error) {
+              ctx.onError(error);
+            }
+          });
+        });
+        return true;
+      }
+      if (url.pathname === BYBIT_PRIVATE_PATH) {
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const c = newConn(ws, 'bybit', null);
+          const session: BybitSession = { connId: `sim-${(nextSubscriptionId++).toString(36)}`, apiKey: null, topics: new Set() };
+          c.bybit = session;
+          ws.on('message', (data) => {
+            try {
+              const answer = answerBybitFrame(ctx.bybit, session, data.toString(), isStalled(c));
+              if (session.apiKey !== null && !c.subs.has(0)) {
+                tracker(session.apiKey);
+                c.subs.set(0, session.apiKey);
+              }
+              if (answer !== null) c.ws.send(JSON.stringify(answer));
             } catch (error) {
               ctx.onError(error);
             }
