@@ -1,12 +1,20 @@
 /**
  * An account's private streams through ccxt.pro (issue 12): Binance spot's user data over the
- * WebSocket API and USDⓈ-M's listen-key stream. ccxt owns the protocol (authentication, the listen
- * key and its keep-alive, pings); this module keeps the connection up and reads what it delivers.
+ * WebSocket API and USDⓈ-M's listen-key stream; Bybit v5's one private stream (spot and linear on
+ * one connection: `execution`, `order`, `position`, `wallet`). ccxt owns the protocol
+ * (authentication, the listen key and its keep-alive, pings); this module keeps the connection up
+ * and reads what it delivers.
  *
- * Fills are read from every message as ccxt parses it (`parseWsTrade`, the parser `watchMyTrades`
- * uses), not from `watchMyTrades`' answer: ccxt resolves that promise once per wake-up and holds
- * messages that arrive while nobody waits until the next one, which would delay a burst's tail by
- * however long the account stays quiet. `watchMyTrades` is still what subscribes and reconnects.
+ * Fills are read from every message as ccxt parses it (`parseWsTrade` / Bybit's `parseTrade`, the
+ * parsers `watchMyTrades` uses), not from `watchMyTrades`' answer: ccxt resolves that promise once per
+ * wake-up and holds messages that arrive while nobody waits until the next one, which would delay a
+ * burst's tail by however long the account stays quiet. The `watch*` calls are still what subscribe
+ * and reconnect.
+ *
+ * Funding: Binance's ACCOUNT_UPDATE says funding was paid (REST reads the payment). Bybit's stream
+ * gives no such event through ccxt.pro (`watchMyTrades` keeps only Trade/AdlTrade/BustTrade/Settle
+ * executions; position and wallet updates name no payment), so a Bybit account's funding arrives by
+ * the REST gap read (on every reconnect and on the slow timer).
  */
 import type { Exchange, Trade } from 'ccxt';
 import type { AccountConfig } from '../workspace/workspace.ts';
@@ -28,7 +36,7 @@ const proDir = new URL('./src/pro/', import.meta.resolve('ccxt'));
 const proClasses = new Map<string, ProClass>();
 
 /** Exchanges whose private streams are wired here (the simulator speaks them too). */
-export const STREAM_EXCHANGES: ReadonlySet<string> = new Set(['binance']);
+export const STREAM_EXCHANGES: ReadonlySet<string> = new Set(['binance', 'bybit']);
 
 async function proClass(id: string): Promise<ProClass> {
   let cls = proClasses.get(id);
@@ -80,7 +88,14 @@ export async function createCcxtAccountStream(options: CcxtStreamOptions): Promi
     enableRateLimit: true,
     // ccxt's keep-alive is what notices a silent stream: a ping every keepAlive, dropped after two missed pongs.
     streaming: { keepAlive: options.keepAliveMs ?? 10_000, maxPingPongMisses: options.maxPingPongMisses ?? 2 },
-    options: { fetchCurrencies: false, fetchMargins: false, fetchMarkets: { types }, adjustForTimeDifference: false },
+    options: {
+      fetchCurrencies: false,
+      fetchMargins: false,
+      fetchMarkets: { types },
+      adjustForTimeDifference: false,
+      // Bybit: positions come from REST; the stream's updates only keep the link alive (no REST snapshot per connect).
+      watchPositions: { fetchPositionsSnapshot: false, awaitPositionsSnapshot: false },
+    },
   });
   (client.has as Record<string, unknown>).fetchCurrencies = false;
   if (options.account.sandbox === true) client.setSandboxMode(true);
@@ -95,14 +110,14 @@ export async function createCcxtAccountStream(options: CcxtStreamOptions): Promi
   return new CcxtAccountStream(client, options, markets);
 }
 
-/** Replaces scheme and host of every ws(s) URL under `urls.api` (https → wss, http → ws), keeping each path. */
+/** Replaces scheme and host of every ws(s) URL under `urls.api` (https → wss, http → ws), keeping each path (Bybit's `{hostname}` too). */
 export function rebaseStreamUrls(urls: Record<string, unknown>, base: string): void {
   const b = new URL(base);
   const origin = `${b.protocol === 'https:' ? 'wss' : 'ws'}://${b.host}`;
   const walk = (node: Record<string, unknown>): void => {
     for (const [key, value] of Object.entries(node)) {
       if (typeof value === 'string' && /^wss?:\/\//.test(value)) {
-        const url = new URL(value);
+        const url = new URL(value.replace('{hostname}', 'placeholder.invalid'));
         node[key] = origin + url.pathname.replace(/\/$/, '') + url.search;
       } else if (value !== null && typeof value === 'object') walk(value as Record<string, unknown>);
     }
@@ -115,7 +130,29 @@ interface WsClientLike {
   url: string;
   lastPong?: number;
   connection?: { terminate?: () => void };
+  subscriptions?: Record<string, unknown>;
+  future(messageHash: string): Promise<unknown>;
   close(): unknown;
+}
+
+/** One `watch*` call kept alive in a loop: what subscribes (and, after a drop, subscribes again). */
+interface Watcher {
+  /** The link its failures are reported on. */
+  market: StreamMarket;
+  watch: () => Promise<unknown>;
+  /** Before a retry after a failure (USDⓈ-M: a fresh listen key). */
+  beforeRetry?: () => void;
+}
+
+/** What a refused request or a dropped connection says, whatever ccxt rejected with (an Error or the exchange's raw answer). */
+export function describeStreamError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null) {
+    const e = (error as { error?: { code?: unknown; msg?: unknown } }).error;
+    if (e !== undefined && e.msg !== undefined) return `${String(e.code as string)} ${String(e.msg as string)}`;
+    return JSON.stringify(error);
+  }
+  return String(error);
 }
 
 type Handler = (client: WsClientLike, message: unknown) => unknown;
@@ -131,7 +168,10 @@ class CcxtAccountStream implements AccountStream {
   #links = new Map<StreamMarket, StreamLinkState>();
   #isStopped = false;
   #loops: Promise<void>[] = [];
-  #wake = new Map<StreamMarket, () => void>();
+  #wake = new Map<number, () => void>();
+  #isBybit: boolean;
+  /** Links whose failure to connect was already reported (cleared when they connect). */
+  #saidFailed = new Set<StreamLinkState>();
 
   constructor(client: Exchange, options: CcxtStreamOptions, markets: StreamMarket[]) {
     this.#ex = client;
@@ -140,8 +180,11 @@ class CcxtAccountStream implements AccountStream {
     this.accountId = options.account.id;
     this.markets = markets;
     this.#now = options.now ?? Date.now;
-    for (const m of markets)
-      this.#links.set(m, { isConnected: false, since: this.#now(), lastAliveAt: null, reconnects: 0, lastError: null });
+    this.#isBybit = options.account.exchange === 'bybit';
+    // Bybit carries spot and linear on one connection: both markets share one link.
+    const shared = this.#isBybit ? this.#newLink() : null;
+    for (const m of markets) this.#links.set(m, shared ?? this.#newLink());
+    const patched = new WeakSet<WsClientLike>();
     // ccxt binds these when it creates a connection: instance properties set now are the ones it calls.
     const ex = client as unknown as Record<string, Handler>;
     const handleMessage = ex['handleMessage'] as Handler;
@@ -153,10 +196,28 @@ class CcxtAccountStream implements AccountStream {
       }
       return handleMessage.call(client, c, message);
     };
+    // ccxt.pro binance makes a future for the spot subscription that only a second, concurrent
+    // subscriber awaits, and rejects it when the subscription is refused: an unhandled rejection
+    // nobody can catch. The same refusal reaches the `watch*` call we await (and is reported there),
+    // so that future is marked handled as it is made.
+    const clientOf = ex['client'] as unknown as (url: string) => WsClientLike;
+    (ex as unknown as Record<string, unknown>)['client'] = (url: string): WsClientLike => {
+      const c = clientOf.call(client, url);
+      if (!patched.has(c)) {
+        patched.add(c);
+        const future = c.future.bind(c);
+        c.future = (messageHash) => {
+          const f = future(messageHash);
+          if (messageHash.startsWith('authenticate:')) f.catch(() => undefined);
+          return f;
+        };
+      }
+      return c;
+    };
     const onConnected = ex['onConnected'] as Handler;
     ex['onConnected'] = (c, message) => {
       // A listen-key stream is subscribed once it is open; the spot WebSocket API only once it answers the subscription.
-      if (this.#marketOf(c.url) === 'future') this.#up('future');
+      if (!this.#isBybit && this.#marketOf(c.url) === 'future') this.#up('future');
       return onConnected.call(client, c, message);
     };
   }
@@ -166,7 +227,30 @@ class CcxtAccountStream implements AccountStream {
     this.#isStopped = false;
     const key = marketsKey(this.#o.account, this.#ex);
     const ready = (this.#o.markets ?? sharedMarkets).load(this.#ex, key);
-    for (const m of this.markets) this.#loops.push(this.#run(m, ready));
+    this.#watchers().forEach((w, i) => this.#loops.push(this.#run(w, i, ready)));
+  }
+
+  #newLink(): StreamLinkState {
+    return { isConnected: false, since: this.#now(), lastAliveAt: null, reconnects: 0, lastError: null };
+  }
+
+  #watchers(): Watcher[] {
+    const ex = this.#ex;
+    if (this.#isBybit) {
+      // One connection, four topics; fills are read from `execution`, the rest keep the view and the link alive.
+      const market = this.markets[0] ?? 'spot';
+      return [
+        { market, watch: () => ex.watchMyTrades() },
+        { market, watch: () => ex.watchOrders() },
+        { market, watch: () => ex.watchPositions() },
+        { market, watch: () => ex.watchBalance() },
+      ];
+    }
+    return this.markets.map((market) => ({
+      market,
+      watch: () => ex.watchMyTrades(undefined, undefined, undefined, { type: market }),
+      ...(market === 'future' ? { beforeRetry: () => this.#forgetListenKey() } : {}),
+    }));
   }
 
   link(market: StreamMarket): StreamLinkState {
@@ -197,19 +281,26 @@ class CcxtAccountStream implements AccountStream {
     this.#loops = [];
   }
 
-  async #run(market: StreamMarket, ready: Promise<void>): Promise<void> {
+  async #run(w: Watcher, index: number, ready: Promise<void>): Promise<void> {
     let failures = 0;
     while (!this.#isStopped) {
       try {
         await ready;
-        if (failures > 0 && market === 'future') this.#forgetListenKey();
-        await this.#ex.watchMyTrades(undefined, undefined, undefined, { type: market });
+        if (failures > 0) w.beforeRetry?.();
+        await w.watch();
         failures = 0;
       } catch (error) {
         if (this.#isStopped) return;
         failures++;
-        this.#down(market, error instanceof Error ? error.message : String(error));
-        if (failures > 1 || !this.#link(market).isConnected) await this.#sleep(market, this.#backoff(failures));
+        const reason = describeStreamError(error);
+        const link = this.#link(w.market);
+        // Refused before it came up (a bad key, a refused subscription): said once until it connects, not on every retry.
+        if (!link.isConnected && !this.#saidFailed.has(link)) {
+          this.#saidFailed.add(link);
+          this.#sink?.failed?.(w.market, reason);
+        }
+        this.#down(w.market, reason);
+        if (failures > 1 || !link.isConnected) await this.#sleep(index, this.#backoff(failures));
         // A market load that failed is tried again on the next round.
         ready = ready.catch(() => (this.#o.markets ?? sharedMarkets).load(this.#ex, marketsKey(this.#o.account, this.#ex)));
       }
@@ -222,14 +313,14 @@ class CcxtAccountStream implements AccountStream {
     return ms / 2 + Math.random() * (ms / 2);
   }
 
-  #sleep(market: StreamMarket, ms: number): Promise<void> {
+  #sleep(index: number, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
         resolve();
       }
-      this.#wake.set(market, done);
+      this.#wake.set(index, done);
     });
   }
 
@@ -245,6 +336,11 @@ class CcxtAccountStream implements AccountStream {
     return link;
   }
 
+  /** The markets a link carries (Bybit: both; Binance: its own). */
+  #sharing(link: StreamLinkState): StreamMarket[] {
+    return this.markets.filter((m) => this.#links.get(m) === link);
+  }
+
   #up(market: StreamMarket): void {
     const link = this.#link(market);
     const now = this.#now();
@@ -252,7 +348,8 @@ class CcxtAccountStream implements AccountStream {
     if (link.isConnected) return;
     link.isConnected = true;
     link.since = now;
-    this.#sink?.connected(market);
+    this.#saidFailed.delete(link);
+    for (const m of this.#sharing(link)) this.#sink?.connected(m);
   }
 
   #down(market: StreamMarket, reason: string): void {
@@ -262,10 +359,11 @@ class CcxtAccountStream implements AccountStream {
     link.isConnected = false;
     link.since = this.#now();
     link.reconnects++;
-    this.#sink?.disconnected(market, reason);
+    for (const m of this.#sharing(link)) this.#sink?.disconnected(m, reason);
   }
 
   #marketOf(url: string): StreamMarket | null {
+    if (this.#isBybit) return url.includes('/v5/private') ? (this.markets[0] ?? null) : null;
     const api = (this.#ex.urls as { api?: { ws?: { 'ws-api'?: { spot?: string } } } }).api;
     if (url === api?.ws?.['ws-api']?.spot) return 'spot';
     if (url.includes('listenKey=') || /\/ws\/[A-Za-z0-9]{20,}$/.test(url)) return 'future';
@@ -283,6 +381,10 @@ class CcxtAccountStream implements AccountStream {
     const link = this.#link(market);
     link.lastAliveAt = this.#now();
     const outer = raw as Record<string, unknown>;
+    if (this.#isBybit) {
+      this.#tapBybit(client, outer);
+      return;
+    }
     const result = outer['result'] as Record<string, unknown> | undefined;
     if (market === 'spot' && result !== undefined && result['subscriptionId'] !== undefined) {
       this.#up('spot');
@@ -302,9 +404,40 @@ class CcxtAccountStream implements AccountStream {
     }
   }
 
-  #fill(market: StreamMarket, message: Record<string, unknown>): void {
+  /**
+   * Bybit: the link is up once the `execution` subscription is acknowledged (fills from then on
+   * arrive here; the reconnect's REST read covers what came before); fills are the execution rows.
+   */
+  #tapBybit(client: WsClientLike, message: Record<string, unknown>): void {
+    const market = this.markets[0];
+    if (market === undefined) return;
+    if (message['op'] === 'subscribe' && message['success'] === true) {
+      const reqId = String(message['req_id'] as string);
+      const isExecution = Object.values(client.subscriptions ?? {}).some((sub) => {
+        const s = sub as { id?: unknown; topics?: unknown } | null;
+        return (
+          s !== null &&
+          typeof s === 'object' &&
+          String(s.id as string) === reqId &&
+          Array.isArray(s.topics) &&
+          s.topics.includes('execution')
+        );
+      });
+      if (isExecution) this.#up(market);
+      return;
+    }
+    if (message['topic'] !== 'execution' || !Array.isArray(message['data'])) return;
+    const ex = this.#ex as unknown as { parseTrade(row: unknown): Trade };
+    for (const row of message['data'] as Record<string, unknown>[]) {
+      const rowMarket: StreamMarket = row['category'] === 'spot' ? 'spot' : 'future';
+      if (!this.markets.includes(rowMarket)) continue;
+      this.#fill(rowMarket, ex.parseTrade(row));
+    }
+  }
+
+  #fill(market: StreamMarket, message: Record<string, unknown> | Trade): void {
     const ex = this.#ex as unknown as { parseWsTrade(message: unknown): Trade };
-    const trade = ex.parseWsTrade(message);
+    const trade = this.#isBybit ? (message as Trade) : ex.parseWsTrade(message);
     if (isFundingExecution(trade)) return;
     const fill: Fill = normalizeTrade(trade, trade.symbol ?? '');
     const { base, quote } = parseSymbol(fill.symbol);

@@ -8,7 +8,7 @@
  */
 import type { Fill } from './types.ts';
 
-/** The account's stream per market type, in ccxt's words ('future' = Binance USDⓈ-M). */
+/** The account's stream per market type, in ccxt's words ('future' = Binance USDⓈ-M, Bybit linear). */
 export type StreamMarket = 'spot' | 'future';
 
 export interface StreamSink {
@@ -16,6 +16,8 @@ export interface StreamSink {
   connected(market: StreamMarket): void;
   /** Dropped, refused or found dead; the stream reconnects by itself with backoff. */
   disconnected(market: StreamMarket, reason: string): void;
+  /** Could not connect or subscribe (e.g. the exchange refused the key); said once until it connects. It keeps retrying. */
+  failed?(market: StreamMarket, reason: string): void;
   /** Fills as the exchange pushed them, normalised exactly as the REST path does (normalize.ts). */
   fills(market: StreamMarket, fills: Fill[]): void;
   /** Funding was paid on the account: the event names no payment id, so REST reads the payment. */

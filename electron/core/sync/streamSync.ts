@@ -231,6 +231,11 @@ export class StreamSync {
         this.#o.log?.warn('stream: dropped', { account: entry.accountId, market, reason });
         this.#notifyHealth();
       },
+      failed: (market, reason) => {
+        // Never came up (a refused key or subscription): its instances poll; say why once, not on every retry.
+        this.#o.log?.warn('stream: could not connect', { account: entry.accountId, market, reason });
+        this.#notifyHealth();
+      },
       fills: (_market, fills) => this.#store(entry, fills),
       funding: (market) => {
         const ids = idsOn(market, (s) => marketOf(s) === 'future');
