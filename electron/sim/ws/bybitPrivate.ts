@@ -10,7 +10,18 @@
  * request and tick; connections, fan-out and faults are userStreams.ts's.
  */
 
-import { isSignedBy, linearFill, linearOrderRow, spotFill, spotOrderRow, unifiedWallet, type BybitContext } from '../bybit.ts';
+import {
+  isSignedBy,
+  linearFill,
+  linearOrderRow,
+  spotFill,
+  spotOrderRow,
+  unifiedWallet,
+  type BybitContext,
+  type BybitFill,
+} from '../bybit.ts';
+import type { Order, SimTrade } from '../orders.ts';
+import type { PerpOrder, PerpTrade } from '../perpEngine.ts';
 import type { Json } from '../format.ts';
 import { BYBIT_TOPICS, inCategory, opAnswer, pong, positionRow, type BybitTopic } from './bybitEvents.ts';
 import { walkOrders, type Seen } from './walk.ts';
@@ -89,38 +100,48 @@ export function scanBybit(ctx: BybitContext, apiKey: string, t: BybitTracker, se
   const moved = new Set<string>();
   let isWalletChanged = false;
 
+  /** One category's orders and fills: an execution per fill, each touched order's state (sent after), the wallet. */
+  const walk = <O extends Order | PerpOrder, T extends SimTrade | PerpTrade>(
+    category: 'spot' | 'linear',
+    seen: Map<string, Seen>,
+    open: readonly O[],
+    fresh: readonly T[],
+    orderOf: (symbol: string, orderId: number) => O,
+    rows: { order: (o: O) => Json; fill: (t: T) => BybitFill },
+  ): void => {
+    const touch = (o: O): void => {
+      orders.set(`${category}:${o.symbol}:${o.orderId}`, () => inCategory(category, rows.order(o)));
+    };
+    walkOrders(seen, open, fresh, orderOf, {
+      created: touch,
+      trade: (o, _seen, trade) => {
+        send('execution', () => [inCategory(category, rows.fill(trade).row())]);
+        touch(o);
+        if (category === 'linear') moved.add(trade.symbol);
+        isWalletChanged = true;
+      },
+      final: (o) => {
+        touch(o);
+        isWalletChanged = true;
+      },
+    });
+  };
+
   const spotTrades = engine.trades(apiKey);
   const spotFresh = spotTrades.slice(t.trades);
   t.trades = spotTrades.length;
-  walkOrders(t.orders, engine.openOrders(apiKey), spotFresh, (symbol, orderId) => engine.getOrder(apiKey, symbol, { orderId }), {
-    created: (o) => orders.set(`spot:${o.symbol}:${o.orderId}`, () => inCategory('spot', spotOrderRow(ctx, o))),
-    trade: (o, _seen, trade) => {
-      send('execution', () => [inCategory('spot', spotFill(ctx, apiKey, trade).row())]);
-      orders.set(`spot:${o.symbol}:${o.orderId}`, () => inCategory('spot', spotOrderRow(ctx, o)));
-      isWalletChanged = true;
-    },
-    final: (o) => {
-      orders.set(`spot:${o.symbol}:${o.orderId}`, () => inCategory('spot', spotOrderRow(ctx, o)));
-      isWalletChanged = true;
-    },
+  walk('spot', t.orders, engine.openOrders(apiKey), spotFresh, (symbol, orderId) => engine.getOrder(apiKey, symbol, { orderId }), {
+    order: (o) => spotOrderRow(ctx, o),
+    fill: (trade) => spotFill(ctx, apiKey, trade),
   });
 
   if (perp.has(apiKey)) {
     const perpTrades = perp.trades(apiKey);
     const perpFresh = perpTrades.slice(t.perpTrades);
     t.perpTrades = perpTrades.length;
-    walkOrders(t.perpOrders, perp.openOrders(apiKey), perpFresh, (symbol, orderId) => perp.getOrder(apiKey, symbol, { orderId }), {
-      created: (o) => orders.set(`linear:${o.symbol}:${o.orderId}`, () => inCategory('linear', linearOrderRow(ctx, o))),
-      trade: (o, _seen, trade) => {
-        send('execution', () => [inCategory('linear', linearFill(ctx, trade).row())]);
-        orders.set(`linear:${o.symbol}:${o.orderId}`, () => inCategory('linear', linearOrderRow(ctx, o)));
-        moved.add(trade.symbol);
-        isWalletChanged = true;
-      },
-      final: (o) => {
-        orders.set(`linear:${o.symbol}:${o.orderId}`, () => inCategory('linear', linearOrderRow(ctx, o)));
-        isWalletChanged = true;
-      },
+    walk('linear', t.perpOrders, perp.openOrders(apiKey), perpFresh, (symbol, orderId) => perp.getOrder(apiKey, symbol, { orderId }), {
+      order: (o) => linearOrderRow(ctx, o),
+      fill: (trade) => linearFill(ctx, trade),
     });
     const funding = perp.funding(apiKey);
     for (const f of funding.slice(t.funding)) moved.add(f.symbol);

@@ -29,14 +29,15 @@ function pointAll(node: Record<string, unknown>, origin: string): void {
   }
 }
 
-async function setup(): Promise<{ s: Simulator; ex: ProBinance }> {
+/** A simulator with one account of the dialect and a ccxt.pro client of that exchange aimed at it. */
+async function start<E extends ProBinance | ProBybit>(dialect: 'binance' | 'bybit', make: () => E): Promise<{ s: Simulator; ex: E }> {
   const s = await startSimulator({
     autoTick: false,
     seed: 3,
-    accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 100_000, BTC: 2 }, futuresUsdt: 100_000 }],
+    accounts: [{ apiKey: 'k', secret: 's', dialect, balances: { USDT: 100_000, BTC: 2 }, futuresUsdt: 100_000 }],
   });
   sim = s;
-  const ex = new ccxt.pro.binance({ apiKey: 'k', secret: 's', enableRateLimit: false, options: spotAndLinearOptions() });
+  const ex = make();
   pointAll(ex.urls['api'] as Record<string, unknown>, new URL(s.url).host);
   clients.push(ex);
   // ccxt refuses a plain ws:// URL until its http agent is loaded.
@@ -44,6 +45,9 @@ async function setup(): Promise<{ s: Simulator; ex: ProBinance }> {
   await ex.loadMarkets();
   return { s, ex };
 }
+
+const setup = (): Promise<{ s: Simulator; ex: ProBinance }> =>
+  start('binance', () => new ccxt.pro.binance({ apiKey: 'k', secret: 's', enableRateLimit: false, options: spotAndLinearOptions() }));
 
 describe('private streams as ccxt.pro reaches them', () => {
   it('spot: userDataStream.subscribe.signature, then each fill as an executionReport with the REST trade id', async () => {
@@ -101,25 +105,17 @@ describe('private streams as ccxt.pro reaches them', () => {
   });
 });
 
-async function setupBybit(): Promise<{ s: Simulator; ex: ProBybit }> {
-  const s = await startSimulator({
-    autoTick: false,
-    seed: 3,
-    accounts: [{ apiKey: 'by', secret: 'by-s', dialect: 'bybit', balances: { USDT: 100_000, BTC: 2 }, futuresUsdt: 100_000 }],
-  });
-  sim = s;
-  const ex = new ccxt.pro.bybit({
-    apiKey: 'by',
-    secret: 'by-s',
-    enableRateLimit: false,
-    options: { ...bybitOptions(), watchPositions: { fetchPositionsSnapshot: false } },
-  });
-  pointAll(ex.urls['api'] as Record<string, unknown>, new URL(s.url).host);
-  clients.push(ex);
-  await ex.loadHttpProxyAgent();
-  await ex.loadMarkets();
-  return { s, ex };
-}
+const setupBybit = (): Promise<{ s: Simulator; ex: ProBybit }> =>
+  start(
+    'bybit',
+    () =>
+      new ccxt.pro.bybit({
+        apiKey: 'k',
+        secret: 's',
+        enableRateLimit: false,
+        options: { ...bybitOptions(), watchPositions: { fetchPositionsSnapshot: false } },
+      }),
+  );
 
 describe('Bybit v5 private stream as ccxt.pro reaches it', () => {
   it('auth, then execution, order, position and wallet topics: each fill with the execId REST lists', async () => {
@@ -133,10 +129,10 @@ describe('Bybit v5 private stream as ccxt.pro reaches it', () => {
     await ex.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01);
     const [trades, orderList, positionList, wallet] = await Promise.all([fills, orders, positions, balance]);
     const rest = await ex.fetchMyTrades('BTC/USDT:USDT');
-    expect(s.perpTrades('by', 'BTC/USDT:USDT').length).toBe(rest.length);
+    expect(s.perpTrades('k', 'BTC/USDT:USDT').length).toBe(rest.length);
     expect(trades.map((t) => t.id)).toEqual(rest.map((t) => t.id).slice(0, trades.length));
     expect(trades[0]).toMatchObject({ symbol: 'BTC/USDT:USDT', side: 'buy', amount: 0.01 });
-    expect(trades[0]?.fee?.cost).toBeCloseTo(s.perpTrades('by')[0]?.commission ?? -1, 10);
+    expect(trades[0]?.fee?.cost).toBeCloseTo(s.perpTrades('k')[0]?.commission ?? -1, 10);
     expect(orderList[0]).toMatchObject({ symbol: 'BTC/USDT:USDT', status: 'closed', filled: 0.01 });
     expect(positionList[0]).toMatchObject({ symbol: 'BTC/USDT:USDT', side: 'long', contracts: 0.01 });
     expect(wallet['USDT']?.total).toBeGreaterThan(0);
@@ -148,7 +144,7 @@ describe('Bybit v5 private stream as ccxt.pro reaches it', () => {
     await new Promise((r) => setTimeout(r, 150));
     await ex.createOrder('BTC/USDT', 'market', 'sell', 0.01);
     const trades = await fills;
-    const record = s.trades('by', 'BTC/USDT');
+    const record = s.trades('k', 'BTC/USDT');
     expect(record.length).toBeGreaterThan(0);
     expect(trades[0]).toMatchObject({ symbol: 'BTC/USDT', side: 'sell' });
     const rest = await ex.fetchMyTrades('BTC/USDT');
@@ -167,20 +163,20 @@ describe('Bybit v5 private stream as ccxt.pro reaches it', () => {
     const expires = String(Date.now() + 10_000);
     const signed = (secret: string, at: string): string => createHmac('sha256', secret).update(`GET/realtime${at}`).digest('hex');
     const refused = { success: false, ret_msg: 'Params Error', op: 'auth' };
-    expect(await ask({ op: 'auth', args: ['by', expires, 'bad'] })).toMatchObject(refused);
-    expect(await ask({ op: 'auth', args: ['nobody', expires, signed('by-s', expires)] })).toMatchObject(refused);
+    expect(await ask({ op: 'auth', args: ['k', expires, 'bad'] })).toMatchObject(refused);
+    expect(await ask({ op: 'auth', args: ['nobody', expires, signed('s', expires)] })).toMatchObject(refused);
     const past = String(Date.now() - 1000);
-    expect(await ask({ op: 'auth', args: ['by', past, signed('by-s', past)] })).toMatchObject(refused);
+    expect(await ask({ op: 'auth', args: ['k', past, signed('s', past)] })).toMatchObject(refused);
     expect(await ask({ op: 'subscribe', req_id: '1', args: ['execution'] })).toMatchObject({ success: false, req_id: '1' });
     expect(s.streamStats().subscriptions).toBe(0);
-    expect(await ask({ op: 'auth', args: ['by', expires, signed('by-s', expires)] })).toMatchObject({ success: true, op: 'auth' });
+    expect(await ask({ op: 'auth', args: ['k', expires, signed('s', expires)] })).toMatchObject({ success: true, op: 'auth' });
     expect(await ask({ op: 'ping', req_id: '7' })).toMatchObject({ op: 'pong', req_id: '7' });
     ws.close();
   });
 
   it('a bad secret: ccxt.pro fails with the refusal, the simulator keeps the connection unauthenticated', async () => {
     const { s } = await setupBybit();
-    const ex = new ccxt.pro.bybit({ apiKey: 'by', secret: 'wrong', enableRateLimit: false, options: bybitOptions() });
+    const ex = new ccxt.pro.bybit({ apiKey: 'k', secret: 'wrong', enableRateLimit: false, options: bybitOptions() });
     pointAll(ex.urls['api'] as Record<string, unknown>, new URL(s.url).host);
     clients.push(ex);
     await ex.loadHttpProxyAgent();
