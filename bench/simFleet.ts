@@ -4,7 +4,7 @@
  * every REST request (the simulator's own latency fault). Prints one line `ready {"urls":[…],"keys":[[…]…]}`.
  * On stdin, `go RATE SECONDS` makes RATE fills per second (spot market orders no app placed,
  * `drift`), round-robin over every account, for SECONDS, then prints `done N`.
- * `node bench/simFleet.ts SIMS ACCOUNTS [LATENCY_MS] [TICK_MS]`
+ * `node bench/simFleet.ts SIMS ACCOUNTS [LATENCY_MS] [TICK_MS] [binance|bybit]` (the accounts' dialect, default binance)
  */
 import { createInterface } from 'node:readline';
 import { startSimulator, type Simulator } from '../electron/sim/simulator.ts';
@@ -14,6 +14,7 @@ const accounts = Number(process.argv[3] ?? 1);
 const latencyMs = Number(process.argv[4] ?? 0);
 /** 0 = no market ticks (a scale run needs no price moves, and a hundred ticking markets would slow the exchange side). */
 const tickMs = Number(process.argv[5] ?? 250);
+const dialect: 'binance' | 'bybit' = process.argv[6] === 'bybit' ? 'bybit' : 'binance';
 
 const fleet: Simulator[] = [];
 const keys: string[][] = [];
@@ -23,6 +24,7 @@ for (let s = 0; s < sims; s++) {
     secret: `s${s}-${a}`,
     balances: { USDT: 10_000_000, BTC: 100 },
     futuresUsdt: 10_000_000,
+    dialect,
   }));
   fleet.push(
     await startSimulator({

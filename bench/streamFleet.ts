@@ -27,10 +27,16 @@ export interface Fleet {
   stop(): void;
 }
 
-export async function startFleet(sims: number, accounts: number, latencyMs = 0, tickMs = 250): Promise<Fleet> {
+export async function startFleet(
+  sims: number,
+  accounts: number,
+  latencyMs = 0,
+  tickMs = 250,
+  exchange: 'binance' | 'bybit' = 'binance',
+): Promise<Fleet> {
   const child = spawn(
     process.execPath,
-    [join(import.meta.dirname, 'simFleet.ts'), String(sims), String(accounts), String(latencyMs), String(tickMs)],
+    [join(import.meta.dirname, 'simFleet.ts'), String(sims), String(accounts), String(latencyMs), String(tickMs), exchange],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
@@ -67,6 +73,8 @@ export interface Desk {
 export async function openDesk(options: {
   n: number;
   accounts: { url: string; apiKey: string; secret: string }[];
+  /** The accounts' exchange; default binance. */
+  exchange?: 'binance' | 'bybit';
   intervalMs: number;
   streams: boolean;
   budgets?: WeightBudgetRegistry;
@@ -79,7 +87,7 @@ export async function openDesk(options: {
     syncIntervalMs: options.intervalMs,
     accounts: options.accounts.map((a, i) => ({
       id: `acc-${i}`,
-      exchange: 'binance',
+      exchange: options.exchange ?? 'binance',
       apiBaseUrl: a.url,
       credentials: { apiKey: a.apiKey, secret: a.secret },
     })),

@@ -5,12 +5,14 @@
  * the latency of a fill is the moment its ledger insert returned minus the fill's exchange time
  * (the simulator's clock, the same machine's). `/api/stream` is not measured here: the host does not
  * wire StreamSync yet; its refold and publish come on top.
- * `node bench/streamLatency.ts [seconds]` — prints numbers, never fails on timing.
+ * `node bench/streamLatency.ts [seconds] [case filter, e.g. bybit]` — prints numbers, never fails on timing.
+ * Bybit v5 cases: the same drifted spot fills, delivered by Bybit's private stream (execution topic).
  */
 import type { Ledger } from '../electron/core/ledger/ledger.ts';
 import { openDesk, percentile, startFleet } from './streamFleet.ts';
 
 const SECONDS = Number(process.argv[2] ?? 15);
+const ONLY = process.argv[3]?.toLowerCase();
 
 /** Records, per fill the ledger newly stored, how long after its exchange time the insert returned. */
 function timeInserts(ledger: Ledger): number[] {
@@ -27,6 +29,7 @@ function timeInserts(ledger: Ledger): number[] {
 
 interface Case {
   name: string;
+  exchange?: 'binance' | 'bybit';
   instances: number;
   accounts: number;
   streams: boolean;
@@ -52,6 +55,24 @@ const cases: Case[] = [
     rate: 50,
   },
   {
+    name: 'Bybit v5 streams, 3 instances, each its own account',
+    exchange: 'bybit',
+    instances: 3,
+    accounts: 3,
+    streams: true,
+    intervalMs: 300_000,
+    rate: 10,
+  },
+  {
+    name: 'Bybit v5 streams, 100 instances, each its own account',
+    exchange: 'bybit',
+    instances: 100,
+    accounts: 100,
+    streams: true,
+    intervalMs: 300_000,
+    rate: 50,
+  },
+  {
     name: 'polling every 2 s, 3 instances, each its own account (issue 12 baseline)',
     instances: 3,
     accounts: 3,
@@ -63,8 +84,8 @@ const cases: Case[] = [
 
 console.log(`fill → ledger + onFills, ${SECONDS} s of fills per case; simulators in their own process`);
 console.log('case | fills made | stored | p50 | p95 | max');
-for (const c of cases) {
-  const fleet = await startFleet(1, c.accounts);
+for (const c of cases.filter((k) => ONLY === undefined || k.name.toLowerCase().includes(ONLY))) {
+  const fleet = await startFleet(1, c.accounts, 0, 250, c.exchange);
   const url = fleet.urls[0] ?? '';
   const keys = fleet.keys[0] ?? [];
   const desk = await openDesk({
@@ -72,6 +93,7 @@ for (const c of cases) {
     accounts: keys.map((apiKey) => ({ url, apiKey, secret: apiKey.replace(/^k/, 's') })),
     intervalMs: c.intervalMs,
     streams: c.streams,
+    ...(c.exchange !== undefined ? { exchange: c.exchange } : {}),
   });
   await new Promise((r) => setTimeout(r, 1000)); // the connect-time gap reads settle
   const latencies = timeInserts(desk.ledger);
