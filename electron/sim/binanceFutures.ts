@@ -9,7 +9,7 @@
  * positionSide/dual (GET), v3 and v2 positionRisk, v3 and v2 account, v2 balance.
  */
 
-import { binanceSecret, handleBinanceRequest, type SpotResponse } from './binanceSpot.ts';
+import { binanceSecret, handleBinanceRequest, type SpotRequest, type SpotResponse } from './binanceSpot.ts';
 import type { Engine } from './engine.ts';
 import { BinanceError, errors } from './errors.ts';
 import type { Json } from './format.ts';
@@ -27,13 +27,8 @@ export interface FuturesContext {
   onError?: (error: unknown) => void;
 }
 
-export interface FuturesRequest {
-  method: string;
-  path: string;
-  rawQuery: string;
-  rawBody: string;
-  apiKey: string | undefined;
-}
+/** The same request as spot's: Binance signs and keys both APIs alike. */
+export type FuturesRequest = SpotRequest;
 
 type PublicHandler = (ctx: FuturesContext, params: Params) => Json;
 type SignedHandler = (ctx: FuturesContext, apiKey: string, params: Params) => Json;

@@ -36,30 +36,26 @@ import {
   uuidLike,
 } from './bybitFormat.ts';
 import { round8 } from './decimal.ts';
-import type { Engine, NewOrderRequest } from './engine.ts';
+import type { NewOrderRequest } from './engine.ts';
+import type { FuturesContext } from './binanceFutures.ts';
+import type { SpotRequest } from './binanceSpot.ts';
 import { BinanceError } from './errors.ts';
 import type { Json } from './format.ts';
 import type { Side } from './market.ts';
 import type { MarketSpec } from './markets.ts';
 import type { FeeRates, Order, SimTrade } from './orders.ts';
-import type { NewPerpOrder, PerpEngine, PerpOrder, PerpTimeInForce, PerpTrade } from './perpEngine.ts';
+import type { NewPerpOrder, PerpOrder, PerpTimeInForce, PerpTrade } from './perpEngine.ts';
 import type { PerpSpec } from './perpMarkets.ts';
 import { WEEK_MS } from './perpQuery.ts';
 
-export interface BybitContext {
-  engine: Engine;
-  perp: PerpEngine;
+/** Both engines, as Binance USDⓈ-M's handlers see them, plus the fee rates Bybit's rows print. */
+export interface BybitContext extends FuturesContext {
   fees: FeeRates;
   futuresFees: FeeRates;
-  now: () => number;
-  onError?: (error: unknown) => void;
 }
 
-export interface BybitRequest {
-  method: string;
-  path: string;
-  rawQuery: string;
-  rawBody: string;
+/** Binance's raw request without its key header: Bybit keys and signs in its own headers. */
+export interface BybitRequest extends Omit<SpotRequest, 'apiKey'> {
   headers: { apiKey?: string | undefined; timestamp?: string | undefined; recvWindow?: string | undefined; sign?: string | undefined };
 }
 

@@ -11,16 +11,8 @@
 import { createAccount, lock, type Account, type SimAccountSpec } from './accounts.ts';
 import { isMultipleOf, round8 } from './decimal.ts';
 import { errors, requireOrderRef } from './errors.ts';
-import {
-  createMarketModel,
-  mergedLevels,
-  recordPrint,
-  type PrintStats,
-  type BookLevel,
-  type FlowPrint,
-  type MarketModel,
-  type Side,
-} from './market.ts';
+import { accountOf, bookDepth, findOwnOrder, marketOf, openingStats, openOrdersOf, ownOrder, settleStep, touch } from './book.ts';
+import { createMarketModel, recordPrint, type PrintStats, type BookLevel, type MarketModel, type Side } from './market.ts';
 import { findMarket, type MarketSpec } from './markets.ts';
 import {
   applyFill,
@@ -104,38 +96,14 @@ export function createEngine(options: { markets: readonly MarketSpec[]; seed: nu
       nextOrderId: 1,
       nextTradeId: 1,
       resting: [],
-      stats: {
-        openTime: options.now,
-        open: p,
-        high: p,
-        low: p,
-        last: p,
-        lastQty: 0,
-        volume: 0,
-        quoteVolume: 0,
-        count: 0,
-        firstId: -1,
-        lastId: -1,
-      },
+      stats: openingStats(options.now, p),
       updateId: 1,
     });
   }
   const accounts = new Map<string, AccountState>();
 
-  const marketState = (symbolOrId: string): MarketState => {
-    const spec = findMarket(options.markets, symbolOrId);
-    const state = spec === undefined ? undefined : markets.get(spec.id);
-    if (state === undefined) throw errors.invalidSymbol();
-    return state;
-  };
-  const accountState = (apiKey: string): AccountState => {
-    const state = accounts.get(apiKey);
-    if (state === undefined) throw errors.invalidApiKey();
-    return state;
-  };
-
-  /** Best synthetic level still holding liquidity (an account's taker order may have emptied the first). */
-  const touch = (levels: readonly BookLevel[]): BookLevel | undefined => levels.find((l) => l.qty > 0);
+  const marketState = (symbolOrId: string): MarketState => marketOf(markets, findMarket(options.markets, symbolOrId));
+  const accountState = (apiKey: string): AccountState => accountOf(accounts, apiKey);
 
   const fill = (st: MarketState, order: Order, price: number, qty: number, isMaker: boolean, now: number): SimTrade => {
     const owner = accountState(order.apiKey);
@@ -146,60 +114,25 @@ export function createEngine(options: { markets: readonly MarketSpec[]; seed: nu
     return trade;
   };
 
-  const matchPrint = (st: MarketState, print: FlowPrint, now: number): void => {
-    // A sell print trades with resting buys at or above its reach, best price first, then oldest.
-    const makerSide: Side = print.side === 'SELL' ? 'BUY' : 'SELL';
-    const candidates = st.resting
-      .filter((o) => isOpen(o) && o.side === makerSide && (makerSide === 'BUY' ? o.price >= print.limitPrice : o.price <= print.limitPrice))
-      .sort((a, b) => (makerSide === 'BUY' ? b.price - a.price : a.price - b.price) || a.orderId - b.orderId);
-    let left = print.qty;
-    for (const order of candidates) {
-      if (left <= 0) break;
-      const qty = Math.min(remainingQty(order), left);
-      fill(st, order, order.price, qty, true, now);
-      left = round8(left - qty);
-    }
-    if (left > 0) {
-      // The rest trades with the synthetic liquidity: a public print the accounts only see in the ticker.
-      const level = touch(print.side === 'SELL' ? st.model.bids() : st.model.asks());
-      recordPrint(st, level?.price ?? print.limitPrice, left);
-    }
-  };
+  /** A resting spot order takes all it is offered, at its own price, as the maker. */
+  const takeAll =
+    (st: MarketState, now: number) =>
+    (order: Order, wanted: number): number => {
+      fill(st, order, order.price, wanted, true, now);
+      return wanted;
+    };
 
   const tickMarket = (st: MarketState, now: number): void => {
     const prints = st.model.step();
     st.updateId += 1;
-    const bestBid = touch(st.model.bids())?.price ?? 0;
-    const bestAsk = touch(st.model.asks())?.price ?? Number.POSITIVE_INFINITY;
-    // The book moved through these orders: the market traded past them, so they filled in full.
-    for (const order of st.resting) {
-      const crossed = order.side === 'BUY' ? order.price >= bestAsk : order.price <= bestBid;
-      if (isOpen(order) && crossed) fill(st, order, order.price, remainingQty(order), true, now);
-    }
-    for (const print of prints) matchPrint(st, print, now);
-    st.resting = st.resting.filter(isOpen);
-    const mid = st.model.mid();
-    st.stats.high = Math.max(st.stats.high, mid);
-    st.stats.low = Math.min(st.stats.low, mid);
+    const take = takeAll(st, now);
+    settleStep(st, prints, take, take);
   };
 
-  const findOrder = (apiKey: string, st: MarketState, ref: OrderRef): Order | undefined => {
-    const owner = accountState(apiKey);
-    if (ref.orderId !== undefined) return owner.byId.get(`${st.spec.id}:${ref.orderId}`);
-    const own = owner.orders;
-    for (let i = own.length - 1; i >= 0; i--) {
-      const o = own[i];
-      if (o === undefined || o.symbol !== st.spec.id) continue;
-      if (o.clientOrderId === ref.origClientOrderId) return o;
-    }
-    return undefined;
-  };
+  const findOrder = (apiKey: string, st: MarketState, ref: OrderRef): Order | undefined =>
+    findOwnOrder(accountState(apiKey), st.spec.id, ref);
 
-  /** An account's open orders (in one market or all), oldest first within each market. */
-  const openOf = (apiKey: string, only?: MarketState): Order[] => {
-    const states = only === undefined ? [...markets.values()] : [only];
-    return states.flatMap((st) => st.resting.filter((o) => o.apiKey === apiKey && isOpen(o)));
-  };
+  const openOf = (apiKey: string, only?: MarketState): Order[] => openOrdersOf(markets.values(), apiKey, only);
 
   const checkOrderRequest = (st: MarketState, req: NewOrderRequest): void => {
     const spec = st.spec;
@@ -345,10 +278,7 @@ export function createEngine(options: { markets: readonly MarketSpec[]; seed: nu
     },
     getOrder(apiKey, symbol, ref) {
       const st = marketState(symbol);
-      requireOrderRef(ref);
-      const order = findOrder(apiKey, st, ref);
-      if (order === undefined) throw errors.orderDoesNotExist();
-      return order;
+      return ownOrder(accountState(apiKey), st.spec.id, ref);
     },
     openOrders(apiKey, symbol) {
       accountState(apiKey);
@@ -367,15 +297,7 @@ export function createEngine(options: { markets: readonly MarketSpec[]; seed: nu
         .trades.filter((t) => id === undefined || t.symbol === id)
         .map((t) => ({ ...t }));
     },
-    depth(symbol, limit) {
-      const st = marketState(symbol);
-      const openQty = (o: (typeof st.resting)[number]): number => (isOpen(o) ? remainingQty(o) : 0);
-      return {
-        lastUpdateId: st.updateId,
-        bids: mergedLevels('BUY', st.model.bids(), st.resting, openQty, limit),
-        asks: mergedLevels('SELL', st.model.asks(), st.resting, openQty, limit),
-      };
-    },
+    depth: (symbol, limit) => bookDepth(marketState(symbol), limit),
     stats: (symbol) => ({ ...marketState(symbol).stats }),
   };
 }

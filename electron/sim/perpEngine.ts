@@ -21,7 +21,8 @@
 import { isMultipleOf, round8 } from './decimal.ts';
 import type { MarketStats, OrderRef } from './engine.ts';
 import { errors, requireOrderRef } from './errors.ts';
-import { createMarketModel, mergedLevels, recordPrint, type BookLevel, type FlowPrint, type MarketModel, type Side } from './market.ts';
+import { accountOf, bookDepth, findOwnOrder, marketOf, openingStats, openOrdersOf, ownOrder, settleStep, touch } from './book.ts';
+import { createMarketModel, recordPrint, type BookLevel, type MarketModel, type Side } from './market.ts';
 import type { FeeRates, OrderStatus } from './orders.ts';
 import { findPerp, type PerpSpec } from './perpMarkets.ts';
 import { queryIncome, queryUserTrades, type IncomeQuery, type UserTradesQuery } from './perpQuery.ts';
@@ -264,7 +265,6 @@ export interface PerpEngineOptions {
 const isOpen = (o: PerpOrder): boolean => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED';
 const remaining = (o: PerpOrder): number => round8(o.origQty - o.executedQty);
 const sideSign = (side: Side): number => (side === 'BUY' ? 1 : -1);
-const touch = (levels: readonly BookLevel[]): BookLevel | undefined => levels.find((l) => l.qty > 0);
 
 export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
   const { fees, fundingModel, fundingIntervalMs } = options;
@@ -285,19 +285,7 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
       nextOrderId: 1,
       nextTradeId: 1,
       resting: [],
-      stats: {
-        openTime: options.now,
-        open: spec.startPrice,
-        high: spec.startPrice,
-        low: spec.startPrice,
-        last: spec.startPrice,
-        lastQty: 0,
-        volume: 0,
-        quoteVolume: 0,
-        count: 0,
-        firstId: -1,
-        lastId: -1,
-      },
+      stats: openingStats(options.now, spec.startPrice),
       updateId: 1,
       history: [],
     };
@@ -318,17 +306,8 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
     return Math.max(-MAX_FUNDING_RATE, Math.min(MAX_FUNDING_RATE, rate));
   }
 
-  const marketState = (symbolOrId: string): PerpMarketState => {
-    const spec = findPerp(options.perps, symbolOrId);
-    const state = spec === undefined ? undefined : markets.get(spec.id);
-    if (state === undefined) throw errors.invalidSymbol();
-    return state;
-  };
-  const accountState = (apiKey: string): PerpAccount => {
-    const state = accounts.get(apiKey);
-    if (state === undefined) throw errors.invalidApiKey();
-    return state;
-  };
+  const marketState = (symbolOrId: string): PerpMarketState => marketOf(markets, findPerp(options.perps, symbolOrId));
+  const accountState = (apiKey: string): PerpAccount => accountOf(accounts, apiKey);
   const leverageOf = (acct: PerpAccount, symbol: string): number => acct.leverage.get(symbol) ?? DEFAULT_LEVERAGE;
   const markOf = (st: PerpMarketState): number => st.model.mid();
 
@@ -431,28 +410,19 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
     order.updateTime = now;
   };
 
-  const matchPrint = (st: PerpMarketState, print: FlowPrint, now: number): void => {
-    const makerSide: Side = print.side === 'SELL' ? 'BUY' : 'SELL';
-    const candidates = st.resting
-      .filter((o) => isOpen(o) && o.side === makerSide && (makerSide === 'BUY' ? o.price >= print.limitPrice : o.price <= print.limitPrice))
-      .sort((a, b) => (makerSide === 'BUY' ? b.price - a.price : a.price - b.price) || a.orderId - b.orderId);
-    let left = print.qty;
-    for (const order of candidates) {
-      if (left <= 0) break;
-      const qty = fillableQty(order, Math.min(remaining(order), left));
+  /** A resting order takes what it may (a reduce-only one no more than it closes); one that can no longer trade expires. */
+  const takeSome =
+    (st: PerpMarketState, now: number) =>
+    (order: PerpOrder, wanted: number): number => {
+      const qty = fillableQty(order, wanted);
       if (qty <= 0) {
         expire(order, now);
-        continue;
+        return 0;
       }
       applyFill(st, order, order.price, qty, true, now);
       if (order.reduceOnly && isOpen(order) && reducible(accountState(order.apiKey), order.symbol, order.side) === 0) expire(order, now);
-      left = round8(left - qty);
-    }
-    if (left > 0) {
-      const level = touch(print.side === 'SELL' ? st.model.bids() : st.model.asks());
-      recordPrint(st, level?.price ?? print.limitPrice, left);
-    }
-  };
+      return qty;
+    };
 
   const tickMarket = (st: PerpMarketState, now: number): void => {
     const spec = st.spec;
@@ -466,21 +436,12 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
 
     const prints = st.model.step();
     st.updateId += 1;
-    const bestBid = touch(st.model.bids())?.price ?? 0;
-    const bestAsk = touch(st.model.asks())?.price ?? Number.POSITIVE_INFINITY;
-    for (const order of st.resting) {
-      if (!isOpen(order)) continue;
-      const crossed = order.side === 'BUY' ? order.price >= bestAsk : order.price <= bestBid;
-      if (!crossed) continue;
-      const qty = fillableQty(order, remaining(order));
+    const cross = (order: PerpOrder, unfilled: number): void => {
+      const qty = fillableQty(order, unfilled);
       if (qty > 0) applyFill(st, order, order.price, qty, true, now);
       if (isOpen(order)) expire(order, now); // a reduce-only order with nothing left to reduce
-    }
-    for (const print of prints) matchPrint(st, print, now);
-    st.resting = st.resting.filter(isOpen);
-    const mid = st.model.mid();
-    st.stats.high = Math.max(st.stats.high, mid);
-    st.stats.low = Math.min(st.stats.low, mid);
+    };
+    settleStep(st, prints, cross, takeSome(st, now));
   };
 
   const settle = (time: number): void => {
@@ -521,19 +482,10 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
     st.updateId += 1;
   };
 
-  const findOrder = (acct: PerpAccount, st: PerpMarketState, ref: PerpOrderRef): PerpOrder | undefined => {
-    if (ref.orderId !== undefined) return acct.byId.get(`${st.spec.id}:${ref.orderId}`);
-    for (let i = acct.orders.length - 1; i >= 0; i--) {
-      const o = acct.orders[i];
-      if (o !== undefined && o.symbol === st.spec.id && o.clientOrderId === ref.origClientOrderId) return o;
-    }
-    return undefined;
-  };
+  const findOrder = (acct: PerpAccount, st: PerpMarketState, ref: PerpOrderRef): PerpOrder | undefined =>
+    findOwnOrder(acct, st.spec.id, ref);
 
-  const openOf = (apiKey: string, only?: PerpMarketState): PerpOrder[] => {
-    const states = only === undefined ? [...markets.values()] : [only];
-    return states.flatMap((st) => st.resting.filter((o) => o.apiKey === apiKey && isOpen(o)));
-  };
+  const openOf = (apiKey: string, only?: PerpMarketState): PerpOrder[] => openOrdersOf(markets.values(), apiKey, only);
 
   const orderMargin = (acct: PerpAccount): number =>
     round8(
@@ -710,11 +662,7 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
     },
     getOrder(apiKey, symbol, ref) {
       const acct = accountState(apiKey);
-      const st = marketState(symbol);
-      requireOrderRef(ref);
-      const order = findOrder(acct, st, ref);
-      if (order === undefined) throw errors.orderDoesNotExist();
-      return order;
+      return ownOrder(acct, marketState(symbol).spec.id, ref);
     },
     openOrders(apiKey, symbol) {
       accountState(apiKey);
@@ -795,15 +743,7 @@ export function createPerpEngine(options: PerpEngineOptions): PerpEngine {
       addIncome(acct, { symbol: '', incomeType: 'TRANSFER', income: round8(amount), time: now, tradeId: '' });
       return true;
     },
-    depth(symbol, limit) {
-      const st = marketState(symbol);
-      const openQty = (o: (typeof st.resting)[number]): number => (isOpen(o) ? remaining(o) : 0);
-      return {
-        lastUpdateId: st.updateId,
-        bids: mergedLevels('BUY', st.model.bids(), st.resting, openQty, limit),
-        asks: mergedLevels('SELL', st.model.asks(), st.resting, openQty, limit),
-      };
-    },
+    depth: (symbol, limit) => bookDepth(marketState(symbol), limit),
     stats: (symbol) => ({ ...marketState(symbol).stats }),
   };
 }
