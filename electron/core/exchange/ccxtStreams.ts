@@ -142,6 +142,11 @@ interface Watcher {
   watch: () => Promise<unknown>;
   /** Before a retry after a failure (USDⓈ-M: a fresh listen key). */
   beforeRetry?: () => void;
+  /**
+   * False for a watcher whose topic only keeps the view (Bybit's order, position, wallet): its own
+   * failure (say, the REST call ccxt makes first) is retried quietly; the link is the fills' watcher's.
+   */
+  isLink?: boolean;
 }
 
 /** What a refused request or a dropped connection says, whatever ccxt rejected with (an Error or the exchange's raw answer). */
@@ -241,9 +246,9 @@ class CcxtAccountStream implements AccountStream {
       const market = this.markets[0] ?? 'spot';
       return [
         { market, watch: () => ex.watchMyTrades() },
-        { market, watch: () => ex.watchOrders() },
-        { market, watch: () => ex.watchPositions() },
-        { market, watch: () => ex.watchBalance() },
+        { market, watch: () => ex.watchOrders(), isLink: false },
+        { market, watch: () => ex.watchPositions(), isLink: false },
+        { market, watch: () => ex.watchBalance(), isLink: false },
       ];
     }
     return this.markets.map((market) => ({
@@ -292,17 +297,19 @@ class CcxtAccountStream implements AccountStream {
       } catch (error) {
         if (this.#isStopped) return;
         failures++;
-        const reason = describeStreamError(error);
-        const link = this.#link(w.market);
-        // Refused before it came up (a bad key, a refused subscription): said once until it connects, not on every retry.
-        if (!link.isConnected && !this.#saidFailed.has(link)) {
-          this.#saidFailed.add(link);
-          this.#sink?.failed?.(w.market, reason);
-        }
-        this.#down(w.market, reason);
-        if (failures > 1 || !link.isConnected) await this.#sleep(index, this.#backoff(failures));
         // A market load that failed is tried again on the next round.
         ready = ready.catch(() => (this.#o.markets ?? sharedMarkets).load(this.#ex, marketsKey(this.#o.account, this.#ex)));
+        const link = this.#link(w.market);
+        if (w.isLink !== false) {
+          const reason = describeStreamError(error);
+          // Refused before it came up (a bad key, a refused subscription): said once until it connects, not on every retry.
+          if (!link.isConnected && !this.#saidFailed.has(link)) {
+            this.#saidFailed.add(link);
+            this.#sink?.failed?.(w.market, reason);
+          }
+          this.#down(w.market, reason);
+        }
+        if (failures > 1 || !link.isConnected || w.isLink === false) await this.#sleep(index, this.#backoff(failures));
       }
     }
   }
