@@ -15,8 +15,8 @@ import { BinanceError, errors } from './errors.ts';
 import type { Json } from './format.ts';
 import * as wire from './futuresFormat.ts';
 import type { BookLevel, Side } from './market.ts';
-import { oneOf, optDecimal, optInt, optionalInts, optString, reqString, type Params } from './params.ts';
-import type { PerpEngine, PerpOrder, PerpOrderRef, PerpOrderType, PerpTimeInForce } from './perpEngine.ts';
+import { oneOf, optDecimal, optInt, optionalInts, optString, orderRefOf, present, reqString, type Params } from './params.ts';
+import type { PerpEngine, PerpOrder, PerpOrderType, PerpTimeInForce } from './perpEngine.ts';
 import type { PerpSpec } from './perpMarkets.ts';
 import { WEEK_MS } from './perpQuery.ts';
 
@@ -110,12 +110,6 @@ const publicRoutes: Record<string, PublicHandler> = {
   },
 };
 
-function orderRef(params: Params): PerpOrderRef {
-  const orderId = optInt(params, 'orderId');
-  const origClientOrderId = optString(params, 'origClientOrderId');
-  return { ...(orderId !== undefined ? { orderId } : {}), ...(origClientOrderId !== undefined ? { origClientOrderId } : {}) };
-}
-
 function optBool(params: Params, name: string): boolean | undefined {
   const value = optString(params, name);
   if (value === undefined) return undefined;
@@ -150,11 +144,7 @@ const signedRoutes: Record<string, SignedHandler> = {
         symbol: specOf(ctx, reqString(params, 'symbol')).id,
         side,
         type,
-        ...(timeInForce !== undefined ? { timeInForce } : {}),
-        ...(quantity !== undefined ? { quantity } : {}),
-        ...(price !== undefined ? { price } : {}),
-        ...(reduceOnly !== undefined ? { reduceOnly } : {}),
-        ...(newClientOrderId !== undefined ? { newClientOrderId } : {}),
+        ...present({ timeInForce, quantity, price, reduceOnly, newClientOrderId }),
       },
       ctx.now(),
     );
@@ -162,9 +152,9 @@ const signedRoutes: Record<string, SignedHandler> = {
     return withOrder(ctx, order, false, (respType ?? 'ACK') === 'ACK');
   },
   'DELETE /fapi/v1/order': (ctx, apiKey, params) =>
-    withOrder(ctx, ctx.perp.cancelOrder(apiKey, specOf(ctx, reqString(params, 'symbol')).id, orderRef(params), ctx.now()), false),
+    withOrder(ctx, ctx.perp.cancelOrder(apiKey, specOf(ctx, reqString(params, 'symbol')).id, orderRefOf(params), ctx.now()), false),
   'GET /fapi/v1/order': (ctx, apiKey, params) =>
-    withOrder(ctx, ctx.perp.getOrder(apiKey, specOf(ctx, reqString(params, 'symbol')).id, orderRef(params)), true),
+    withOrder(ctx, ctx.perp.getOrder(apiKey, specOf(ctx, reqString(params, 'symbol')).id, orderRefOf(params)), true),
   'GET /fapi/v1/openOrders': (ctx, apiKey, params) => {
     const symbol = optString(params, 'symbol');
     return ctx.perp.openOrders(apiKey, symbol === undefined ? undefined : specOf(ctx, symbol).id).map((o) => withOrder(ctx, o, true));

@@ -6,9 +6,9 @@
 
 import { verifySigned } from './auth.ts';
 import { fmt8 } from './decimal.ts';
-import type { Engine, NewOrderRequest, OrderRef } from './engine.ts';
+import type { Engine, NewOrderRequest } from './engine.ts';
 import { BinanceError, errors } from './errors.ts';
-import { oneOf, optDecimal, optInt, optionalInts, optString, readParams, reqString, type Params } from './params.ts';
+import { oneOf, optDecimal, optInt, optionalInts, optString, orderRefOf, present, readParams, reqString, type Params } from './params.ts';
 import * as wire from './format.ts';
 import type { Json } from './format.ts';
 import type { BookLevel, Side } from './market.ts';
@@ -107,12 +107,6 @@ const publicRoutes: Record<string, PublicHandler> = {
   },
 };
 
-function orderRef(params: Params): OrderRef {
-  const orderId = optInt(params, 'orderId');
-  const origClientOrderId = optString(params, 'origClientOrderId');
-  return { ...(orderId !== undefined ? { orderId } : {}), ...(origClientOrderId !== undefined ? { origClientOrderId } : {}) };
-}
-
 const signedRoutes: Record<string, SignedHandler> = {
   'POST /api/v3/order': (ctx, apiKey, params) => {
     const side = oneOf<Side>(reqString(params, 'side'), ['BUY', 'SELL'], errors.invalidSide) ?? 'BUY';
@@ -129,11 +123,7 @@ const signedRoutes: Record<string, SignedHandler> = {
       symbol: reqString(params, 'symbol'),
       side,
       type,
-      ...(timeInForce !== undefined ? { timeInForce } : {}),
-      ...(quantity !== undefined ? { quantity } : {}),
-      ...(quoteOrderQty !== undefined ? { quoteOrderQty } : {}),
-      ...(price !== undefined ? { price } : {}),
-      ...(newClientOrderId !== undefined ? { newClientOrderId } : {}),
+      ...present({ timeInForce, quantity, quoteOrderQty, price, newClientOrderId }),
     };
     const { order, fills } = ctx.engine.placeOrder(apiKey, request, ctx.now());
     // Binance's default: FULL for MARKET and LIMIT, ACK for every other type.
@@ -141,10 +131,11 @@ const signedRoutes: Record<string, SignedHandler> = {
   },
   'DELETE /api/v3/order': (ctx, apiKey, params) => {
     const now = ctx.now();
-    const order = ctx.engine.cancelOrder(apiKey, reqString(params, 'symbol'), orderRef(params), now);
+    const order = ctx.engine.cancelOrder(apiKey, reqString(params, 'symbol'), orderRefOf(params), now);
     return wire.canceledOrder(order, optString(params, 'newClientOrderId') ?? `simcancel${order.orderId}`, now);
   },
-  'GET /api/v3/order': (ctx, apiKey, params) => wire.queryOrder(ctx.engine.getOrder(apiKey, reqString(params, 'symbol'), orderRef(params))),
+  'GET /api/v3/order': (ctx, apiKey, params) =>
+    wire.queryOrder(ctx.engine.getOrder(apiKey, reqString(params, 'symbol'), orderRefOf(params))),
   'GET /api/v3/openOrders': (ctx, apiKey, params) => ctx.engine.openOrders(apiKey, optString(params, 'symbol')).map(wire.queryOrder),
   'DELETE /api/v3/openOrders': (ctx, apiKey, params) => {
     const now = ctx.now();

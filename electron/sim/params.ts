@@ -63,3 +63,13 @@ export function readParams(rawQuery: string, rawBody: string): Record<string, st
   }
   return params;
 }
+
+/** The fields that have a value: optional request fields pass on as absent, not as `undefined`. */
+export function present<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/** Which order a query or cancel names: `orderId` and/or `origClientOrderId` (both dialects of Binance). */
+export function orderRefOf(params: Params): { orderId?: number; origClientOrderId?: string } {
+  return present({ orderId: optInt(params, 'orderId'), origClientOrderId: optString(params, 'origClientOrderId') });
+}
