@@ -1,7 +1,7 @@
 import ccxt from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from './simulator.ts';
-import { binanceClient, bybitClient, idOf, recordRequests, type Bybit } from './testClient.ts';
+import { binanceClient, bybitClient, idOf, recordRequests, startClockedSimulator, type Bybit } from './testClient.ts';
 
 const HOUR = 60 * 60 * 1000;
 const BTC = 'BTC/USDT:USDT';
@@ -15,31 +15,20 @@ afterEach(async () => {
 async function setup(
   seed = 3,
 ): Promise<{ s: Simulator; ex: Bybit; jump: (ms: number) => void; client: (k: string, sec: string) => Promise<Bybit> }> {
-  let offset = 0;
-  const s = await startSimulator({
-    autoTick: false,
-    seed,
-    now: () => Date.now() + offset,
-    accounts: [
-      { apiKey: 'by1', secret: 'by1-secret', dialect: 'bybit', balances: { USDT: 20_000, BTC: 0.5 }, futuresUsdt: 30_000 },
-      { apiKey: 'by2', secret: 'by2-secret', dialect: 'bybit', futuresUsdt: 30_000 },
-      { apiKey: 'bn1', secret: 'bn1-secret', balances: { USDT: 1000 }, futuresUsdt: 1000 },
-    ],
-  });
+  const { s, jump, client } = await startClockedSimulator(
+    {
+      autoTick: false,
+      seed,
+      accounts: [
+        { apiKey: 'by1', secret: 'by1-secret', dialect: 'bybit', balances: { USDT: 20_000, BTC: 0.5 }, futuresUsdt: 30_000 },
+        { apiKey: 'by2', secret: 'by2-secret', dialect: 'bybit', futuresUsdt: 30_000 },
+        { apiKey: 'bn1', secret: 'bn1-secret', balances: { USDT: 1000 }, futuresUsdt: 1000 },
+      ],
+    },
+    (url, credentials) => bybitClient(url, credentials),
+  );
   sim = s;
-  const clients: Bybit[] = [];
-  const client = async (apiKey: string, secret: string): Promise<Bybit> => {
-    const c = bybitClient(s.url, { apiKey, secret });
-    c.options['timeDifference'] = -offset;
-    await c.loadMarkets();
-    clients.push(c);
-    return c;
-  };
   const ex = await client('by1', 'by1-secret');
-  const jump = (ms: number): void => {
-    offset += ms;
-    for (const c of clients) c.options['timeDifference'] = -offset;
-  };
   return { s, ex, jump, client };
 }
 

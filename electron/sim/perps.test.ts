@@ -4,7 +4,7 @@ import { createEngine } from './engine.ts';
 import { DEFAULT_MARKETS } from './markets.ts';
 import { DEFAULT_FEES } from './orders.ts';
 import { startSimulator, type Simulator } from './simulator.ts';
-import { binanceClient, idOf, recordRequests, type Binance } from './testClient.ts';
+import { binanceClient, idOf, recordRequests, startClockedSimulator, type Binance } from './testClient.ts';
 
 const HOUR = 60 * 60 * 1000;
 const BTC = 'BTC/USDT:USDT';
@@ -25,31 +25,20 @@ interface Setup {
 
 /** A simulator on a clock the test moves, with a futures-funded account and a client on perps. */
 async function setup(options: { seed?: number; fundingIntervalMs?: number; futuresUsdt?: number } = {}): Promise<Setup> {
-  let offset = 0;
-  const s = await startSimulator({
-    autoTick: false,
-    seed: options.seed ?? 7,
-    now: () => Date.now() + offset,
-    ...(options.fundingIntervalMs !== undefined ? { fundingIntervalMs: options.fundingIntervalMs } : {}),
-    accounts: [
-      { apiKey: 'k', secret: 's', balances: { USDT: 10_000 }, futuresUsdt: options.futuresUsdt ?? 50_000 },
-      { apiKey: 'k2', secret: 's2', futuresUsdt: 50_000 },
-    ],
-  });
+  const { s, jump, client } = await startClockedSimulator(
+    {
+      autoTick: false,
+      seed: options.seed ?? 7,
+      ...(options.fundingIntervalMs !== undefined ? { fundingIntervalMs: options.fundingIntervalMs } : {}),
+      accounts: [
+        { apiKey: 'k', secret: 's', balances: { USDT: 10_000 }, futuresUsdt: options.futuresUsdt ?? 50_000 },
+        { apiKey: 'k2', secret: 's2', futuresUsdt: 50_000 },
+      ],
+    },
+    (url, credentials) => binanceClient(url, credentials, { linear: true }),
+  );
   sim = s;
-  const clients: Binance[] = [];
-  const client = async (apiKey: string, secret: string): Promise<Binance> => {
-    const c = binanceClient(s.url, { apiKey, secret }, { linear: true });
-    c.options['timeDifference'] = -offset;
-    await c.loadMarkets();
-    clients.push(c);
-    return c;
-  };
   const ex = await client('k', 's');
-  const jump = (ms: number): void => {
-    offset += ms;
-    for (const c of clients) c.options['timeDifference'] = -offset;
-  };
   return { s, ex, jump, client };
 }
 

@@ -2,6 +2,7 @@
 
 import ccxt from 'ccxt';
 import { bybitOptions, pointCcxtAt, spotAndLinearOptions, spotOnlyOptions } from './pointCcxt.ts';
+import { startSimulator, type Simulator, type SimulatorOptions } from './simulator.ts';
 
 export type Binance = InstanceType<typeof ccxt.binance>;
 export type Bybit = InstanceType<typeof ccxt.bybit>;
@@ -52,4 +53,34 @@ export function recordRequests(exchange: Binance | Bybit): string[] {
 export function idOf(order: { id?: string | undefined }): string {
   if (order.id === undefined) throw new Error('order has no id');
   return order.id;
+}
+
+/** A simulator on a clock the test moves, and clients whose nonce moves with it. */
+export interface ClockedSimulator<C> {
+  s: Simulator;
+  /** Moves the server clock (and every client's time difference with it) forward. */
+  jump: (ms: number) => void;
+  /** A client of the given key, markets loaded, following the clock. */
+  client: (apiKey: string, secret: string) => Promise<C>;
+}
+
+export async function startClockedSimulator<C extends Binance | Bybit>(
+  options: Omit<SimulatorOptions, 'now'>,
+  make: (url: string, credentials: { apiKey: string; secret: string }) => C,
+): Promise<ClockedSimulator<C>> {
+  let offset = 0;
+  const s = await startSimulator({ ...options, now: () => Date.now() + offset });
+  const clients: C[] = [];
+  const client = async (apiKey: string, secret: string): Promise<C> => {
+    const c = make(s.url, { apiKey, secret });
+    c.options['timeDifference'] = -offset;
+    await c.loadMarkets();
+    clients.push(c);
+    return c;
+  };
+  const jump = (ms: number): void => {
+    offset += ms;
+    for (const c of clients) c.options['timeDifference'] = -offset;
+  };
+  return { s, jump, client };
 }
