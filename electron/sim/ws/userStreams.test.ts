@@ -30,8 +30,13 @@ function pointAll(node: Record<string, unknown>, origin: string): void {
 }
 
 /** A simulator with one account of the dialect and a ccxt.pro client of that exchange aimed at it. */
-async function start<E extends ProBinance | ProBybit>(dialect: 'binance' | 'bybit', make: () => E): Promise<{ s: Simulator; ex: E }> {
+async function start<E extends ProBinance | ProBybit>(
+  dialect: 'binance' | 'bybit',
+  make: () => E,
+  more: { now?: () => number } = {},
+): Promise<{ s: Simulator; ex: E }> {
   const s = await startSimulator({
+    ...more,
     autoTick: false,
     seed: 3,
     accounts: [{ apiKey: 'k', secret: 's', dialect, balances: { USDT: 100_000, BTC: 2 }, futuresUsdt: 100_000 }],
@@ -105,7 +110,7 @@ describe('private streams as ccxt.pro reaches them', () => {
   });
 });
 
-const setupBybit = (): Promise<{ s: Simulator; ex: ProBybit }> =>
+const setupBybit = (more: { now?: () => number } = {}): Promise<{ s: Simulator; ex: ProBybit }> =>
   start(
     'bybit',
     () =>
@@ -115,6 +120,7 @@ const setupBybit = (): Promise<{ s: Simulator; ex: ProBybit }> =>
         enableRateLimit: false,
         options: { ...bybitOptions(), watchPositions: { fetchPositionsSnapshot: false } },
       }),
+    more,
   );
 
 describe('Bybit v5 private stream as ccxt.pro reaches it', () => {
@@ -136,6 +142,33 @@ describe('Bybit v5 private stream as ccxt.pro reaches it', () => {
     expect(orderList[0]).toMatchObject({ symbol: 'BTC/USDT:USDT', status: 'closed', filled: 0.01 });
     expect(positionList[0]).toMatchObject({ symbol: 'BTC/USDT:USDT', side: 'long', contracts: 0.01 });
     expect(wallet['USDT']?.total).toBeGreaterThan(0);
+  });
+
+  it('funding paid: the position and the wallet are pushed again, no execution (REST lists the payment)', async () => {
+    let offset = 0;
+    const { s, ex } = await setupBybit({ now: () => Date.now() + offset });
+    await ex.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01);
+    const fills = ex.watchMyTrades();
+    const positions = ex.watchPositions();
+    const wallets = ex.watchBalance();
+    let isFillPushed = false;
+    // Closed unresolved at the end of the test: that rejection is expected.
+    void fills.then(
+      () => (isFillPushed = true),
+      () => undefined,
+    );
+    await new Promise((r) => setTimeout(r, 100)); // the subscriptions are in before the clock moves
+    offset += 8 * 60 * 60 * 1000; // past the next settlement (every 8 h); the stream is authenticated already
+    s.advance(1);
+    expect(s.funding('k').length).toBeGreaterThan(0);
+    const [position] = await positions;
+    expect(position).toMatchObject({ symbol: 'BTC/USDT:USDT', side: 'long', contracts: 0.01 });
+    const wallet = await wallets;
+    expect(wallet['USDT']?.total).toBeCloseTo(
+      s.futuresWallet('k') + (s.balances('k')['USDT']?.free ?? 0) + (s.positions('k')[0]?.unrealizedPnl ?? 0),
+      6,
+    );
+    expect(isFillPushed).toBe(false);
   });
 
   it('a spot fill arrives on the same connection with its category', async () => {
