@@ -399,10 +399,11 @@ class CcxtAccountStream implements AccountStream {
     }
     const message = (typeof outer['event'] === 'object' && outer['event'] !== null ? outer['event'] : outer) as Record<string, unknown>;
     const e = message['e'];
-    if (e === 'executionReport' && message['x'] === 'TRADE') this.#fill(market, message);
+    const ex = this.#ex as unknown as { parseWsTrade(message: unknown): Trade };
+    if (e === 'executionReport' && message['x'] === 'TRADE') this.#fill(market, () => ex.parseWsTrade(message));
     else if (e === 'ORDER_TRADE_UPDATE') {
       const order = message['o'] as Record<string, unknown> | undefined;
-      if (order !== undefined && order['x'] === 'TRADE') this.#fill(market, order);
+      if (order !== undefined && order['x'] === 'TRADE') this.#fill(market, () => ex.parseWsTrade(order));
     } else if (e === 'ACCOUNT_UPDATE') {
       const update = message['a'] as Record<string, unknown> | undefined;
       if (update?.['m'] === 'FUNDING_FEE') this.#sink?.funding(market);
@@ -438,15 +439,23 @@ class CcxtAccountStream implements AccountStream {
     for (const row of message['data'] as Record<string, unknown>[]) {
       const rowMarket: StreamMarket = row['category'] === 'spot' ? 'spot' : 'future';
       if (!this.markets.includes(rowMarket)) continue;
-      this.#fill(rowMarket, ex.parseTrade(row));
+      this.#fill(rowMarket, () => ex.parseTrade(row));
     }
   }
 
-  #fill(market: StreamMarket, message: Record<string, unknown> | Trade): void {
-    const ex = this.#ex as unknown as { parseWsTrade(message: unknown): Trade };
-    const trade = this.#isBybit ? (message as Trade) : ex.parseWsTrade(message);
-    if (isFundingExecution(trade)) return;
-    const fill: Fill = normalizeTrade(trade, trade.symbol ?? '');
+  /** One pushed fill, parsed by `parse` (ccxt's own parser for that message); one that cannot be read is left to REST. */
+  #fill(market: StreamMarket, parse: () => Trade): void {
+    let trade: Trade;
+    let fill: Fill;
+    try {
+      trade = parse();
+      if (isFundingExecution(trade)) return;
+      fill = normalizeTrade(trade, trade.symbol ?? '');
+    } catch (error) {
+      this.#o.onError?.(error);
+      this.#sink?.needsRest(market, `unreadable fill: ${describeStreamError(error)}`);
+      return;
+    }
     const { base, quote } = parseSymbol(fill.symbol);
     // A fee in a third asset (BNB) is priced when stored; the REST path has the one place that does it.
     if (fill.fees.some((f) => f.currency !== base && f.currency !== quote && f.amount !== 0)) {
