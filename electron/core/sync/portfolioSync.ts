@@ -74,6 +74,13 @@ export interface SyncOptions {
   pendingFills?: (id: string) => Fill[];
   /** Longest `stop()` waits for in-flight syncs, ms (default 5 000). */
   stopWaitMs?: number;
+  /**
+   * Whether an instance's periodic round reads the exchange now (default: always). The host skips the
+   * rounds of an instance whose private stream is healthy and read recently (REST only fills its gaps,
+   * DESIGN.md "Sync"); the timer keeps ticking, so the instance polls again the round its stream drops.
+   * `syncNow` always reads.
+   */
+  isDue?: (id: string) => boolean;
 }
 
 export class PortfolioSync {
@@ -170,7 +177,8 @@ export class PortfolioSync {
       this.#o.clock.after(ms, () => {
         // Rescheduled whatever happens: one exception after a sync (SQLITE_BUSY in the fold or in
         // onSynced) must not stop this instance's timer for good.
-        void this.#syncShared(instance)
+        void Promise.resolve()
+          .then(() => (this.#o.isDue?.(instance.id) === false ? false : this.#syncShared(instance)))
           .then((changed) => {
             if (changed) this.#notify([instance.id]);
           })
