@@ -289,6 +289,8 @@ class CcxtAccountStream implements AccountStream {
   async #run(w: Watcher, index: number, ready: Promise<void>): Promise<void> {
     let failures = 0;
     while (!this.#isStopped) {
+      const link = this.#link(w.market);
+      const reconnectsBefore = link.reconnects;
       try {
         await ready;
         if (failures > 0) w.beforeRetry?.();
@@ -299,11 +301,12 @@ class CcxtAccountStream implements AccountStream {
         failures++;
         // A market load that failed is tried again on the next round.
         ready = ready.catch(() => (this.#o.markets ?? sharedMarkets).load(this.#ex, marketsKey(this.#o.account, this.#ex)));
-        const link = this.#link(w.market);
         if (w.isLink !== false) {
           const reason = describeStreamError(error);
-          // Refused before it came up (a bad key, a refused subscription): said once until it connects, not on every retry.
-          if (!link.isConnected && !this.#saidFailed.has(link)) {
+          // Refused before it came up (a bad key, a refused subscription; not a drop of a live link):
+          // said once until it connects, not on every retry.
+          const isDrop = link.isConnected || link.reconnects !== reconnectsBefore;
+          if (!isDrop && !this.#saidFailed.has(link)) {
             this.#saidFailed.add(link);
             this.#sink?.failed?.(w.market, reason);
           }
@@ -379,7 +382,8 @@ class CcxtAccountStream implements AccountStream {
 
   #clientOf(market: StreamMarket): WsClientLike | undefined {
     const clients = Object.values((this.#ex as unknown as { clients: Record<string, WsClientLike> }).clients ?? {});
-    return clients.find((c) => this.#marketOf(c.url) === market);
+    // Bybit: one connection carries every market (its link is shared).
+    return clients.find((c) => (this.#isBybit ? this.#marketOf(c.url) !== null : this.#marketOf(c.url) === market));
   }
 
   #tap(client: WsClientLike, raw: unknown): void {
