@@ -231,7 +231,11 @@ class CcxtAccountStream implements AccountStream {
     this.#sink = sink;
     this.#isStopped = false;
     const key = marketsKey(this.#o.account, this.#ex);
-    const ready = (this.#o.markets ?? sharedMarkets).load(this.#ex, key);
+    const loaded = (this.#o.markets ?? sharedMarkets).load(this.#ex, key);
+    // Bybit's four watchers each ask REST whether the account is unified (two requests) unless ccxt
+    // already knows: ask once before they start.
+    const ex = this.#ex as unknown as { isUnifiedEnabled(): Promise<unknown> };
+    const ready = this.#isBybit ? loaded.then(async () => void (await ex.isUnifiedEnabled())) : loaded;
     this.#watchers().forEach((w, i) => this.#loops.push(this.#run(w, i, ready)));
   }
 
