@@ -166,6 +166,7 @@ class CcxtAccountStream implements AccountStream {
   readonly exchangeId: string;
   readonly accountId: string;
   readonly markets: readonly StreamMarket[];
+  readonly reportsFunding: boolean;
   #ex: Exchange;
   #o: CcxtStreamOptions;
   #now: () => number;
@@ -186,6 +187,7 @@ class CcxtAccountStream implements AccountStream {
     this.markets = markets;
     this.#now = options.now ?? Date.now;
     this.#isBybit = options.account.exchange === 'bybit';
+    this.reportsFunding = !this.#isBybit;
     // Bybit carries spot and linear on one connection: both markets share one link.
     const shared = this.#isBybit ? this.#newLink() : null;
     for (const m of markets) this.#links.set(m, shared ?? this.#newLink());

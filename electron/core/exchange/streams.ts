@@ -41,6 +41,11 @@ export interface AccountStream {
   readonly exchangeId: string;
   readonly accountId: string;
   readonly markets: readonly StreamMarket[];
+  /**
+   * False when the stream never says funding was paid (Bybit through ccxt.pro): the account's
+   * perpetual funding arrives only by REST reads. Absent = it does (Binance's ACCOUNT_UPDATE).
+   */
+  readonly reportsFunding?: boolean;
   start(sink: StreamSink): void;
   link(market: StreamMarket): StreamLinkState;
   /** Drops the connection (a stall was seen); it reconnects on its own. */

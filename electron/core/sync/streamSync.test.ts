@@ -179,6 +179,9 @@ describe.each<StreamExchange>(['binance', 'bybit'])('StreamSync on %s: streams f
     expect(r.restSyncs.length).toBe(readsBefore);
     expect(r.stored.flat()).toEqual(expect.arrayContaining(['spot1', 'perp1']));
     expect(r.streams.health('spot1')).toMatchObject({ state: 'connected', reconnects: 0 });
+    // Bybit's stream never says funding was paid: its perpetual instance keeps REST reads for funding.
+    expect(r.streams.isFundingStreamed('perp1')).toBe(exchange === 'binance');
+    expect(r.streams.isFundingStreamed('spot1')).toBe(true);
   });
 
   it('a stream cut in the middle of a burst: the gap is read by REST on reconnect, each fill stored once', async () => {

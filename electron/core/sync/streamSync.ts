@@ -120,6 +120,18 @@ export class StreamSync {
     return this.health(instanceId).state === 'connected';
   }
 
+  /**
+   * False for a streamed instance with perpetuals whose stream never reports funding (Bybit): its
+   * funding payments arrive only by REST, so its REST reads must keep running around each funding
+   * time even while the stream is connected. True otherwise (Binance says funding was paid; spot has none).
+   */
+  isFundingStreamed(instanceId: string): boolean {
+    const instance = this.#o.instances().find((i) => i.id === instanceId);
+    if (instance === undefined || !instance.config.symbols.some((s) => marketOf(s) === 'future')) return true;
+    const stream = this.#accounts.get(instance.config.account)?.stream ?? null;
+    return stream === null || stream.reportsFunding !== false;
+  }
+
   health(instanceId: string): StreamHealth {
     const instance = this.#o.instances().find((i) => i.id === instanceId);
     const lastFill = this.#lastFillAt.get(instanceId);
