@@ -25,6 +25,8 @@ export interface HostContext {
   readonly exchanges: ExchangeCatalog;
   snapshot(): Snapshot;
   publish(): void;
+  /** "Syncs first": streamed instances connected and caught up count as current; the others read REST now. */
+  syncFirst(): Promise<void>;
   strategyView(instance: StrategyInstance): StrategyView;
   instanceView(instance: StrategyInstance): InstanceView;
   audit(action: string, target: string, source: CommandSource, reason: string | null, detail: unknown): void;

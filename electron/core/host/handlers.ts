@@ -17,15 +17,15 @@ export type Handlers = { readonly [N in CommandName]: Handler<N> };
 export function createHandlers(h: HostContext): Handlers {
   return {
     'portfolio/get': async () => {
-      await h.sync.syncNow();
+      await h.syncFirst();
       return ok(h.snapshot());
     },
     'portfolio/allocation': async () => {
-      await h.sync.syncNow();
+      await h.syncFirst();
       return ok(h.portfolio.allocation());
     },
     'portfolio/rebalance': async (input, source) => {
-      await h.sync.syncNow();
+      await h.syncFirst();
       const policy = REBALANCE_POLICIES.find((p) => p === input.policy) ?? h.portfolio.policy;
       if (input.dryRun) return ok(h.rememberPlan(h.portfolio.plan(policy, true)));
       // Apply what was reviewed: the plan named by its id, only if the state it was made from still holds.

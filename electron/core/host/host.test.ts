@@ -326,4 +326,84 @@ describe('host with real ccxt against the simulator', () => {
     expect(new Set(ledgerIds).size).toBe(ledgerIds.length);
     for (const id of ledgerIds) expect(simIds.has(id)).toBe(true);
   }, 90_000);
+
+  it('a healthy stream takes its instance off polling (no REST fill read for many intervals, fills by stream once); stalled it polls, back it reads the gap', async () => {
+    const s = await sim();
+    // Every myTrades request the simulator serves is counted by a zero-delay latency fault on the route.
+    s.addFaults([{ id: 'count', kind: 'latency', route: '/api/v3/myTrades', latency: { dist: 'fixed', ms: 0 } }]);
+    const reads = (): number => s.faults().find((f) => f.id === 'count')?.matched ?? 0;
+    const interval = 400;
+    const pause = (intervals: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, intervals * interval));
+    const trade = (i: number): void =>
+      void s.drift({ kind: 'trade', apiKey: 'good-key', symbol: 'BTC/USDT', side: i % 2 === 0 ? 'buy' : 'sell', amount: 0.001 });
+    const h = new Host({
+      workspace: parseWorkspace({
+        version: 2,
+        syncIntervalMs: interval,
+        accounts: [{ id: 'good', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'good-key', secret: 'good-secret' } }],
+        instances: [mm('obs', 'good', 'BTC/USDT', 'observe')],
+      }),
+      dataDir: mkdtempSync(join(tmpdir(), 'host-gap-')),
+      log: silentLogger,
+      streams: true,
+      // Pings every 200 ms, stalled after 600 ms of silence; never dropped by StreamSync or ccxt here, so a stall lasts until resumed.
+      streamTiming: {
+        gapReadMs: 120_000,
+        keepAliveMs: 200,
+        maxPingPongMisses: 1000,
+        stallAfterMs: 600,
+        dropAfterMs: 120_000,
+        checkEveryMs: 50,
+      },
+    });
+    cleanups.push(() => h.close());
+    h.start();
+    const health = () => h.snapshot().instances[0]?.health;
+    const stored = () => h.ledger.fillsFor('obs').map((f) => f.id);
+    const matchesSim = () => {
+      const want = s.trades('good-key', 'BTC/USDT').map((t) => String(t.id));
+      return want.length > 0 && JSON.stringify([...stored()].sort()) === JSON.stringify(want.sort());
+    };
+    await until(() => health()?.stream.state === 'connected' && health()?.lastGoodSyncAt !== null, 20_000, 'connected and read once');
+    await pause(2);
+
+    // Ten intervals of fills with a healthy stream: every fill arrives, once, and REST never reads fills.
+    const quiet = reads();
+    for (let i = 0; i < 5; i++) {
+      trade(i);
+      await pause(2);
+    }
+    await until(matchesSim, 10_000, 'the streamed fills in the ledger');
+    expect(reads()).toBe(quiet);
+    // Fresh by its stream although REST last read more than three intervals ago.
+    expect(health()).toMatchObject({ state: 'ok', stream: { state: 'connected' } });
+
+    // Cut (a silent stall): the instance polls at the interval again, and its health says so.
+    s.streamFault({ kind: 'stall' });
+    await until(() => health()?.stream.state === 'stalled', 10_000, 'the stall to show');
+    const atCut = reads();
+    trade(5);
+    await pause(6);
+    expect(reads() - atCut).toBeGreaterThanOrEqual(3);
+    await until(matchesSim, 10_000, 'the fill the stall swallowed, read by REST');
+
+    // Back without a reconnect: one more read, then quiet again.
+    s.streamFault({ kind: 'resume' });
+    await until(() => health()?.stream.state === 'connected', 10_000, 'the stream alive again');
+    await pause(2);
+    const resumed = reads();
+    await pause(4);
+    expect(reads()).toBe(resumed);
+
+    // A reconnect reads the gap at once (not on the slow timer), then REST is quiet again.
+    s.streamFault({ kind: 'disconnect' });
+    await until(() => reads() > resumed, 10_000, "the reconnect's gap read");
+    await until(() => health()?.stream.state === 'connected' && (health()?.stream.reconnects ?? 0) > 0, 10_000, 'reconnected');
+    await pause(2);
+    const reconnected = reads();
+    trade(6);
+    await pause(4);
+    expect(reads()).toBe(reconnected);
+    await until(matchesSim, 10_000, 'every fill once');
+  }, 90_000);
 });

@@ -33,9 +33,9 @@ import { WorkspaceService } from './workspaces.ts';
 import { assignFillForHost, reconcileForHost, type ReconcileHostParts } from '../reconcile/forHost.ts';
 import { ReconcileSchedule } from '../reconcile/schedule.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
-import { createCcxtAccountStream } from '../exchange/ccxtStreams.ts';
+import { createCcxtAccountStream, type CcxtStreamOptions } from '../exchange/ccxtStreams.ts';
 import type { AccountStream } from '../exchange/streams.ts';
-import { StreamSync } from '../sync/streamSync.ts';
+import { StreamSync, type StreamSyncOptions } from '../sync/streamSync.ts';
 
 export type { CommandSource, CredentialResolver, SessionFactory };
 
@@ -61,7 +61,24 @@ export interface HostOptions {
    * shells turn them on; a host built without them polls only.
    */
   streams?: boolean;
+  /** Stream timings (tests shorten them); defaults: StreamSync's and ccxt's own, the gap read every `STREAM_GAP_READ_MS`. */
+  streamTiming?: StreamTiming;
 }
+
+export interface StreamTiming
+  extends
+    Pick<StreamSyncOptions, 'stallAfterMs' | 'dropAfterMs' | 'pollingAfterMs' | 'checkEveryMs'>,
+    Pick<CcxtStreamOptions, 'keepAliveMs' | 'maxPingPongMisses' | 'backoff'> {
+  /** How often REST reads the gap of an instance whose stream is healthy, ms. */
+  gapReadMs?: number;
+}
+
+/**
+ * While an instance's stream is connected and caught up, REST only reads its gap on this slow timer
+ * (plus on every connect). 6 min keeps 100 streamed instances' steady-state REST weight under 5 % of
+ * polling's every 5 s (docs/BENCHMARKS.md: one gap-read round is ~2 100 weight, so ≥ ~340 s is needed).
+ */
+export const STREAM_GAP_READ_MS = 360_000;
 
 const DEFAULT_ALLOCATION = 10_000;
 const PUBLISH_COALESCE_MS = 50;
@@ -96,6 +113,11 @@ export class Host {
   #reconciles: ReconcileSchedule;
   #resolveCredentials: CredentialResolver;
   readonly streams: StreamSync | null;
+  #streamTiming: StreamTiming;
+  /** When REST last read each instance (a periodic round or a stream's gap read). */
+  #restReadAt = new Map<string, number>();
+  /** Instances whose last periodic round found no healthy stream: the round their stream is back reads once more. */
+  #wasPolling = new Set<string>();
 
   constructor(options: HostOptions) {
     this.#workspace = options.workspace;
@@ -105,6 +127,7 @@ export class Host {
     this.vault = options.vault ?? null;
     this.#keychain = options.keychain ?? null;
     this.#defaultAllocation = options.defaultAllocation ?? DEFAULT_ALLOCATION;
+    this.#streamTiming = options.streamTiming ?? {};
     this.portfolio = new PortfolioManager({
       policy: this.#workspace.portfolio.policy,
       targets: this.#workspace.portfolio.targets,
@@ -128,6 +151,7 @@ export class Host {
       onSynced: (changed) => this.#afterSync(changed),
       // The fallback chain's middle step: when the exchange cannot be read, the engine's own order answers.
       pendingFills: (id) => this.engine.get(id)?.pendingFills() ?? [],
+      isDue: (id) => this.#isRestDue(id),
     });
     this.#resolveCredentials = options.credentials ?? (this.vault ? vaultCredentials(this.vault) : inlineCredentials);
     this.sessions = new SessionPool({
@@ -156,8 +180,9 @@ export class Host {
             openStream: (accountId, symbols) => this.#openStream(accountId, symbols),
             // A streamed fill is folded and published at once; REST still reads what a stream may have missed.
             onFills: (ids) => this.sync.foldStored(ids),
-            requestRestSync: (ids) => void this.sync.syncNow(ids),
+            requestRestSync: (ids) => void this.#readGap(ids),
             onHealth: () => this.#schedulePublish(),
+            ...pickTiming(this.#streamTiming, ['stallAfterMs', 'dropAfterMs', 'pollingAfterMs', 'checkEveryMs']),
           })
         : null;
     this.#views.streams = this.streams;
@@ -391,6 +416,7 @@ export class Host {
       exchanges: this.exchanges,
       snapshot: () => this.snapshot(),
       publish: () => this.publish(),
+      syncFirst: () => this.syncFirst(),
       strategyView: (i): StrategyView => strategyView(this.#views, i),
       instanceView: (i): InstanceView => instanceView(this.#views, i),
       audit: (...args) => this.#audit(...args),
@@ -421,8 +447,56 @@ export class Host {
       account,
       credentials,
       symbols,
+      ...pickTiming(this.#streamTiming, ['keepAliveMs', 'maxPingPongMisses', 'backoff']),
       onError: (error) => this.log.warn('stream message skipped', { account: accountId, error: (error as Error).message }),
     });
+  }
+
+  /**
+   * Whether PortfolioSync's periodic round reads this instance (DESIGN.md, "Sync": streams first, REST
+   * fills the gaps). Without a healthy stream it polls every interval, as before streams; with one,
+   * REST reads only every `gapReadMs`, and once more the first round its stream is healthy again (a
+   * stall that ended without a reconnect swallowed events no connect-time gap read covers).
+   */
+  #isRestDue(id: string): boolean {
+    const now = this.#clock.now();
+    const isStreaming = this.streams?.isStreaming(id) === true;
+    const gapReadMs = this.#streamTiming.gapReadMs ?? STREAM_GAP_READ_MS;
+    if (isStreaming && !this.#wasPolling.has(id) && now - (this.#restReadAt.get(id) ?? -Infinity) < gapReadMs) return false;
+    if (isStreaming) this.#wasPolling.delete(id);
+    else this.#wasPolling.add(id);
+    this.#restReadAt.set(id, now);
+    return true;
+  }
+
+  /** A stream asked for a REST read (a connect's gap, funding, a fill it could not store): it restarts the slow timer. */
+  #readGap(ids: readonly string[]): Promise<void> {
+    const now = this.#clock.now();
+    for (const id of ids) {
+      this.#restReadAt.set(id, now);
+      if (this.streams?.isStreaming(id) === true) this.#wasPolling.delete(id);
+    }
+    return this.sync.syncNow(ids);
+  }
+
+  /**
+   * "Syncs first" (a snapshot, an allocation, a rebalance): an instance whose stream is connected and
+   * caught up (a REST read finished since it connected) is current already; the others read REST now.
+   * So ten reads in ten seconds cost streamed instances no request weight.
+   */
+  async syncFirst(): Promise<void> {
+    const ids = this.engine
+      .all()
+      .filter((i) => !this.#isCaughtUp(i))
+      .map((i) => i.id);
+    if (ids.length > 0) await this.sync.syncNow(ids);
+  }
+
+  #isCaughtUp(instance: StrategyInstance): boolean {
+    const stream = this.streams?.health(instance.id);
+    if (stream?.state !== 'connected' || stream.since === null) return false;
+    const readAt = this.sync.health(instance).lastGoodSyncAt;
+    return readAt !== null && Date.parse(readAt) >= Date.parse(stream.since);
   }
 
   #reconcileParts(): ReconcileHostParts {
@@ -514,4 +588,9 @@ async function rateFrom(session: ExchangeSession, currency: string, reporting: s
     if (mid > 0) return isInverse ? 1 / mid : mid;
   }
   return null;
+}
+
+/** The named timings that were given, without an `undefined` for the others (exact optional properties). */
+function pickTiming<K extends keyof StreamTiming>(timing: StreamTiming, keys: readonly K[]): Pick<StreamTiming, K> {
+  return Object.fromEntries(keys.filter((k) => timing[k] !== undefined).map((k) => [k, timing[k]])) as Pick<StreamTiming, K>;
 }

@@ -67,8 +67,13 @@ export function snapshotOf(deps: ViewDeps, instances: readonly StrategyInstance[
 /** The sync's health, with the orders the exchange still shows after a cancel (a book that is not clean). */
 function healthOf(deps: ViewDeps, instance: StrategyInstance): Health {
   const stream = deps.streams?.health(instance.id) ?? null;
+  const sync = deps.sync.health(instance);
+  // A streamed instance is as fresh as its stream (events, pongs), not as its REST reads, which only
+  // fill gaps on the slow timer; one that never read REST yet stays stale (its gap is unknown).
+  const isFreshByStream = sync.state === 'stale' && stream?.state === 'connected' && sync.lastGoodSyncAt !== null;
   return {
-    ...deps.sync.health(instance),
+    ...sync,
+    state: isFreshByStream ? 'ok' : sync.state,
     stillOpen: instance.stillOpen(),
     stream: stream
       ? { state: stream.state, stalledSeconds: stream.stalledSeconds, reconnects: stream.reconnects, lastError: stream.lastError }
