@@ -376,6 +376,26 @@ export interface VaultStatus {
   notice: string | null;
   /** Unlock through the OS keychain: unavailable here, available, or a password is remembered. */
   keychain: 'unavailable' | 'available' | 'remembered';
+  /** Each exchange host's request-weight budget in its current window, as the accounts view shows it. */
+  hostBudgets?: HostBudget[];
+}
+
+/** One exchange host's (and weight pool's) request budget in the current window, shared by every account on it. */
+export interface HostBudget {
+  /** Scheme + host of the API, e.g. "https://api.binance.com". */
+  origin: string;
+  /** The exchange's limit family on that host (Binance: api, sapi, fapi; others: ip). */
+  pool: string;
+  /** Weight spent in the current window, in the exchange's own units (request count where it counts requests). */
+  used: number;
+  limit: number;
+  windowMs: number;
+  /** Part of the limit kept for placing and cancelling orders: reads stop short of it. */
+  reserved: number;
+  /** Requests waiting for the next window. */
+  queued: number;
+  /** ISO time until which the exchange asked this host to pause (429/418), else null. */
+  blockedUntil: string | null;
 }
 
 /** The result of testing an account's key: one authenticated call, and the key's restrictions where the exchange tells. */

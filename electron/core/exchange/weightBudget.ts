@@ -369,6 +369,11 @@ export class WeightBudgetRegistry {
     return this.#budgets.get(key)?.snapshot() ?? null;
   }
 
+  /** Every budget a request drew from so far, with its target: the window shows each host's weight in use. */
+  all(): { target: BudgetTarget; snapshot: BudgetSnapshot }[] {
+    return [...this.#budgets.values()].map((budget) => ({ target: budget.target, snapshot: budget.snapshot() }));
+  }
+
   #budget(target: BudgetTarget): WindowBudget {
     let budget = this.#budgets.get(target.key);
     if (!budget) {

@@ -7,12 +7,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ControlResult, StreamMessage } from '../../../shared/model.ts';
+import type { ControlResult, StreamMessage, VaultStatus } from '../../../shared/model.ts';
 import { startSimulator, type Simulator } from '../../sim/simulator.ts';
 import { ManualClock } from '../clock.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
+import { WeightBudgetRegistry } from '../exchange/weightBudget.ts';
 import { Host } from './host.ts';
 import { silentLogger } from '../log.ts';
+import { Vault } from '../vault/vault.ts';
 import { parseWorkspace } from '../workspace/workspace.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -406,4 +408,43 @@ describe('host with real ccxt against the simulator', () => {
     expect(reads()).toBe(reconnected);
     await until(matchesSim, 10_000, 'every fill once');
   }, 90_000);
+
+  it("the accounts view's status carries each exchange host's weight in use in its window", async () => {
+    const s = await sim();
+    s.addFaults([{ id: 'count', kind: 'latency', route: '/api/*', latency: { dist: 'fixed', ms: 0 } }]);
+    const dataDir = mkdtempSync(join(tmpdir(), 'host-budget-'));
+    const h = new Host({
+      workspace: parseWorkspace({
+        version: 2,
+        syncIntervalMs: 60_000,
+        accounts: [{ id: 'good', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'good-key', secret: 'good-secret' } }],
+        instances: [mm('obs', 'good', 'BTC/USDT', 'observe')],
+      }),
+      dataDir,
+      log: silentLogger,
+      // The accounts view lives in the vault panel: its status answers where a vault exists (locked here).
+      vault: new Vault({ dataDir, kdf: { log2N: 10 } }),
+      budgets: new WeightBudgetRegistry(),
+    });
+    cleanups.push(() => h.close());
+    await h.sync.syncNow();
+    const status = await h.execute('vault/status', {}, 'window');
+    const requests = s.faults().find((f) => f.id === 'count')?.matched ?? 0;
+    expect(requests).toBeGreaterThan(0);
+    const budgets = status.ok ? (status.value as VaultStatus).hostBudgets : undefined;
+    // Binance spot's pool on the simulator's host: 6 000 a minute, a fifth kept for orders, every request counted (weight ≥ 1 each).
+    expect(budgets).toEqual([
+      {
+        origin: s.url,
+        pool: 'api',
+        used: expect.any(Number) as unknown,
+        limit: 6000,
+        windowMs: 60_000,
+        reserved: 1200,
+        queued: 0,
+        blockedUntil: null,
+      },
+    ]);
+    expect(budgets?.[0]?.used).toBeGreaterThanOrEqual(requests);
+  });
 });

@@ -36,6 +36,8 @@ import { createCcxtSession } from '../exchange/ccxtSession.ts';
 import { createCcxtAccountStream, type CcxtStreamOptions } from '../exchange/ccxtStreams.ts';
 import type { AccountStream } from '../exchange/streams.ts';
 import { StreamSync, type StreamSyncOptions } from '../sync/streamSync.ts';
+import { sharedBudgets, type WeightBudgetRegistry } from '../exchange/weightBudget.ts';
+import { hostBudgets } from './budgets.ts';
 
 export type { CommandSource, CredentialResolver, SessionFactory };
 
@@ -61,6 +63,8 @@ export interface HostOptions {
    * shells turn them on; a host built without them polls only.
    */
   streams?: boolean;
+  /** The request-weight budgets the host's sessions and streams draw from (default: the process-wide one). */
+  budgets?: WeightBudgetRegistry;
   /** Stream timings (tests shorten them); defaults: StreamSync's and ccxt's own, the gap read every `STREAM_GAP_READ_MS`. */
   streamTiming?: StreamTiming;
 }
@@ -114,6 +118,7 @@ export class Host {
   #resolveCredentials: CredentialResolver;
   readonly streams: StreamSync | null;
   #streamTiming: StreamTiming;
+  #budgets: WeightBudgetRegistry;
   /** When REST last read each instance (a periodic round or a stream's gap read). */
   #restReadAt = new Map<string, number>();
   /** Instances whose last periodic round found no healthy stream: the round their stream is back reads once more. */
@@ -128,6 +133,7 @@ export class Host {
     this.#keychain = options.keychain ?? null;
     this.#defaultAllocation = options.defaultAllocation ?? DEFAULT_ALLOCATION;
     this.#streamTiming = options.streamTiming ?? {};
+    this.#budgets = options.budgets ?? sharedBudgets;
     this.portfolio = new PortfolioManager({
       policy: this.#workspace.portfolio.policy,
       targets: this.#workspace.portfolio.targets,
@@ -158,7 +164,8 @@ export class Host {
       workspace: () => this.#workspace,
       factory:
         options.sessionFactory ??
-        ((account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols })),
+        ((account, credentials, instance) =>
+          createCcxtSession({ account, credentials, symbols: instance.symbols, budgets: this.#budgets })),
       resolve: this.#resolveCredentials,
       clock: this.#clock,
     });
@@ -448,6 +455,7 @@ export class Host {
       credentials,
       symbols,
       ...pickTiming(this.#streamTiming, ['keepAliveMs', 'maxPingPongMisses', 'backoff']),
+      budgets: this.#budgets,
       onError: (error) => this.log.warn('stream message skipped', { account: accountId, error: (error as Error).message }),
     });
   }
@@ -517,6 +525,7 @@ export class Host {
       accounts: () => this.#workspace.accounts,
       isConnected: (id) => this.engine.all().some((i) => i.config.account === id && i.session !== null),
       refreshSessions: () => void this.refreshSessions(),
+      hostBudgets: () => hostBudgets(this.#budgets),
       audit: (action, target, source) => this.#audit(action, target, source, null, null),
     };
   }

@@ -1,6 +1,6 @@
 /** The key vault's commands: the window creates, unlocks, locks and fills the vault; it reads names and masked keys only. */
 import { fail, ok, type CommandInput, type ErrorCode, type Result } from '../../../shared/contract.ts';
-import type { VaultStatus } from '../../../shared/model.ts';
+import type { HostBudget, VaultStatus } from '../../../shared/model.ts';
 import type { PasswordKeychain } from '../vault/keychain.ts';
 import { VaultError, type Vault } from '../vault/vault.ts';
 import type { AccountConfig } from '../workspace/workspace.ts';
@@ -13,6 +13,8 @@ export interface VaultDeps {
   isConnected: (accountId: string) => boolean;
   /** Instances waiting for keys get their sessions (after unlock or a new key). */
   refreshSessions: () => void;
+  /** Each exchange host's weight budget in use, shown with the accounts. */
+  hostBudgets?: () => HostBudget[];
   /** Names only: a vault action's audit line never carries a key or a password. */
   audit: (action: string, target: string, source: CommandSource) => void;
 }
@@ -87,6 +89,7 @@ export async function vaultStatus(deps: VaultDeps): Promise<VaultStatus> {
     })),
     notice: vault?.lastNotice ?? null,
     keychain: !keychain || !(await keychain.isAvailable()) ? 'unavailable' : (await keychain.load()) !== null ? 'remembered' : 'available',
+    ...(deps.hostBudgets ? { hostBudgets: deps.hostBudgets() } : {}),
   };
 }
 
