@@ -13,6 +13,7 @@ import { formatTimestamp } from '../../format.ts';
 import { useCommands, useStratdesk } from '../../store/hooks.ts';
 import { driftAlert, parseThreshold, REFRESH_MS, thresholdKey, verdict } from './reconciliationModel.ts';
 import { TableHead, num } from '../../components/TableHead.tsx';
+import { HostBudgets } from './HostBudgets.tsx';
 
 type Load =
   | { phase: 'idle' }
@@ -22,17 +23,21 @@ type Load =
 
 export function ReconciliationSection({ accounts }: { accounts: readonly { id: string; isConnected: boolean }[] }) {
   const connected = accounts.filter((a) => a.isConnected);
+  const budgets = useStratdesk((state) => state.vaultStatus?.hostBudgets);
   return (
-    <section className="detail-section" aria-labelledby="reconcile-title" data-testid="reconciliation">
-      <h3 id="reconcile-title">
-        Reconciliation <span className="muted">the exchange against what the instances account for</span>
-      </h3>
-      {connected.length === 0 ? (
-        <p className="empty">No account is connected.</p>
-      ) : (
-        connected.map((a) => <ReconciliationView key={a.id} accountId={a.id} />)
-      )}
-    </section>
+    <>
+      <HostBudgets budgets={budgets} />
+      <section className="detail-section" aria-labelledby="reconcile-title" data-testid="reconciliation">
+        <h3 id="reconcile-title">
+          Reconciliation <span className="muted">the exchange against what the instances account for</span>
+        </h3>
+        {connected.length === 0 ? (
+          <p className="empty">No account is connected.</p>
+        ) : (
+          connected.map((a) => <ReconciliationView key={a.id} accountId={a.id} />)
+        )}
+      </section>
+    </>
   );
 }
 
