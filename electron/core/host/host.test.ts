@@ -409,6 +409,64 @@ describe('host with real ccxt against the simulator', () => {
     await until(matchesSim, 10_000, 'every fill once');
   }, 90_000);
 
+  it("a history catch-up waits while its host's window is past half spent (live reads go on), shows as catching up, and resumes in the next window", async () => {
+    const s = await sim();
+    s.addAccount({ apiKey: 'hist-key', secret: 'hist-secret', balances: { USDT: 1000 } });
+    const readsOf = (apiKey: string): number => s.faults().find((f) => f.id === apiKey)?.matched ?? 0;
+    s.addFaults(
+      ['good-key', 'hist-key'].map((apiKey) => ({
+        id: apiKey,
+        kind: 'latency' as const,
+        route: '/api/v3/myTrades',
+        apiKey,
+        latency: { dist: 'fixed' as const, ms: 0 },
+      })),
+    );
+    // The budget's clock starts on a window boundary (no minute rolls over by itself during the test); `shift` moves it on.
+    const start = Date.now();
+    let shift = -(start % 60_000);
+    const budgets = new WeightBudgetRegistry({
+      timing: { now: () => Date.now() + shift, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    });
+    budgets.charge(budgets.target('binance', `${s.url}/api/v3/myTrades`), 3100);
+    const interval = 300;
+    const h = new Host({
+      workspace: parseWorkspace({
+        version: 2,
+        syncIntervalMs: interval,
+        accounts: [
+          { id: 'good', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'good-key', secret: 'good-secret' } },
+          { id: 'hist', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'hist-key', secret: 'hist-secret' } },
+        ],
+        instances: [
+          mm('live', 'good', 'BTC/USDT', 'observe'),
+          // 300 days through Binance spot's one-day window: ten rounds of thirty windows.
+          { ...mm('old', 'hist', 'BTC/USDT', 'observe'), startTime: new Date(start - 300 * 86_400_000).toISOString() },
+        ],
+      }),
+      dataDir: mkdtempSync(join(tmpdir(), 'host-catchup-')),
+      log: silentLogger,
+      budgets,
+    });
+    cleanups.push(() => h.close());
+    h.start();
+    const old = () => h.snapshot().instances.find((i) => i.id === 'old')?.health;
+    await until(() => old()?.catchUp !== null && old()?.catchUp !== undefined, 20_000, 'the first catch-up round');
+    await new Promise((resolve) => setTimeout(resolve, 2 * interval));
+    const held = { old: readsOf('hist-key'), live: readsOf('good-key'), readTo: old()?.catchUp?.readTo ?? '' };
+    await new Promise((resolve) => setTimeout(resolve, 6 * interval));
+    // Held: no read of its history while the window is past half spent; the live instance reads every round.
+    expect(readsOf('hist-key')).toBe(held.old);
+    expect(readsOf('good-key') - held.live).toBeGreaterThanOrEqual(3);
+    // It shows as catching up, not as stale nor as an error.
+    expect(old()).toMatchObject({ state: 'ok', lastError: null, catchUp: { readTo: held.readTo } });
+
+    // The next window: it reads on, and gets further.
+    shift += 60_000;
+    await until(() => (old()?.catchUp?.readTo ?? '9') > held.readTo, 20_000, 'the catch-up to read further');
+    expect(readsOf('hist-key')).toBeGreaterThan(held.old);
+  }, 60_000);
+
   it("the accounts view's status carries each exchange host's weight in use in its window", async () => {
     const s = await sim();
     s.addFaults([{ id: 'count', kind: 'latency', route: '/api/*', latency: { dist: 'fixed', ms: 0 } }]);

@@ -37,7 +37,7 @@ import { createCcxtAccountStream, type CcxtStreamOptions } from '../exchange/ccx
 import type { AccountStream } from '../exchange/streams.ts';
 import { StreamSync, type StreamSyncOptions } from '../sync/streamSync.ts';
 import { sharedBudgets, type WeightBudgetRegistry } from '../exchange/weightBudget.ts';
-import { hostBudgets } from './budgets.ts';
+import { hostBudgets, isCatchUpHeld } from './budgets.ts';
 
 export type { CommandSource, CredentialResolver, SessionFactory };
 
@@ -83,6 +83,9 @@ export interface StreamTiming
  * polling's every 5 s (docs/BENCHMARKS.md: one gap-read round is ~2 100 weight, so ≥ ~340 s is needed).
  */
 export const STREAM_GAP_READ_MS = 360_000;
+
+/** A held history catch-up still reads at least this often: low priority, never starved. */
+export const CATCH_UP_MAX_WAIT_MS = 60_000;
 
 const DEFAULT_ALLOCATION = 10_000;
 const PUBLISH_COALESCE_MS = 50;
@@ -468,13 +471,26 @@ export class Host {
    */
   #isRestDue(id: string): boolean {
     const now = this.#clock.now();
+    const lastRead = this.#restReadAt.get(id) ?? -Infinity;
+    if (now - lastRead < CATCH_UP_MAX_WAIT_MS && this.#isCatchUpHeld(id)) return false;
     const isStreaming = this.streams?.isStreaming(id) === true;
     const gapReadMs = this.#streamTiming.gapReadMs ?? STREAM_GAP_READ_MS;
-    if (isStreaming && !this.#wasPolling.has(id) && now - (this.#restReadAt.get(id) ?? -Infinity) < gapReadMs) return false;
+    if (isStreaming && !this.#wasPolling.has(id) && now - lastRead < gapReadMs) return false;
     if (isStreaming) this.#wasPolling.delete(id);
     else this.#wasPolling.add(id);
     this.#restReadAt.set(id, now);
     return true;
+  }
+
+  /**
+   * A history catch-up (days closed, a start long ago) runs at low priority: its rounds wait while its
+   * host's window is past half spent, so live reads and orders go first; its health shows the catch-up.
+   */
+  #isCatchUpHeld(id: string): boolean {
+    const instance = this.engine.get(id);
+    if (instance === undefined || this.sync.health(instance).catchUp === null) return false;
+    const account = this.#workspace.accounts.find((a) => a.id === instance.config.account);
+    return account !== undefined && isCatchUpHeld(hostBudgets(this.#budgets), account);
   }
 
   /** A stream asked for a REST read (a connect's gap, funding, a fill it could not store): it restarts the slow timer. */

@@ -71,9 +71,11 @@ function healthOf(deps: ViewDeps, instance: StrategyInstance): Health {
   // A streamed instance is as fresh as its stream (events, pongs), not as its REST reads, which only
   // fill gaps on the slow timer; one that never read REST yet stays stale (its gap is unknown).
   const isFreshByStream = sync.state === 'stale' && stream?.state === 'connected' && sync.lastGoodSyncAt !== null;
+  // A history catch-up waiting for its host's budget is behind by design: it shows as catching up, not stale.
+  const isCatchingUp = sync.state === 'stale' && sync.catchUp !== null;
   return {
     ...sync,
-    state: isFreshByStream ? 'ok' : sync.state,
+    state: isFreshByStream || isCatchingUp ? 'ok' : sync.state,
     stillOpen: instance.stillOpen(),
     stream: stream
       ? { state: stream.state, stalledSeconds: stream.stalledSeconds, reconnects: stream.reconnects, lastError: stream.lastError }
