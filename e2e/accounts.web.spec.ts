@@ -6,13 +6,9 @@
  *   wrong password, unlocked; the account using the key connects;
  * - each account's key test shows its permissions and the simulator's "no IP whitelist" warning.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { screenshot } from './screenshots.ts';
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { startServe, type Served, startSimProcess } from './serve.ts';
+import { expect, test, type Page } from '@playwright/test';
+import { openApp, strategyRow as row, useSimWorkspace } from './fixtures.ts';
 
 const PASSWORD = 'correct-horse-battery-42';
 // The simulator CLI's Bybit demo account: the key the vault-backed account needs to connect.
@@ -21,21 +17,9 @@ const BYBIT_SECRET = 'demo-bybit-secret';
 const NEEDLES = [PASSWORD, BYBIT_KEY, BYBIT_SECRET, 'demo-secret'];
 const DAY = 86_400_000;
 
-let served: Served;
-let sim: ChildProcess;
-let dir: string;
-
-async function startSim(): Promise<string> {
-  const started = await startSimProcess([]);
-  sim = started.process;
-  return started.url;
-}
-
-test.beforeAll(async () => {
-  const simUrl = await startSim();
-  dir = mkdtempSync(join(tmpdir(), 'stratdesk-accounts-'));
+const app = useSimWorkspace('accounts', (simUrl) => {
   const recent = new Date(Date.now() - 60_000).toISOString();
-  const workspace = {
+  return {
     version: 2,
     syncIntervalMs: 1000,
     accounts: [
@@ -57,24 +41,10 @@ test.beforeAll(async () => {
       { id: 'watch-bybit', type: 'fixed_spread', account: 'main', mode: 'observe', symbols: ['BTC/USDT'], startTime: recent },
     ],
   };
-  const file = join(dir, 'workspace.json');
-  writeFileSync(file, JSON.stringify(workspace, null, 2));
-  served = await startServe(['--workspace', file]);
 });
-
-test.afterAll(async () => {
-  await served?.stop();
-  sim?.kill('SIGTERM');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-function row(page: Page, id: string): Locator {
-  return page.getByTestId(`strategy-row-${id}`);
-}
 
 async function open(page: Page): Promise<void> {
-  await page.goto(`${served.url}/?token=${served.token}`);
-  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  await openApp(page, app.served);
   await expect(row(page, 'watch-btc')).toBeVisible();
 }
 
@@ -181,7 +151,7 @@ test('vault: create, add a key (masked only), lock, a wrong password is refused,
   await expect(panel.getByTestId('vault-entry-bybit-main').getByTestId('masked-key')).toHaveText('\u2022\u2022\u2022\u2022-key');
   await expectNoSecretInPage(page);
 
-  const audit = await served.api<{ action: string; target: string }[]>('/api/audit');
+  const audit = await app.served.api<{ action: string; target: string }[]>('/api/audit');
   expect(audit.body.map((a) => a.action)).toEqual(expect.arrayContaining(['vault/create', 'vault/put', 'vault/lock', 'vault/unlock']));
 });
 

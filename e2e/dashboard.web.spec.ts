@@ -1,28 +1,16 @@
 import { screenshot } from './screenshots.ts';
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { startServe, type Served } from './serve.ts';
+import { expect, test, type Page } from '@playwright/test';
+import { appLink, strategyRow as row, useDemoServe } from './fixtures.ts';
 
 const IDS = ['mm-btc', 'mm-eth', 'mm-sol'];
-let served: Served;
-
-test.beforeAll(async () => {
-  served = await startServe(['--demo']);
-});
-
-test.afterAll(async () => {
-  await served?.stop();
-});
-
-function row(page: Page, id: string): Locator {
-  return page.getByTestId(`strategy-row-${id}`);
-}
+const app = useDemoServe();
 
 async function tradeCount(page: Page, id: string): Promise<number> {
   return Number((await row(page, id).getByTestId('trade-count').innerText()).replace(/[^\d]/g, ''));
 }
 
 test('the demo shows three live strategies trading, the token leaves the address bar', async ({ page }) => {
-  await page.goto(`${served.url}/?token=${served.token}`);
+  await page.goto(appLink(app.served));
   await expect(page).not.toHaveURL(/token=/);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
   for (const id of IDS) await expect(row(page, id)).toHaveAttribute('data-status', 'live');
@@ -37,7 +25,7 @@ test('the demo shows three live strategies trading, the token leaves the address
 });
 
 test('a paused strategy stays paused across syncs while the others keep trading, then resumes', async ({ page }) => {
-  await page.goto(`${served.url}/?token=${served.token}`);
+  await page.goto(appLink(app.served));
   const eth = row(page, 'mm-eth');
   await expect(eth).toHaveAttribute('data-status', 'live');
   await eth.getByRole('button', { name: 'Pause' }).click();
@@ -45,7 +33,7 @@ test('a paused strategy stays paused across syncs while the others keep trading,
   await expect(eth.getByTestId('status')).toContainText(/paused/i);
 
   // Each GET /api/portfolio runs a full sync first: two of them are two syncs.
-  const first = await served.api<{ strategies: { id: string; status: string; metrics: { tradeCount: number } }[] }>('/api/portfolio');
+  const first = await app.served.api<{ strategies: { id: string; status: string; metrics: { tradeCount: number } }[] }>('/api/portfolio');
   const ethAfterPause = first.body.strategies.find((s) => s.id === 'mm-eth');
   expect(ethAfterPause?.status).toBe('paused');
   const othersBefore = IDS.filter((id) => id !== 'mm-eth').map(
@@ -54,7 +42,9 @@ test('a paused strategy stays paused across syncs while the others keep trading,
   await expect
     .poll(
       async () => {
-        const now = await served.api<{ strategies: { id: string; status: string; metrics: { tradeCount: number } }[] }>('/api/portfolio');
+        const now = await app.served.api<{ strategies: { id: string; status: string; metrics: { tradeCount: number } }[] }>(
+          '/api/portfolio',
+        );
         const eth2 = now.body.strategies.find((s) => s.id === 'mm-eth');
         expect(eth2?.status).toBe('paused');
         // Paused: no orders, so no new fills after the ones that happened before the pause.
@@ -75,20 +65,20 @@ test('a paused strategy stays paused across syncs while the others keep trading,
 });
 
 test('a rebalance dry run shows the plan and changes nothing until applied', async ({ page }) => {
-  await page.goto(`${served.url}/?token=${served.token}`);
+  await page.goto(appLink(app.served));
   await page.getByRole('button', { name: 'Rebalance' }).click();
   const plan = page.getByTestId('rebalance-plan');
   await expect(plan).toBeVisible();
   for (const id of IDS) await expect(plan.getByTestId(`plan-row-${id}`)).toBeVisible();
-  const before = await served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
+  const before = await app.served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(plan).toBeHidden();
-  const after = await served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
+  const after = await app.served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
   expect(after.body.strategies.map((s) => s.current)).toEqual(before.body.strategies.map((s) => s.current));
 
   await page.getByRole('button', { name: 'Rebalance' }).click();
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page.getByTestId('rebalance-applied')).toBeVisible();
-  const applied = await served.api<{ strategies: { id: string; current: number; target: number }[] }>('/api/portfolio/allocation');
+  const applied = await app.served.api<{ strategies: { id: string; current: number; target: number }[] }>('/api/portfolio/allocation');
   for (const s of applied.body.strategies) expect(s.current).toBeCloseTo(s.target, 2);
 });

@@ -4,75 +4,45 @@
  * closed port, so its syncs really fail (no mocks). Proves the error row, the alert, the sync light's
  * filter and that paper/observe stay out of the live totals.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { screenshot } from './screenshots.ts';
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { startServe, type Served, startSimProcess } from './serve.ts';
+import { expect, test } from '@playwright/test';
+import { appLink, openApp, strategyRow as row, useSimWorkspace } from './fixtures.ts';
 
-let served: Served;
-let sim: ChildProcess;
-let dir: string;
-
-async function startSim(): Promise<string> {
-  const started = await startSimProcess(['--seed', '7']);
-  sim = started.process;
-  return started.url;
-}
-
-test.beforeAll(async () => {
-  const simUrl = await startSim();
-  dir = mkdtempSync(join(tmpdir(), 'stratdesk-health-'));
-  const startTime = new Date(Date.now() - 60_000).toISOString();
-  const params = { spreadBps: 10, requoteBps: 3, orderFraction: 0.05, intervalMs: 500, capital: 10_000 };
-  const workspace = {
-    version: 2,
-    syncIntervalMs: 1000,
-    accounts: [
-      { id: 'sim', exchange: 'binance', apiBaseUrl: simUrl, credentials: { apiKey: 'demo-key', secret: 'demo-secret' } },
-      // Port 9 (discard) on loopback: nothing listens, every request is refused.
-      { id: 'down', exchange: 'binance', apiBaseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'k', secret: 's' } },
-    ],
-    instances: [
-      { id: 'mm-live', type: 'fixed_spread', account: 'sim', mode: 'live', symbols: ['BTC/USDT'], startTime, params },
-      { id: 'mm-paper', type: 'fixed_spread', account: 'sim', mode: 'paper', symbols: ['ETH/USDT'], startTime, params },
-      { id: 'watch-sol', type: 'fixed_spread', account: 'sim', mode: 'observe', symbols: ['SOL/USDT'], startTime, params },
-      {
-        id: 'arb-down',
-        type: 'funding_rate',
-        account: 'down',
-        mode: 'live',
-        symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
-        startTime,
-        params: { intervalMs: 500, capital: 10_000 },
-      },
-    ],
-    portfolio: { policy: 'target_weights', targets: { 'mm-live': 0.4, 'mm-paper': 0.2, 'watch-sol': 0.2, 'arb-down': 0.2 } },
-  };
-  const file = join(dir, 'workspace.json');
-  writeFileSync(file, JSON.stringify(workspace, null, 2));
-  served = await startServe(['--workspace', file]);
-});
-
-test.afterAll(async () => {
-  await served?.stop();
-  if (sim && sim.exitCode === null) {
-    const exited = new Promise((resolve) => sim.once('exit', resolve));
-    sim.kill('SIGTERM');
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-function row(page: Page, id: string): Locator {
-  return page.getByTestId(`strategy-row-${id}`);
-}
+const app = useSimWorkspace(
+  'health',
+  (simUrl) => {
+    const startTime = new Date(Date.now() - 60_000).toISOString();
+    const params = { spreadBps: 10, requoteBps: 3, orderFraction: 0.05, intervalMs: 500, capital: 10_000 };
+    return {
+      version: 2,
+      syncIntervalMs: 1000,
+      accounts: [
+        { id: 'sim', exchange: 'binance', apiBaseUrl: simUrl, credentials: { apiKey: 'demo-key', secret: 'demo-secret' } },
+        // Port 9 (discard) on loopback: nothing listens, every request is refused.
+        { id: 'down', exchange: 'binance', apiBaseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'k', secret: 's' } },
+      ],
+      instances: [
+        { id: 'mm-live', type: 'fixed_spread', account: 'sim', mode: 'live', symbols: ['BTC/USDT'], startTime, params },
+        { id: 'mm-paper', type: 'fixed_spread', account: 'sim', mode: 'paper', symbols: ['ETH/USDT'], startTime, params },
+        { id: 'watch-sol', type: 'fixed_spread', account: 'sim', mode: 'observe', symbols: ['SOL/USDT'], startTime, params },
+        {
+          id: 'arb-down',
+          type: 'funding_rate',
+          account: 'down',
+          mode: 'live',
+          symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
+          startTime,
+          params: { intervalMs: 500, capital: 10_000 },
+        },
+      ],
+      portfolio: { policy: 'target_weights', targets: { 'mm-live': 0.4, 'mm-paper': 0.2, 'watch-sol': 0.2, 'arb-down': 0.2 } },
+    };
+  },
+  ['--seed', '7'],
+);
 
 test('an instance in error is flagged, greyed, alerted, and one click on the sync light filters to it', async ({ page }) => {
-  await page.goto(`${served.url}/?token=${served.token}`);
-  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  await openApp(page, app.served);
   const arb = row(page, 'arb-down');
   await expect(arb).toHaveAttribute('data-health', 'error', { timeout: 60_000 });
   await expect(arb).toHaveClass(/strategy-row--unhealthy/);
@@ -120,7 +90,7 @@ test('an instance in error is flagged, greyed, alerted, and one click on the syn
 });
 
 test('the detail panel of a failing arbitrage shows the error and "—" where funding data is missing', async ({ page }) => {
-  await page.goto(`${served.url}/?token=${served.token}`);
+  await page.goto(appLink(app.served));
   await row(page, 'arb-down').locator('td.cell-id').click();
   const panel = page.getByTestId('detail-panel');
   await expect(panel).toContainText('Last error');

@@ -3,56 +3,31 @@
  * nobody placed through the app (made on the simulator's control side, as a human in the exchange's
  * page would) shows as drift on its symbol; assigning it to the instance clears it.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { startServe, type Served, startSimProcess } from './serve.ts';
+import { openApp, useSimWorkspace } from './fixtures.ts';
+import { SCREENSHOT_DIR } from './screenshots.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
-
-let served: Served;
-let sim: ChildProcess;
-let simUrl: string;
-let dir: string;
-
-test.beforeAll(async () => {
-  const started = await startSimProcess([]);
-  sim = started.process;
-  simUrl = started.url;
-  dir = mkdtempSync(join(tmpdir(), 'stratdesk-reconcile-'));
-  const workspace = {
-    version: 2,
-    syncIntervalMs: 1000,
-    accounts: [{ id: 'sim', exchange: 'binance', apiBaseUrl: simUrl, credentials: { apiKey: 'demo-key', secret: 'demo-secret' } }],
-    instances: [
-      // Live, quoting 10 % either side of mid: it places orders (journaled as its own) that never fill here.
-      {
-        id: 'mm-btc',
-        type: 'fixed_spread',
-        account: 'sim',
-        mode: 'live',
-        symbols: ['BTC/USDT'],
-        startTime: new Date(Date.now() - 60_000).toISOString(),
-        params: { spreadBps: 2000, orderFraction: 0.01 },
-      },
-    ],
-  };
-  const file = join(dir, 'workspace.json');
-  writeFileSync(file, JSON.stringify(workspace, null, 2));
-  served = await startServe(['--workspace', file]);
-});
-
-test.afterAll(async () => {
-  await served?.stop();
-  sim?.kill('SIGTERM');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const app = useSimWorkspace('reconcile', (simUrl) => ({
+  version: 2,
+  syncIntervalMs: 1000,
+  accounts: [{ id: 'sim', exchange: 'binance', apiBaseUrl: simUrl, credentials: { apiKey: 'demo-key', secret: 'demo-secret' } }],
+  instances: [
+    // Live, quoting 10 % either side of mid: it places orders (journaled as its own) that never fill here.
+    {
+      id: 'mm-btc',
+      type: 'fixed_spread',
+      account: 'sim',
+      mode: 'live',
+      symbols: ['BTC/USDT'],
+      startTime: new Date(Date.now() - 60_000).toISOString(),
+      params: { spreadBps: 2000, orderFraction: 0.01 },
+    },
+  ],
+}));
 
 async function openAccounts(page: Page) {
-  await page.goto(`${served.url}/?token=${served.token}`);
-  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  await openApp(page, app.served);
   await expect(page.getByTestId('strategy-row-mm-btc')).toBeVisible();
   await page.getByTestId('vault-button').click();
   const panel = page.getByTestId('vault-panel');
@@ -67,7 +42,7 @@ test('a manual trade shows as drift on its symbol; assigning it to the instance 
   await expect(view.getByTestId('reconcile-verdict')).toHaveText('Matched');
 
   // A human buys 0.01 BTC on the account, outside the app.
-  const res = await fetch(`${simUrl}/__sim/drift`, {
+  const res = await fetch(`${app.simUrl}/__sim/drift`, {
     method: 'POST',
     body: JSON.stringify({ kind: 'trade', apiKey: 'demo-key', symbol: 'BTC/USDT', side: 'buy', amount: 0.01 }),
   });
@@ -81,7 +56,7 @@ test('a manual trade shows as drift on its symbol; assigning it to the instance 
   await expect(view.getByTestId('reconcile-alert')).toContainText(/\d+ fills? no instance placed/);
   const fills = view.getByTestId('reconcile-unattributed').locator('tbody tr');
   await expect(fills).not.toHaveCount(0);
-  await view.screenshot({ path: join(SHOTS, 'reconciliation-drift.png') });
+  await view.screenshot({ path: join(SCREENSHOT_DIR, 'reconciliation-drift.png') });
 
   // The trader says it was the market maker's.
   while ((await fills.count()) > 0) {

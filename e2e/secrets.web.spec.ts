@@ -2,65 +2,35 @@
  * A secret planted in a vault-backed account never reaches a snapshot, the WebSocket stream, an HTTP
  * response, a log line, the page's DOM or the renderer's memory (a V8 heap snapshot of the page).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startServe, type Served } from './serve.ts';
+import { appLink, useSimWorkspace } from './fixtures.ts';
 
 const SECRET = 'PLANTEDsecret7e3f9a1c0b2d4e6f8a9b';
 const API_KEY = 'PLANTEDkey5c4b3a29181716151413';
 const PASSWORD = 'vault-pass-PLANTED-42';
 const needles = [SECRET, API_KEY, PASSWORD];
 
-let sim: ChildProcess;
-let served: Served;
-
-test.beforeAll(async () => {
-  sim = spawn(process.execPath, [join(import.meta.dirname, '..', 'electron', 'sim', 'cli.ts'), '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const simUrl = await new Promise<string>((resolve) => {
-    let out = '';
-    sim.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m?.[1]) resolve(m[1]);
-    });
-  });
-  const ws = join(mkdtempSync(join(tmpdir(), 'secrets-ws-')), 'workspace.json');
-  writeFileSync(
-    ws,
-    JSON.stringify({
-      version: 2,
-      syncIntervalMs: 1000,
-      accounts: [{ id: 'main', exchange: 'binance', apiBaseUrl: simUrl, credentials: { vault: 'planted' } }],
-      instances: [
-        {
-          id: 'obs-btc',
-          type: 'fixed_spread',
-          account: 'main',
-          mode: 'observe',
-          symbols: ['BTC/USDT'],
-          startTime: new Date().toISOString(),
-        },
-      ],
-    }),
-  );
-  served = await startServe(['--workspace', ws]);
-});
-
-test.afterAll(async () => {
-  await served?.stop();
-  sim?.kill('SIGTERM');
-});
+const app = useSimWorkspace('secrets', (simUrl) => ({
+  version: 2,
+  syncIntervalMs: 1000,
+  accounts: [{ id: 'main', exchange: 'binance', apiBaseUrl: simUrl, credentials: { vault: 'planted' } }],
+  instances: [
+    {
+      id: 'obs-btc',
+      type: 'fixed_spread',
+      account: 'main',
+      mode: 'observe',
+      symbols: ['BTC/USDT'],
+      startTime: new Date().toISOString(),
+    },
+  ],
+}));
 
 test('a planted key never leaves the main process', async ({ page }) => {
   const seen: string[] = [];
-  const created = await served.api('/api/vault/create', { method: 'POST', body: { password: PASSWORD } });
+  const created = await app.served.api('/api/vault/create', { method: 'POST', body: { password: PASSWORD } });
   expect(created.status).toBe(200);
-  const put = await served.api('/api/vault/entries', { method: 'POST', body: { name: 'planted', apiKey: API_KEY, secret: SECRET } });
+  const put = await app.served.api('/api/vault/entries', { method: 'POST', body: { name: 'planted', apiKey: API_KEY, secret: SECRET } });
   expect(put.status).toBe(200);
   seen.push(JSON.stringify(created.body), JSON.stringify(put.body));
 
@@ -72,12 +42,12 @@ test('a planted key never leaves the main process', async ({ page }) => {
       /* redirects have no body */
     }
   });
-  await page.goto(`${served.url}/?token=${served.token}`);
+  await page.goto(appLink(app.served));
   await expect(page.getByTestId('strategy-row-obs-btc')).toBeVisible();
   // Let it sync with the planted key a few times (the simulator refuses it: the error path is exercised too).
   await page.waitForTimeout(4000);
-  const portfolio = await served.api('/api/portfolio');
-  const vault = await served.api('/api/vault');
+  const portfolio = await app.served.api('/api/portfolio');
+  const vault = await app.served.api('/api/vault');
   seen.push(JSON.stringify(portfolio.body), JSON.stringify(vault.body), await page.content());
   expect(JSON.stringify(vault.body)).toContain('1413'); // the key's last four, masked
 
@@ -91,7 +61,7 @@ test('a planted key never leaves the main process', async ({ page }) => {
   // The snapshot holds the app's own strings (so the search below can find what is there).
   expect(heap).toContain('obs-btc');
 
-  const logs = served.output();
+  const logs = app.served.output();
   for (const needle of needles) {
     for (const [where, text] of [
       ['http/ws/dom', seen.join('\n')],

@@ -4,57 +4,35 @@
  * editing one's params restarts only it; targets are set with their sum shown, then undone; each
  * invalid input shows its error next to its field and applies nothing (the revision does not move).
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { binanceClient } from '../electron/sim/testClient.ts';
 import { screenshot } from './screenshots.ts';
-import { startServe, startSimProcess, type Served } from './serve.ts';
+import { openApp, useSimWorkspace } from './fixtures.ts';
 
 const PASSWORD = 'correct-horse-battery-42';
 // The simulator CLI's Binance demo account, put in the vault under "sim-key".
 const KEY = { apiKey: 'demo-key', secret: 'demo-secret' };
 
-let served: Served;
-let sim: ChildProcess;
-let simUrl: string;
-let dir: string;
+// A workspace needs one account to load; everything this test trades is added from the window.
+const app = useSimWorkspace('setup', (simUrl) => ({
+  version: 2,
+  syncIntervalMs: 1000,
+  accounts: [{ id: 'watch', exchange: 'binance', apiBaseUrl: simUrl, credentials: { apiKey: 'demo-key', secret: 'demo-secret' } }],
+  instances: [],
+}));
 
 test.beforeAll(async () => {
-  const started = await startSimProcess([]);
-  sim = started.process;
-  simUrl = started.url;
-  dir = mkdtempSync(join(tmpdir(), 'stratdesk-setup-'));
-  // A workspace needs one account to load; everything this test trades is added from the window.
-  const workspace = {
-    version: 2,
-    syncIntervalMs: 1000,
-    accounts: [{ id: 'watch', exchange: 'binance', apiBaseUrl: simUrl, credentials: { apiKey: 'demo-key', secret: 'demo-secret' } }],
-    instances: [],
-  };
-  const file = join(dir, 'workspace.json');
-  writeFileSync(file, JSON.stringify(workspace, null, 2));
-  served = await startServe(['--workspace', file], { dataDir: join(dir, 'data') });
-  expect((await served.api('/api/vault/create', { method: 'POST', body: { password: PASSWORD } })).status).toBe(200);
-  expect((await served.api('/api/vault/entries', { method: 'POST', body: { name: 'sim-key', ...KEY } })).status).toBe(200);
-});
-
-test.afterAll(async () => {
-  await served?.stop();
-  sim?.kill();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  expect((await app.served.api('/api/vault/create', { method: 'POST', body: { password: PASSWORD } })).status).toBe(200);
+  expect((await app.served.api('/api/vault/entries', { method: 'POST', body: { name: 'sim-key', ...KEY } })).status).toBe(200);
 });
 
 async function revision(): Promise<number> {
-  const { body } = await served.api<{ revision: number }>('/api/workspace');
+  const { body } = await app.served.api<{ revision: number }>('/api/workspace');
   return body.revision;
 }
 
 async function openSetup(page: Page): Promise<Locator> {
-  await page.goto(`${served.url}/?token=${served.token}`);
-  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  await openApp(page, app.served);
   await page.getByTestId('setup-button').click();
   const panel = page.getByTestId('setup-panel');
   await expect(panel.getByTestId('setup-revision')).toBeVisible();
@@ -86,7 +64,7 @@ test('an account and two instances added from the window trade on the simulator;
   await account.getByTestId('account-id').fill('trade');
   await account.getByTestId('account-exchange').fill('binance');
   await account.getByTestId('account-key').selectOption('vault:sim-key');
-  await account.getByTestId('account-api-url').fill(simUrl);
+  await account.getByTestId('account-api-url').fill(app.simUrl);
 
   // The first instance, its params from the strategy's schema.
   await panel.getByTestId('setup-add-instance').click();
@@ -124,7 +102,7 @@ test('an account and two instances added from the window trade on the simulator;
   await expect(panel.getByTestId('setup-account-test-trade')).toHaveAttribute('data-ok', 'true');
 
   // They trade: the simulator's own records for the key show fills on both symbols.
-  const exchange = binanceClient(simUrl, KEY);
+  const exchange = binanceClient(app.simUrl, KEY);
   await expect
     .poll(async () => (await exchange.fetchMyTrades('BTC/USDT')).length, { timeout: 60_000, intervals: [1000] })
     .toBeGreaterThan(0);
@@ -147,7 +125,7 @@ test('an account and two instances added from the window trade on the simulator;
   const targeted = await apply(panel);
   expect(targeted).toContain('no instance started, stopped or restarted');
   expect(
-    (await served.api<{ workspace: { portfolio: { targets: Record<string, number> } } }>('/api/workspace')).body.workspace.portfolio
+    (await app.served.api<{ workspace: { portfolio: { targets: Record<string, number> } } }>('/api/workspace')).body.workspace.portfolio
       .targets,
   ).toEqual({
     'mm-a': 0.6,
@@ -160,7 +138,7 @@ test('an account and two instances added from the window trade on the simulator;
   await expect(panel.getByTestId('setup-outcome')).toContainText('Undone');
   expect(await revision()).toBeGreaterThan(before);
   expect(
-    (await served.api<{ workspace: { portfolio: { targets: Record<string, number> } } }>('/api/workspace')).body.workspace.portfolio
+    (await app.served.api<{ workspace: { portfolio: { targets: Record<string, number> } } }>('/api/workspace')).body.workspace.portfolio
       .targets,
   ).toEqual({});
   await expect(panel.getByTestId('target-mm-a')).toHaveValue('');
@@ -187,7 +165,7 @@ test('an account and two instances added from the window trade on the simulator;
 
 test('each invalid input shows its error next to its field and applies nothing', async ({ page }) => {
   // Two instances to get wrong (the first test adds them; after a failure this file's server is fresh).
-  const { body } = await served.api<{ workspace: { instances: unknown[] }; revision: number }>('/api/workspace');
+  const { body } = await app.served.api<{ workspace: { instances: unknown[] }; revision: number }>('/api/workspace');
   if (body.workspace.instances.length < 2) {
     const instance = (id: string, symbol: string) => ({
       id,
@@ -198,7 +176,7 @@ test('each invalid input shows its error next to its field and applies nothing',
       startTime: new Date().toISOString(),
       params: {},
     });
-    const put = await served.api('/api/workspace', {
+    const put = await app.served.api('/api/workspace', {
       method: 'PUT',
       body: {
         workspace: { ...body.workspace, instances: [instance('mm-a', 'BTC/USDT'), instance('mm-b', 'ETH/USDT')] },

@@ -4,26 +4,17 @@
  * instance stops, every row shows it, and the audit trail has it with its reason.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { startServe, type Served } from './serve.ts';
+import { openApp, strategyRow, useDemoServe } from './fixtures.ts';
 
 const IDS = ['mm-btc', 'mm-eth', 'mm-sol'];
-let served: Served;
-
-test.beforeAll(async () => {
-  served = await startServe(['--demo']);
-});
-
-test.afterAll(async () => {
-  await served?.stop();
-});
+const app = useDemoServe();
 
 async function statuses(page: Page): Promise<(string | null)[]> {
-  return Promise.all(IDS.map((id) => page.getByTestId(`strategy-row-${id}`).getAttribute('data-status')));
+  return Promise.all(IDS.map((id) => strategyRow(page, id).getAttribute('data-status')));
 }
 
 test('Stop all asks first, then stops every instance; every row shows stopped', async ({ page }) => {
-  await page.goto(`${served.url}/?token=${served.token}`);
-  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  await openApp(page, app.served);
   await expect.poll(() => statuses(page)).toEqual(['live', 'live', 'live']);
 
   const button = page.getByTestId('stop-all');
@@ -46,14 +37,14 @@ test('Stop all asks first, then stops every instance; every row shows stopped', 
   await expect.poll(() => statuses(page)).toEqual(['stopped', 'stopped', 'stopped']);
   await expect(page.getByTestId('totals-stopped')).toHaveAttribute('data-value', '3');
   await expect(page.getByTestId('totals-live')).toHaveAttribute('data-value', '0');
-  for (const id of IDS) await expect(page.getByTestId(`strategy-row-${id}`).getByRole('button', { name: 'Start' })).toBeVisible();
+  for (const id of IDS) await expect(strategyRow(page, id).getByRole('button', { name: 'Start' })).toBeVisible();
 
   // The host agrees, and still after a few syncs (nothing restarts on its own).
   await page.waitForTimeout(2500);
   expect(await statuses(page)).toEqual(['stopped', 'stopped', 'stopped']);
-  const portfolio = await served.api<{ instances: { id: string; running: boolean }[] }>('/api/portfolio');
+  const portfolio = await app.served.api<{ instances: { id: string; running: boolean }[] }>('/api/portfolio');
   expect(portfolio.body.instances.map((i) => i.running)).toEqual([false, false, false]);
-  const audit = await served.api<{ action: string; reason: string | null }[]>('/api/audit?target=portfolio');
+  const audit = await app.served.api<{ action: string; reason: string | null }[]>('/api/audit?target=portfolio');
   expect(audit.body).toEqual(
     expect.arrayContaining([expect.objectContaining({ action: 'portfolio/stopAll', reason: 'e2e: exchange outage drill' })]),
   );

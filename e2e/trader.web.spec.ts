@@ -5,27 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { screenshot } from './screenshots.ts';
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { startServe, type Served } from './serve.ts';
+import { expect, test, type Page } from '@playwright/test';
+import { openApp, strategyRow as row, useDemoServe } from './fixtures.ts';
 
 const IDS = ['mm-btc', 'mm-eth', 'mm-sol'];
-let served: Served;
-
-test.beforeAll(async () => {
-  served = await startServe(['--demo']);
-});
-
-test.afterAll(async () => {
-  await served?.stop();
-});
-
-function row(page: Page, id: string): Locator {
-  return page.getByTestId(`strategy-row-${id}`);
-}
+const app = useDemoServe();
 
 async function open(page: Page): Promise<void> {
-  await page.goto(`${served.url}/?token=${served.token}`);
-  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  await openApp(page, app.served);
   for (const id of IDS) await expect(row(page, id)).toBeVisible();
 }
 
@@ -153,7 +140,7 @@ test('Stop asks first (Cancel keeps it running), then stops; Start brings it bac
 
   await sol.getByRole('button', { name: 'Start' }).click();
   await expect(sol).toHaveAttribute('data-status', 'live');
-  const audit = await served.api<{ action: string; target: string; source: string }[]>('/api/audit?target=mm-sol');
+  const audit = await app.served.api<{ action: string; target: string; source: string }[]>('/api/audit?target=mm-sol');
   expect(audit.body.map((a) => a.action)).toEqual(expect.arrayContaining(['instance/stop', 'instance/start']));
 });
 
@@ -228,17 +215,17 @@ test('rebalance: choose a policy, see before/after/moves, nothing moves until Ap
   await page.getByTestId('rebalance-policy').selectOption('equal');
   await expect(page.getByTestId('rebalance-panel')).toContainText('Equal weights');
   await expect(page.getByTestId('targets-readonly')).toContainText('read-only');
-  const before = await served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
+  const before = await app.served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
   // Equal: every running strategy gets the same budget after.
   const afters = await Promise.all(IDS.map(async (id) => Number(await plan.getByTestId(`plan-row-${id}`).getAttribute('data-move'))));
   expect(afters.some((m) => m !== 0)).toBe(true);
   await screenshot(page, 'rebalance.png');
-  const still = await served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
+  const still = await app.served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
   expect(still.body.strategies.map((s) => s.current)).toEqual(before.body.strategies.map((s) => s.current));
 
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page.getByTestId('rebalance-applied')).toContainText('Equal weights');
-  const applied = await served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
+  const applied = await app.served.api<{ strategies: { id: string; current: number }[] }>('/api/portfolio/allocation');
   const budgets = applied.body.strategies.map((s) => s.current);
   // Equal to the cent, and adding up to the capital exactly: 40 000 / 3 is 13 333.34 + 2 × 13 333.33.
   for (const b of budgets) expect(Math.abs(b - (budgets[0] ?? 0))).toBeLessThanOrEqual(0.010001);
