@@ -8,7 +8,7 @@
  * Keys never pass through here: an account names a vault entry; inline keys in a file come back
  * masked and are sent back as they came, which keeps them.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ChangeEvent, type ReactNode } from 'react';
 import type { FieldError } from '../../../../shared/contract.ts';
 import {
   INSTANCE_MODES,
@@ -22,6 +22,7 @@ import { describeRange, paramSpecs } from '../../../../shared/strategyParams.ts'
 import { formatTimestamp } from '../../format.ts';
 import { useCommands, useStratdesk } from '../../store/hooks.ts';
 import { TYPE_LABEL } from '../instances/tableModel.ts';
+import { Sheet } from '../../components/Sheet.tsx';
 import {
   appliedSummary,
   checkDraft,
@@ -58,6 +59,31 @@ function FieldErrors({ messages, testId }: { messages: readonly string[]; testId
     <span className="field-error" role="alert" data-testid={testId}>
       {messages.join('; ')}
     </span>
+  );
+}
+
+/** A select of a fixed list of choices (the model's own constants), each shown by `label`. */
+function ChoiceSelect<T extends string>({
+  value,
+  choices,
+  label = (choice) => choice,
+  testId,
+  onChoose,
+}: {
+  value: T;
+  choices: readonly T[];
+  label?: (choice: T) => string;
+  testId: string;
+  onChoose: (choice: T) => void;
+}) {
+  return (
+    <select className="input" value={value} data-testid={testId} onChange={(e) => onChoose(e.target.value as T)}>
+      {choices.map((choice) => (
+        <option key={choice} value={choice}>
+          {label(choice)}
+        </option>
+      ))}
+    </select>
   );
 }
 
@@ -104,8 +130,6 @@ function OpenSetupPanel() {
   // Bumped whenever the draft is replaced from outside (read, imported): inputs that keep their own
   // text while typing start again from the new document.
   const [generation, setGeneration] = useState(0);
-  const panelRef = useRef<HTMLElement>(null);
-  const isDirtyRef = useRef(false);
 
   const load = useCallback(async (): Promise<void> => {
     setBusy('load');
@@ -122,24 +146,16 @@ function OpenSetupPanel() {
   }, [commands]);
 
   useEffect(() => {
-    panelRef.current?.focus();
     void load();
     void commands.refreshVault({ quiet: true });
     void commands.listExchanges().then((r) => {
       if (r.ok) setExchanges(r.value.exchanges);
     });
-    const onKey = (event: KeyboardEvent): void => {
-      // Escape never throws away edits that were not applied: Close (a deliberate click) does.
-      if (event.key === 'Escape' && !event.defaultPrevented && !isDirtyRef.current) commands.closeSetup();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
   }, [commands, load]);
 
   const checks = useMemo(() => (draft === null ? [] : checkDraft(draft)), [draft]);
   const errors = useMemo(() => [...checks, ...serverErrors], [checks, serverErrors]);
   const isDirty = base !== null && draft !== null && JSON.stringify(toDraft(base.workspace)) !== JSON.stringify(draft);
-  isDirtyRef.current = isDirty;
 
   const edit = (next: WorkspaceDocument): void => {
     setDraft(next);
@@ -211,116 +227,102 @@ function OpenSetupPanel() {
     setOutcome({ kind: 'ok', text: `Imported ${file.name} for review: check it below, then Apply.` });
   };
 
-  return (
-    <aside
-      id="setup-panel"
-      ref={panelRef}
-      className="vault-panel setup-panel"
-      data-testid="setup-panel"
-      aria-labelledby="setup-title"
-      tabIndex={-1}
-    >
-      <div className="detail-head">
-        <div>
-          <h2 id="setup-title" className="detail-title">
-            Set up
-          </h2>
-          <p className="muted small vault-lede">
-            Accounts, instances and targets. Changes are checked here, then applied together: only the instances they touch start, stop or
-            restart, and the last change can be undone.
-            {base !== null && <span data-testid="setup-revision"> Revision {base.revision}.</span>}
-          </p>
-        </div>
-        <div className="detail-head-actions">
-          <button type="button" className="button" data-testid="setup-close" onClick={commands.closeSetup}>
-            Close
-          </button>
-        </div>
-      </div>
-      <div className="detail-body">
-        {outcome !== null && (
-          <p
-            className={`notice ${outcome.kind === 'ok' ? 'notice--ok' : 'notice--error'}`}
-            role={outcome.kind === 'ok' ? 'status' : 'alert'}
-            data-testid="setup-outcome"
-            data-kind={outcome.kind}
-          >
-            {outcome.text}
-          </p>
-        )}
-        {notes.length > 0 && (
-          <ul className="notice notice--warn setup-notes" data-testid="setup-import-notes">
-            {notes.map((n) => (
-              <li key={n}>{n}</li>
-            ))}
-          </ul>
-        )}
-        {draft === null ? (
-          <p className="empty" aria-busy={busy === 'load'}>
-            {busy === 'load' ? 'Reading the workspace…' : 'No workspace.'}
-          </p>
-        ) : (
-          <>
-            <AccountsEditor
-              doc={draft}
-              base={base?.workspace ?? null}
-              onChange={edit}
-              errors={errors}
-              exchanges={exchanges}
-              vaultEntries={vaultEntries?.map((e) => e.name) ?? []}
-            />
-            <InstancesEditor doc={draft} base={base?.workspace ?? null} onChange={edit} errors={errors} />
-            <TargetsEditor key={generation} doc={draft} onChange={edit} errors={errors} />
-          </>
-        )}
-        <FieldErrors
-          messages={errors.filter((e) => !isShownInPlace(e.path, draft)).map((e) => `${e.path}: ${e.message}`)}
-          testId="setup-other-errors"
+  const actions = (
+    <div className="setup-actions">
+      <button
+        type="button"
+        className="button button--primary"
+        data-testid="setup-apply"
+        disabled={busy !== null || draft === null || !isDirty}
+        onClick={() => void apply()}
+      >
+        {busy === 'apply' ? 'Applying…' : 'Apply'}
+      </button>
+      <button type="button" className="button" data-testid="setup-revert" disabled={busy !== null || !isDirty} onClick={() => void load()}>
+        Discard edits
+      </button>
+      <button
+        type="button"
+        className="button"
+        data-testid="setup-undo"
+        disabled={busy !== null || base?.canUndo !== true || isDirty}
+        onClick={() => void undo()}
+      >
+        Undo last change
+      </button>
+      <label className="button setup-import">
+        Import a legacy file…
+        <input
+          type="file"
+          accept=".json,application/json"
+          className="visually-hidden"
+          data-testid="setup-import"
+          onChange={(e) => void importFile(e)}
         />
-      </div>
-      <div className="setup-actions">
-        <button
-          type="button"
-          className="button button--primary"
-          data-testid="setup-apply"
-          disabled={busy !== null || draft === null || !isDirty}
-          onClick={() => void apply()}
+      </label>
+      <span className="muted small" data-testid="setup-check-count">
+        {checks.length === 0 ? (isDirty ? 'Ready to apply.' : 'No changes.') : `${checks.length} to fix before applying.`}
+      </span>
+    </div>
+  );
+
+  return (
+    <Sheet
+      name="setup"
+      className="vault-panel setup-panel"
+      title="Set up"
+      lede={
+        <>
+          Accounts, instances and targets. Changes are checked here, then applied together: only the instances they touch start, stop or
+          restart, and the last change can be undone.
+          {base !== null && <span data-testid="setup-revision"> Revision {base.revision}.</span>}
+        </>
+      }
+      onClose={commands.closeSetup}
+      // Escape never throws away edits that were not applied: Close (a deliberate click) does.
+      canEscape={() => !isDirty}
+      footer={actions}
+    >
+      {outcome !== null && (
+        <p
+          className={`notice ${outcome.kind === 'ok' ? 'notice--ok' : 'notice--error'}`}
+          role={outcome.kind === 'ok' ? 'status' : 'alert'}
+          data-testid="setup-outcome"
+          data-kind={outcome.kind}
         >
-          {busy === 'apply' ? 'Applying…' : 'Apply'}
-        </button>
-        <button
-          type="button"
-          className="button"
-          data-testid="setup-revert"
-          disabled={busy !== null || !isDirty}
-          onClick={() => void load()}
-        >
-          Discard edits
-        </button>
-        <button
-          type="button"
-          className="button"
-          data-testid="setup-undo"
-          disabled={busy !== null || base?.canUndo !== true || isDirty}
-          onClick={() => void undo()}
-        >
-          Undo last change
-        </button>
-        <label className="button setup-import">
-          Import a legacy file…
-          <input
-            type="file"
-            accept=".json,application/json"
-            className="visually-hidden"
-            data-testid="setup-import"
-            onChange={(e) => void importFile(e)}
+          {outcome.text}
+        </p>
+      )}
+      {notes.length > 0 && (
+        <ul className="notice notice--warn setup-notes" data-testid="setup-import-notes">
+          {notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+      {draft === null ? (
+        <p className="empty" aria-busy={busy === 'load'}>
+          {busy === 'load' ? 'Reading the workspace…' : 'No workspace.'}
+        </p>
+      ) : (
+        <>
+          <AccountsEditor
+            doc={draft}
+            base={base?.workspace ?? null}
+            onChange={edit}
+            errors={errors}
+            exchanges={exchanges}
+            vaultEntries={vaultEntries?.map((e) => e.name) ?? []}
           />
-        </label>
-        <span className="muted small" data-testid="setup-check-count">
-          {checks.length === 0 ? (isDirty ? 'Ready to apply.' : 'No changes.') : `${checks.length} to fix before applying.`}
-        </span>
-      </div>
-    </aside>
+          <InstancesEditor doc={draft} base={base?.workspace ?? null} onChange={edit} errors={errors} />
+          <TargetsEditor key={generation} doc={draft} onChange={edit} errors={errors} />
+        </>
+      )}
+      <FieldErrors
+        messages={errors.filter((e) => !isShownInPlace(e.path, draft)).map((e) => `${e.path}: ${e.message}`)}
+        testId="setup-other-errors"
+      />
+    </Sheet>
   );
 }
 
@@ -604,18 +606,13 @@ function InstanceCard({
           <input className="input" value={inst.id} data-testid="instance-id" onChange={(e) => onRename(e.target.value.trim())} />
         </Field>
         <Field label="Strategy" errors={errors} path={`${at}.type`}>
-          <select
-            className="input"
+          <ChoiceSelect
             value={inst.type}
-            data-testid="instance-type"
-            onChange={(e) => onChange(setType(inst, e.target.value as DraftInstance['type']))}
-          >
-            {INSTANCE_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {TYPE_LABEL[t]}
-              </option>
-            ))}
-          </select>
+            choices={INSTANCE_TYPES}
+            label={(t) => TYPE_LABEL[t]}
+            testId="instance-type"
+            onChoose={(type) => onChange(setType(inst, type))}
+          />
         </Field>
         <Field label="Account" errors={errors} path={`${at}.account`}>
           <select
@@ -638,18 +635,12 @@ function InstanceCard({
           path={`${at}.mode`}
           hint="live trades real money; paper simulates fills on live data; observe never trades"
         >
-          <select
-            className="input"
+          <ChoiceSelect
             value={inst.mode}
-            data-testid="instance-mode"
-            onChange={(e) => onChange({ ...inst, mode: e.target.value as DraftInstance['mode'] })}
-          >
-            {INSTANCE_MODES.map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </select>
+            choices={INSTANCE_MODES}
+            testId="instance-mode"
+            onChoose={(mode) => onChange({ ...inst, mode })}
+          />
         </Field>
         <Field label="Start time" errors={errors} path={`${at}.startTime`} hint="The instance owns its symbols' fills from this time on">
           <span className="setup-time">
@@ -820,20 +811,13 @@ function TargetsEditor({
       <div className="form-row">
         <label className="field field--stack">
           Policy
-          <select
-            className="input"
+          <ChoiceSelect
             value={doc.portfolio.policy}
-            data-testid="targets-policy"
-            onChange={(e) =>
-              onChange({ ...doc, portfolio: { ...doc.portfolio, policy: e.target.value as WorkspaceDocument['portfolio']['policy'] } })
-            }
-          >
-            {REBALANCE_POLICIES.map((p) => (
-              <option key={p} value={p}>
-                {p.replace('_', ' ')}
-              </option>
-            ))}
-          </select>
+            choices={REBALANCE_POLICIES}
+            label={(p) => p.replace('_', ' ')}
+            testId="targets-policy"
+            onChoose={(policy) => onChange({ ...doc, portfolio: { ...doc.portfolio, policy } })}
+          />
         </label>
         {doc.instances.map((inst) => {
           const w = targets[inst.id];

@@ -30,6 +30,7 @@ import { ReconciliationSection } from '../accounts/ReconciliationView.tsx';
 import { useVaultForm } from './useVaultForm.ts';
 import { TableHead } from '../../components/TableHead.tsx';
 import { PanelToggle } from '../../components/PanelToggle.tsx';
+import { Sheet } from '../../components/Sheet.tsx';
 
 /** While the panel is open: the vault locks itself when idle and sessions connect after an unlock. */
 const REFRESH_MS = 5000;
@@ -59,54 +60,33 @@ function OpenVaultPanel() {
   const status = useStratdesk((state) => state.vaultStatus);
   const busy = useStratdesk((state) => state.vaultBusy);
   const commands = useCommands();
-  const panelRef = useRef<HTMLElement>(null);
-
-  useEffect(() => {
-    panelRef.current?.focus();
-    // On the window, not the panel: a button that disables itself while it works drops the focus to
-    // the body. A dialog over the panel stops its own Escape from reaching here.
-    const onKey = (event: KeyboardEvent): void => {
-      if (event.key === 'Escape' && !event.defaultPrevented) commands.closeVault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [commands]);
   useEffect(() => {
     const timer = setInterval(() => void commands.refreshVault({ quiet: true }), REFRESH_MS);
     return () => clearInterval(timer);
   }, [commands]);
 
   return (
-    <aside id="vault-panel" ref={panelRef} className="vault-panel" data-testid="vault-panel" aria-labelledby="vault-title" tabIndex={-1}>
-      <div className="detail-head">
-        <div>
-          <h2 id="vault-title" className="detail-title">
-            Accounts &amp; keys
-          </h2>
-          <p className="muted small vault-lede">
-            Keys are kept encrypted in this machine&apos;s vault; the window can add or replace a key but never reads one back.
-          </p>
-        </div>
-        <div className="detail-head-actions">
-          <button type="button" className="button button--ghost" disabled={busy !== null} onClick={() => void commands.refreshVault()}>
-            Refresh
-          </button>
-          <button type="button" className="button" data-testid="vault-close" onClick={commands.closeVault}>
-            Close
-          </button>
-        </div>
-      </div>
-      <div className="detail-body">
-        {status === null ? (
-          <>
-            <Feedback actions={VAULT_ACTIONS} />
-            <p className="empty">{busy === 'load' ? 'Reading the vault…' : 'No vault status yet.'}</p>
-          </>
-        ) : (
-          <VaultBody status={status} />
-        )}
-      </div>
-    </aside>
+    <Sheet
+      name="vault"
+      className="vault-panel"
+      title="Accounts & keys"
+      lede="Keys are kept encrypted in this machine's vault; the window can add or replace a key but never reads one back."
+      actions={
+        <VaultActionButton className="button button--ghost" onClick={() => void commands.refreshVault()}>
+          Refresh
+        </VaultActionButton>
+      }
+      onClose={commands.closeVault}
+    >
+      {status === null ? (
+        <>
+          <Feedback actions={VAULT_ACTIONS} />
+          <p className="empty">{busy === 'load' ? 'Reading the vault…' : 'No vault status yet.'}</p>
+        </>
+      ) : (
+        <VaultBody status={status} />
+      )}
+    </Sheet>
   );
 }
 
@@ -213,16 +193,90 @@ function Feedback({ actions }: { actions: readonly VaultAction[] }) {
   );
 }
 
-function FormProblem({ problem, testId }: { problem: string | null; testId: string }) {
-  if (problem === null) return null;
+/** A vault button: held while any vault action runs, like the forms' submit buttons. */
+function VaultActionButton({
+  className = 'button',
+  testId,
+  onClick,
+  children,
+}: {
+  className?: string;
+  testId?: string;
+  onClick: () => void;
+  children: ReactNode;
+}) {
+  const isBusy = useStratdesk((state) => state.vaultBusy !== null);
   return (
-    <p className="notice notice--error" role="alert" data-testid={testId}>
-      {problem}
-    </p>
+    <button type="button" className={className} disabled={isBusy} data-testid={testId} onClick={onClick}>
+      {children}
+    </button>
   );
 }
 
-function PasswordInput({ name, label, autoComplete, testId }: { name: string; label: string; autoComplete: string; testId: string }) {
+/**
+ * Every vault form's frame: what it says first, its fields in a row, the problem `useVaultForm` found
+ * (in place, before anything is sent), and its submit button, held while any vault action runs.
+ */
+function VaultForm({
+  form,
+  name,
+  className = 'vault-form',
+  autoComplete,
+  intro,
+  note,
+  submit,
+  children,
+}: {
+  form: ReturnType<typeof useVaultForm>;
+  /** Names its test ids: `vault-<name>-form` and `vault-<name>-problem`. */
+  name: 'create' | 'unlock' | 'password' | 'put';
+  className?: string;
+  autoComplete?: 'off';
+  intro?: ReactNode;
+  note?: ReactNode;
+  submit: { label: string; testId: string; isPrimary: boolean };
+  children: ReactNode;
+}) {
+  return (
+    <form className={className} data-testid={`vault-${name}-form`} onSubmit={form.onSubmit} noValidate autoComplete={autoComplete}>
+      {intro}
+      <div className="form-row">{children}</div>
+      {form.problem !== null && (
+        <p className="notice notice--error" role="alert" data-testid={`vault-${name}-problem`}>
+          {form.problem}
+        </p>
+      )}
+      <div className="form-actions">
+        {note}
+        <button
+          type="submit"
+          className={submit.isPrimary ? 'button button--primary' : 'button'}
+          disabled={form.isBusy}
+          data-testid={submit.testId}
+        >
+          {submit.label}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A password or key field: masked, never spell-checked, read once on submit. */
+function SecretInput({
+  name,
+  label,
+  autoComplete,
+  maxLength = 1024,
+  isRequired = true,
+  testId,
+}: {
+  name: string;
+  label: ReactNode;
+  autoComplete: string;
+  maxLength?: number;
+  isRequired?: boolean;
+  testId: string;
+}) {
   return (
     <label className="field field--stack">
       {label}
@@ -232,9 +286,9 @@ function PasswordInput({ name, label, autoComplete, testId }: { name: string; la
         name={name}
         autoComplete={autoComplete}
         spellCheck={false}
-        maxLength={1024}
+        maxLength={maxLength}
         data-testid={testId}
-        required
+        required={isRequired}
       />
     </label>
   );
@@ -242,86 +296,63 @@ function PasswordInput({ name, label, autoComplete, testId }: { name: string; la
 
 function CreateForm() {
   const commands = useCommands();
-  const { problem, isBusy, onSubmit } = useVaultForm((read) => {
+  const form = useVaultForm((read) => {
     const password = read('password');
     const issue = checkNewPassword(password, read('repeat'));
     if (issue === null) void commands.createVault(password);
     return issue;
   });
   return (
-    <form className="vault-form" data-testid="vault-create-form" onSubmit={onSubmit} noValidate>
-      <p className="muted small">
-        There is no vault yet. Choose its password (at least {MIN_PASSWORD_LENGTH} characters). It cannot be recovered: without it, the keys
-        must be entered again.
-      </p>
-      <div className="form-row">
-        <PasswordInput name="password" label="Password" autoComplete="new-password" testId="vault-new-password" />
-        <PasswordInput name="repeat" label="Repeat it" autoComplete="new-password" testId="vault-new-password-repeat" />
-      </div>
-      <FormProblem problem={problem} testId="vault-create-problem" />
-      <div className="form-actions">
-        <button type="submit" className="button button--primary" disabled={isBusy} data-testid="vault-create">
-          Create the vault
-        </button>
-      </div>
-    </form>
+    <VaultForm
+      form={form}
+      name="create"
+      intro={
+        <p className="muted small">
+          There is no vault yet. Choose its password (at least {MIN_PASSWORD_LENGTH} characters). It cannot be recovered: without it, the
+          keys must be entered again.
+        </p>
+      }
+      submit={{ label: 'Create the vault', testId: 'vault-create', isPrimary: true }}
+    >
+      <SecretInput name="password" label="Password" autoComplete="new-password" testId="vault-new-password" />
+      <SecretInput name="repeat" label="Repeat it" autoComplete="new-password" testId="vault-new-password-repeat" />
+    </VaultForm>
   );
 }
 
 function UnlockForm({ keychain }: { keychain: VaultStatus['keychain'] }) {
   const commands = useCommands();
-  const { problem, isBusy, onSubmit } = useVaultForm((read) => {
+  const form = useVaultForm((read) => {
     const password = read('password');
     if (password === '') return 'Enter the vault password.';
     void commands.unlockVault(password, keychain !== 'unavailable' && read('remember') === 'on');
     return null;
   });
   return (
-    <form className="vault-form" data-testid="vault-unlock-form" onSubmit={onSubmit} noValidate>
-      <div className="form-row">
-        <PasswordInput name="password" label="Vault password" autoComplete="current-password" testId="vault-password" />
-        {keychain !== 'unavailable' && (
-          <label className="field">
-            <input type="checkbox" name="remember" data-testid="vault-remember" />
-            Remember it in the OS keychain
-          </label>
-        )}
-      </div>
-      <FormProblem problem={problem} testId="vault-unlock-problem" />
-      <div className="form-actions">
-        <button type="submit" className="button button--primary" disabled={isBusy} data-testid="vault-unlock">
-          Unlock
-        </button>
-      </div>
-    </form>
+    <VaultForm form={form} name="unlock" submit={{ label: 'Unlock', testId: 'vault-unlock', isPrimary: true }}>
+      <SecretInput name="password" label="Vault password" autoComplete="current-password" testId="vault-password" />
+      {keychain !== 'unavailable' && (
+        <label className="field">
+          <input type="checkbox" name="remember" data-testid="vault-remember" />
+          Remember it in the OS keychain
+        </label>
+      )}
+    </VaultForm>
   );
 }
 
 function UnlockedActions({ keychain }: { keychain: VaultStatus['keychain'] }) {
   const commands = useCommands();
-  const busy = useStratdesk((state) => state.vaultBusy);
   return (
     <>
       <div className="form-actions form-actions--start">
-        <button
-          type="button"
-          className="button"
-          disabled={busy !== null}
-          data-testid="vault-lock"
-          onClick={() => void commands.lockVault(false)}
-        >
+        <VaultActionButton testId="vault-lock" onClick={() => void commands.lockVault(false)}>
           Lock
-        </button>
+        </VaultActionButton>
         {keychain === 'remembered' && (
-          <button
-            type="button"
-            className="button"
-            disabled={busy !== null}
-            data-testid="vault-lock-forget"
-            onClick={() => void commands.lockVault(true)}
-          >
+          <VaultActionButton testId="vault-lock-forget" onClick={() => void commands.lockVault(true)}>
             Lock and forget the remembered password
-          </button>
+          </VaultActionButton>
         )}
         <span className="muted small">Locking keeps connected instances running with the keys they already hold.</span>
       </div>
@@ -335,7 +366,7 @@ function UnlockedActions({ keychain }: { keychain: VaultStatus['keychain'] }) {
 
 function ChangePasswordForm() {
   const commands = useCommands();
-  const { problem, isBusy, onSubmit } = useVaultForm((read) => {
+  const form = useVaultForm((read) => {
     const oldPassword = read('old');
     const newPassword = read('new');
     const issue = oldPassword === '' ? 'Enter the current password.' : checkNewPassword(newPassword, read('repeat'));
@@ -343,25 +374,16 @@ function ChangePasswordForm() {
     return issue;
   });
   return (
-    <form className="vault-form" data-testid="vault-password-form" onSubmit={onSubmit} noValidate>
-      <div className="form-row">
-        <PasswordInput name="old" label="Current password" autoComplete="current-password" testId="vault-old-password" />
-        <PasswordInput name="new" label="New password" autoComplete="new-password" testId="vault-changed-password" />
-        <PasswordInput name="repeat" label="Repeat the new one" autoComplete="new-password" testId="vault-changed-password-repeat" />
-      </div>
-      <FormProblem problem={problem} testId="vault-password-problem" />
-      <div className="form-actions">
-        <button type="submit" className="button" disabled={isBusy} data-testid="vault-change-password">
-          Change password
-        </button>
-      </div>
-    </form>
+    <VaultForm form={form} name="password" submit={{ label: 'Change password', testId: 'vault-change-password', isPrimary: false }}>
+      <SecretInput name="old" label="Current password" autoComplete="current-password" testId="vault-old-password" />
+      <SecretInput name="new" label="New password" autoComplete="new-password" testId="vault-changed-password" />
+      <SecretInput name="repeat" label="Repeat the new one" autoComplete="new-password" testId="vault-changed-password-repeat" />
+    </VaultForm>
   );
 }
 
 function EntriesTable({ status }: { status: VaultStatus }) {
   const commands = useCommands();
-  const busy = useStratdesk((state) => state.vaultBusy);
   const [removing, setRemoving] = useState<string | null>(null);
   if (status.entries.length === 0) {
     return (
@@ -399,15 +421,13 @@ function EntriesTable({ status }: { status: VaultStatus }) {
                   <td className="muted">{formatTimestamp(entry.updatedAt)}</td>
                   <td>{users.length === 0 ? <span className="muted">no account</span> : users.join(', ')}</td>
                   <td className="cell-actions">
-                    <button
-                      type="button"
+                    <VaultActionButton
                       className="button button--danger button--small"
-                      disabled={busy !== null}
-                      data-testid="vault-remove"
+                      testId="vault-remove"
                       onClick={() => setRemoving(entry.name)}
                     >
                       Remove
-                    </button>
+                    </VaultActionButton>
                   </td>
                 </tr>
               );
@@ -469,7 +489,7 @@ function PutKeyForm({ status }: { status: VaultStatus }) {
   const commands = useCommands();
   const missing = missingEntries(status);
   const names = [...new Set([...missing, ...status.entries.map((e) => e.name)])];
-  const { problem, isBusy, onSubmit } = useVaultForm((read) => {
+  const form = useVaultForm((read) => {
     const entry: VaultKeyInput = {
       name: read('name').trim(),
       apiKey: read('apiKey').trim(),
@@ -482,83 +502,60 @@ function PutKeyForm({ status }: { status: VaultStatus }) {
     return issue;
   });
   return (
-    <form className="vault-form vault-form--key" data-testid="vault-put-form" onSubmit={onSubmit} noValidate autoComplete="off">
-      <h4 className="form-title">Add or replace a key</h4>
-      {missing.length > 0 && (
-        <p className="notice notice--warn small" data-testid="vault-missing">
-          Accounts refer to {missing.length === 1 ? 'a key' : 'keys'} the vault does not have: {missing.join(', ')}.
-        </p>
-      )}
-      <div className="form-row">
-        <label className="field field--stack">
-          Name
-          <input
-            type="text"
-            className="input"
-            name="name"
-            list="vault-entry-names"
-            maxLength={64}
-            spellCheck={false}
-            autoComplete="off"
-            placeholder={missing[0] ?? 'e.g. binance-main'}
-            data-testid="vault-key-name"
-            required
-          />
-          <datalist id="vault-entry-names">
-            {names.map((n) => (
-              <option key={n} value={n} />
-            ))}
-          </datalist>
-        </label>
-        <label className="field field--stack">
-          API key
-          <input
-            type="password"
-            className="input"
-            name="apiKey"
-            maxLength={4096}
-            autoComplete="off"
-            spellCheck={false}
-            data-testid="vault-key-api"
-            required
-          />
-        </label>
-        <label className="field field--stack">
-          Secret
-          <input
-            type="password"
-            className="input"
-            name="secret"
-            maxLength={16384}
-            autoComplete="off"
-            spellCheck={false}
-            data-testid="vault-key-secret"
-            required
-          />
-        </label>
-        <label className="field field--stack">
+    <VaultForm
+      form={form}
+      name="put"
+      className="vault-form vault-form--key"
+      autoComplete="off"
+      intro={
+        <>
+          <h4 className="form-title">Add or replace a key</h4>
+          {missing.length > 0 && (
+            <p className="notice notice--warn small" data-testid="vault-missing">
+              Accounts refer to {missing.length === 1 ? 'a key' : 'keys'} the vault does not have: {missing.join(', ')}.
+            </p>
+          )}
+        </>
+      }
+      note={
+        <span className="muted small">Saving under an existing name replaces that key. Accounts using it reconnect with the new one.</span>
+      }
+      submit={{ label: 'Save key', testId: 'vault-key-save', isPrimary: true }}
+    >
+      <label className="field field--stack">
+        Name
+        <input
+          type="text"
+          className="input"
+          name="name"
+          list="vault-entry-names"
+          maxLength={64}
+          spellCheck={false}
+          autoComplete="off"
+          placeholder={missing[0] ?? 'e.g. binance-main'}
+          data-testid="vault-key-name"
+          required
+        />
+        <datalist id="vault-entry-names">
+          {names.map((n) => (
+            <option key={n} value={n} />
+          ))}
+        </datalist>
+      </label>
+      <SecretInput name="apiKey" label="API key" autoComplete="off" maxLength={4096} testId="vault-key-api" />
+      <SecretInput name="secret" label="Secret" autoComplete="off" maxLength={16384} testId="vault-key-secret" />
+      <SecretInput
+        name="passphrase"
+        label={
           <span>
             Passphrase <span className="muted">(optional)</span>
           </span>
-          <input
-            type="password"
-            className="input"
-            name="passphrase"
-            maxLength={1024}
-            autoComplete="off"
-            spellCheck={false}
-            data-testid="vault-key-passphrase"
-          />
-        </label>
-      </div>
-      <FormProblem problem={problem} testId="vault-put-problem" />
-      <div className="form-actions">
-        <span className="muted small">Saving under an existing name replaces that key. Accounts using it reconnect with the new one.</span>
-        <button type="submit" className="button button--primary" disabled={isBusy} data-testid="vault-key-save">
-          Save key
-        </button>
-      </div>
-    </form>
+        }
+        autoComplete="off"
+        isRequired={false}
+        testId="vault-key-passphrase"
+      />
+    </VaultForm>
   );
 }
 
