@@ -3,32 +3,35 @@ import type { HealthState, InstanceMode, StrategyStatus } from '../../../shared/
 // The text content stays the raw model value ("paper", "live"): CSS uppercases it, and tests and
 // screen readers get the word the API uses.
 
-const MODE_HINT: Record<InstanceMode, string> = {
-  live: 'Live: places real orders',
-  paper: 'Paper: simulated fills on live market data, no real orders',
-  observe: 'Observe: never trades; tracks an account traded by something else',
+/** What each badge means, by family (its class is `badge--<family>-<value>`). */
+const BADGE_HINT = {
+  mode: {
+    live: 'Live: places real orders',
+    paper: 'Paper: simulated fills on live market data, no real orders',
+    observe: 'Observe: never trades; tracks an account traded by something else',
+  } satisfies Record<InstanceMode, string>,
+  status: {
+    live: 'Running and allowed to trade',
+    paused: 'Paused by command: no new orders, open orders cancelled, positions kept, still syncing',
+    stopped: 'Instance not running',
+  } satisfies Record<StrategyStatus, string>,
 };
 
-export function ModeBadge({ mode }: { mode: InstanceMode }) {
+function Badge<F extends keyof typeof BADGE_HINT>({ family, value }: { family: F; value: keyof (typeof BADGE_HINT)[F] & string }) {
+  const hints: Record<string, string> = BADGE_HINT[family];
   return (
-    <span className={`badge badge--mode-${mode}`} title={MODE_HINT[mode]}>
-      {mode}
+    <span className={`badge badge--${family}-${value}`} title={hints[value]}>
+      {value}
     </span>
   );
 }
 
-const STATUS_HINT: Record<StrategyStatus, string> = {
-  live: 'Running and allowed to trade',
-  paused: 'Paused by command: no new orders, open orders cancelled, positions kept, still syncing',
-  stopped: 'Instance not running',
-};
+export function ModeBadge({ mode }: { mode: InstanceMode }) {
+  return <Badge family="mode" value={mode} />;
+}
 
 export function StatusBadge({ status }: { status: StrategyStatus }) {
-  return (
-    <span className={`badge badge--status-${status}`} title={STATUS_HINT[status]}>
-      {status}
-    </span>
-  );
+  return <Badge family="status" value={status} />;
 }
 
 export function HealthBadge({ state }: { state: HealthState }) {

@@ -11,7 +11,7 @@ import { Money } from '../../components/Money.tsx';
 import { healthTooltip, hasPerpetual } from '../instances/StrategyRow.tsx';
 import { VirtualRows } from '../../components/VirtualRows.tsx';
 import { ordersStillOpen, stillOpenLine } from '../portfolio/controlNotice.ts';
-import { TableHead, num } from '../../components/TableHead.tsx';
+import { TableHead, num, type Column } from '../../components/TableHead.tsx';
 
 /** Fills fetched for the table: the contract's maximum, so the trader can scroll far back. */
 const FILLS_LIMIT = 5000;
@@ -58,49 +58,78 @@ function Figure({ label, children, testId, hint }: { label: string; children: Re
   );
 }
 
+/** A titled section of `Figure`s; `after` follows the list (a note on what it leaves out). */
+function FigureSection({
+  headingId,
+  title,
+  testId,
+  isSum = false,
+  after,
+  children,
+}: {
+  headingId: string;
+  title: string;
+  testId: string;
+  isSum?: boolean;
+  after?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <section className="detail-section" aria-labelledby={headingId}>
+      <h3 id={headingId}>{title}</h3>
+      <dl className={isSum ? 'kv-list kv-list--sum' : 'kv-list'} data-testid={testId}>
+        {children}
+      </dl>
+      {after}
+    </section>
+  );
+}
+
 function PnlBreakdown({ s }: { s: StrategyView }) {
   const m = s.metrics;
   const c = m.quoteCurrency;
+  const unpriced = Object.entries(m.unpricedFees);
   return (
-    <section className="detail-section" aria-labelledby="pnl-h">
-      <h3 id="pnl-h">PnL breakdown</h3>
-      <dl className="kv-list kv-list--sum" data-testid="pnl-breakdown">
-        <Figure label="Realized" hint="Average cost, shorts included; excludes fees and funding">
-          <Money value={m.realizedPnl} currency={c} isEstimated={m.isEstimated} />
-        </Figure>
-        <Figure label="+ Unrealized" hint="Open inventory marked to market">
-          <Money value={m.unrealizedPnl} currency={c} isEstimated={m.isEstimated} />
-        </Figure>
-        <Figure label="+ Funding" hint="+ received, − paid">
-          <Money value={m.funding} currency={c} isEstimated={m.isEstimated} />
-        </Figure>
-        <Figure label="− Fees" hint="Shown as their effect on PnL: − paid, + rebate">
-          <Money value={feesAsPnl(m.fees)} currency={c} isEstimated={m.isEstimated} />
-        </Figure>
-        <Figure label="= Total PnL" testId="detail-total">
-          <strong>
-            <Money value={m.totalPnl} currency={c} isEstimated={m.isEstimated} />
-          </strong>
-        </Figure>
-        <Figure label="Capital budget">
-          <Money value={s.allocation} currency={c} isSigned={false} />
-        </Figure>
-        <Figure label="Equity" hint="Capital budget + total PnL">
-          <Money value={s.allocation + m.totalPnl} currency={c} isSigned={false} />
-        </Figure>
-        <Figure label="Volume" hint="Σ |cost| of fills">
-          {formatMoney(m.volume, c)}
-        </Figure>
-      </dl>
-      {Object.keys(m.unpricedFees).length > 0 && (
-        <p className="notice notice--warn">
-          Fees not priced yet (not in the figures above):{' '}
-          {Object.entries(m.unpricedFees)
-            .map(([cur, amount]) => `${amount} ${cur}`)
-            .join(', ')}
-        </p>
-      )}
-    </section>
+    <FigureSection
+      headingId="pnl-h"
+      title="PnL breakdown"
+      testId="pnl-breakdown"
+      isSum
+      after={
+        unpriced.length > 0 && (
+          <p className="notice notice--warn">
+            Fees not priced yet (not in the figures above): {unpriced.map(([cur, amount]) => `${amount} ${cur}`).join(', ')}
+          </p>
+        )
+      }
+    >
+      <Figure label="Realized" hint="Average cost, shorts included; excludes fees and funding">
+        <Money value={m.realizedPnl} currency={c} isEstimated={m.isEstimated} />
+      </Figure>
+      <Figure label="+ Unrealized" hint="Open inventory marked to market">
+        <Money value={m.unrealizedPnl} currency={c} isEstimated={m.isEstimated} />
+      </Figure>
+      <Figure label="+ Funding" hint="+ received, − paid">
+        <Money value={m.funding} currency={c} isEstimated={m.isEstimated} />
+      </Figure>
+      <Figure label="− Fees" hint="Shown as their effect on PnL: − paid, + rebate">
+        <Money value={feesAsPnl(m.fees)} currency={c} isEstimated={m.isEstimated} />
+      </Figure>
+      <Figure label="= Total PnL" testId="detail-total">
+        <strong>
+          <Money value={m.totalPnl} currency={c} isEstimated={m.isEstimated} />
+        </strong>
+      </Figure>
+      <Figure label="Capital budget">
+        <Money value={s.allocation} currency={c} isSigned={false} />
+      </Figure>
+      <Figure label="Equity" hint="Capital budget + total PnL">
+        <Money value={s.allocation + m.totalPnl} currency={c} isSigned={false} />
+      </Figure>
+      <Figure label="Volume" hint="Σ |cost| of fills">
+        {formatMoney(m.volume, c)}
+      </Figure>
+    </FigureSection>
   );
 }
 
@@ -138,62 +167,56 @@ function StrategyFigures({ s, symbols }: { s: StrategyView; symbols: readonly st
     const fr = f?.kind === 'funding_rate' ? f : null;
     const hasFunding = fr !== null || hasPerpetual(symbols) || m.funding !== 0;
     return (
-      <section className="detail-section" aria-labelledby="strat-h">
-        <h3 id="strat-h">Funding arbitrage</h3>
-        <dl className="kv-list" data-testid="strategy-figures">
-          <Figure label="Positions (spot / perp)">{inventory}</Figure>
-          <Figure label="Hedge" hint="Long spot, short perp">
-            {fr === null ? NOT_A_FIGURE : fr.isHedged ? 'open' : 'not open'}
-          </Figure>
-          <Figure label="Hedge imbalance" hint="(perp notional + spot notional) / spot notional; 0 = perfectly hedged">
-            {ratio(fr?.hedgeImbalance, 2, true)}
-          </Figure>
-          <Figure label="Funding accrued" hint="+ received, − paid">
-            {hasFunding ? <Money value={fr?.fundingAccrued ?? m.funding} currency={m.quoteCurrency} /> : NOT_A_FIGURE}
-          </Figure>
-          <Figure label="Predicted rate (per interval)">
-            {fr?.predictedRate == null
-              ? NOT_A_FIGURE
-              : `${fr.predictedRate < 0 ? '\u2212' : '+'}${(Math.abs(fr.predictedRate) * 10_000).toFixed(2)} bp`}
-          </Figure>
-          <Figure label="Carry (APR)">{ratio(fr?.carryApr, 2, true)}</Figure>
-          <Figure label="Basis (perp − spot) / spot">{ratio(fr?.basis, 3, true)}</Figure>
-          <Figure label="Next funding">{fr?.nextFundingTime == null ? NOT_A_FIGURE : formatTimestamp(fr.nextFundingTime)}</Figure>
-        </dl>
-      </section>
+      <FigureSection headingId="strat-h" title="Funding arbitrage" testId="strategy-figures">
+        <Figure label="Positions (spot / perp)">{inventory}</Figure>
+        <Figure label="Hedge" hint="Long spot, short perp">
+          {fr === null ? NOT_A_FIGURE : fr.isHedged ? 'open' : 'not open'}
+        </Figure>
+        <Figure label="Hedge imbalance" hint="(perp notional + spot notional) / spot notional; 0 = perfectly hedged">
+          {ratio(fr?.hedgeImbalance, 2, true)}
+        </Figure>
+        <Figure label="Funding accrued" hint="+ received, − paid">
+          {hasFunding ? <Money value={fr?.fundingAccrued ?? m.funding} currency={m.quoteCurrency} /> : NOT_A_FIGURE}
+        </Figure>
+        <Figure label="Predicted rate (per interval)">
+          {fr?.predictedRate == null
+            ? NOT_A_FIGURE
+            : `${fr.predictedRate < 0 ? '\u2212' : '+'}${(Math.abs(fr.predictedRate) * 10_000).toFixed(2)} bp`}
+        </Figure>
+        <Figure label="Carry (APR)">{ratio(fr?.carryApr, 2, true)}</Figure>
+        <Figure label="Basis (perp − spot) / spot">{ratio(fr?.basis, 3, true)}</Figure>
+        <Figure label="Next funding">{fr?.nextFundingTime == null ? NOT_A_FIGURE : formatTimestamp(fr.nextFundingTime)}</Figure>
+      </FigureSection>
     );
   }
   const fs = f?.kind === 'fixed_spread' ? f : null;
   return (
-    <section className="detail-section" aria-labelledby="strat-h">
-      <h3 id="strat-h">Market maker</h3>
-      <dl className="kv-list" data-testid="strategy-figures">
-        <Figure label="Inventory" hint="Signed base position per symbol: + long, − short">
-          {inventory}
-        </Figure>
-        <Figure label="Fills" testId="fill-count">
-          {formatCount(m.tradeCount)}
-        </Figure>
-        <Figure label="Win rate" hint="Reducing fills with positive realized PnL after their fee / all reducing fills">
-          {m.winRate === null ? NOT_A_FIGURE : formatWeight(m.winRate)}
-        </Figure>
-        <Figure label="Spread captured" hint="(average sell − average buy) / average price">
-          {fs?.spreadCapturedBps == null
-            ? NOT_A_FIGURE
-            : `${fs.spreadCapturedBps < 0 ? '\u2212' : '+'}${Math.abs(fs.spreadCapturedBps).toFixed(2)} bp`}
-        </Figure>
-        <Figure
-          label="Fills per order"
-          testId="fills-per-order"
-          hint="Fills over orders placed. Not a percentage: one order can fill in several pieces, so it can pass 1"
-        >
-          {fs?.fillRate == null || !Number.isFinite(fs.fillRate) ? NOT_A_FIGURE : fs.fillRate.toFixed(2)}
-        </Figure>
-        <Figure label="Quote uptime" hint="Share of running time with a quote on both sides">
-          {ratio(fs?.quoteUptime, 1)}
-        </Figure>
-      </dl>
-    </section>
+    <FigureSection headingId="strat-h" title="Market maker" testId="strategy-figures">
+      <Figure label="Inventory" hint="Signed base position per symbol: + long, − short">
+        {inventory}
+      </Figure>
+      <Figure label="Fills" testId="fill-count">
+        {formatCount(m.tradeCount)}
+      </Figure>
+      <Figure label="Win rate" hint="Reducing fills with positive realized PnL after their fee / all reducing fills">
+        {m.winRate === null ? NOT_A_FIGURE : formatWeight(m.winRate)}
+      </Figure>
+      <Figure label="Spread captured" hint="(average sell − average buy) / average price">
+        {fs?.spreadCapturedBps == null
+          ? NOT_A_FIGURE
+          : `${fs.spreadCapturedBps < 0 ? '\u2212' : '+'}${Math.abs(fs.spreadCapturedBps).toFixed(2)} bp`}
+      </Figure>
+      <Figure
+        label="Fills per order"
+        testId="fills-per-order"
+        hint="Fills over orders placed. Not a percentage: one order can fill in several pieces, so it can pass 1"
+      >
+        {fs?.fillRate == null || !Number.isFinite(fs.fillRate) ? NOT_A_FIGURE : fs.fillRate.toFixed(2)}
+      </Figure>
+      <Figure label="Quote uptime" hint="Share of running time with a quote on both sides">
+        {ratio(fs?.quoteUptime, 1)}
+      </Figure>
+    </FigureSection>
   );
 }
 
@@ -201,38 +224,35 @@ function RiskFigures({ s }: { s: StrategyView }) {
   const m = s.metrics;
   const twr = m.timeWeightedReturn;
   return (
-    <section className="detail-section" aria-labelledby="risk-h">
-      <h3 id="risk-h">Risk</h3>
-      <dl className="kv-list" data-testid="risk-figures">
-        <Figure label="Max drawdown" hint="Largest fall of total PnL from a previous peak; % of equity at that peak">
-          <Money value={0 - m.maxDrawdown} currency={m.quoteCurrency} />
-          <span className="muted small">
-            {m.maxDrawdownPct === null
-              ? `${NOT_A_FIGURE} % of peak equity`
-              : `${m.maxDrawdownPct > 0 ? '\u2212' : ''}${formatWeight(m.maxDrawdownPct, 3)} of peak equity`}
+    <FigureSection headingId="risk-h" title="Risk" testId="risk-figures">
+      <Figure label="Max drawdown" hint="Largest fall of total PnL from a previous peak; % of equity at that peak">
+        <Money value={0 - m.maxDrawdown} currency={m.quoteCurrency} />
+        <span className="muted small">
+          {m.maxDrawdownPct === null
+            ? `${NOT_A_FIGURE} % of peak equity`
+            : `${m.maxDrawdownPct > 0 ? '\u2212' : ''}${formatWeight(m.maxDrawdownPct, 3)} of peak equity`}
+        </span>
+      </Figure>
+      <Figure label="Sharpe (daily, √365)">
+        {m.sharpe === null ? (
+          <span title="Needs at least 2 days of history">
+            {NOT_A_FIGURE} <span className="muted">under 2 days</span>
           </span>
-        </Figure>
-        <Figure label="Sharpe (daily, √365)">
-          {m.sharpe === null ? (
-            <span title="Needs at least 2 days of history">
-              {NOT_A_FIGURE} <span className="muted">under 2 days</span>
-            </span>
-          ) : (
-            m.sharpe.toFixed(2)
-          )}
-        </Figure>
-        <Figure label="Time-weighted return" hint="Since start; capital moved in or out does not count">
-          {twr === null ? (
-            NOT_A_FIGURE
-          ) : (
-            <span className={`money money--${moneyTone(twr * 100, { decimals: 3 })}`}>
-              {twr > 0 ? '+' : twr < 0 ? '\u2212' : ''}
-              {formatWeight(Math.abs(twr), 3)}
-            </span>
-          )}
-        </Figure>
-      </dl>
-    </section>
+        ) : (
+          m.sharpe.toFixed(2)
+        )}
+      </Figure>
+      <Figure label="Time-weighted return" hint="Since start; capital moved in or out does not count">
+        {twr === null ? (
+          NOT_A_FIGURE
+        ) : (
+          <span className={`money money--${moneyTone(twr * 100, { decimals: 3 })}`}>
+            {twr > 0 ? '+' : twr < 0 ? '\u2212' : ''}
+            {formatWeight(Math.abs(twr), 3)}
+          </span>
+        )}
+      </Figure>
+    </FigureSection>
   );
 }
 
@@ -327,30 +347,17 @@ function FundingTable({ detail, symbols }: { detail: InstanceDetail; symbols: re
           {hasPerpetual(symbols) ? 'No funding payments yet.' : `${NOT_A_FIGURE} No perpetual in this instance: no funding.`}
         </p>
       ) : (
-        <div className="table-scroll table-scroll--short">
-          <table className="grid grid--compact" data-testid="funding-table">
-            <thead>
-              <tr>
-                <th scope="col">Time (UTC)</th>
-                <th scope="col">Symbol</th>
-                <th scope="col" className="num" title="+ received, − paid">
-                  Amount
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((f) => (
-                <tr key={f.id}>
-                  <td>{formatTimestamp(new Date(f.timestamp).toISOString())}</td>
-                  <td>{f.symbol}</td>
-                  <td className="num">
-                    <Money value={f.amount} currency={f.currency} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DetailTable testId="funding-table" isShort columns={['Time (UTC)', 'Symbol', num('Amount', '+ received, − paid')]}>
+          {rows.map((f) => (
+            <tr key={f.id}>
+              <td>{formatTimestamp(new Date(f.timestamp).toISOString())}</td>
+              <td>{f.symbol}</td>
+              <td className="num">
+                <Money value={f.amount} currency={f.currency} />
+              </td>
+            </tr>
+          ))}
+        </DetailTable>
       )}
     </section>
   );
@@ -406,41 +413,59 @@ function OpenOrders({ detail, stillOpen, onChanged }: { detail: InstanceDetail; 
       {detail.openOrders.length === 0 ? (
         detail.openOrdersError === null && <p className="empty">No open orders.</p>
       ) : (
-        <div className="table-scroll">
-          <table className="grid grid--compact" data-testid="open-orders-table">
-            <TableHead
-              columns={['Symbol', 'Side', num('Price'), num('Amount'), num('Filled'), 'Placed', { label: 'Cancel', hidden: true }]}
-            />
-            <tbody>
-              {detail.openOrders.map((o) => {
-                const key = `${o.symbol}|${o.orderId}`;
-                return (
-                  <tr key={key} data-testid={`open-order-${o.orderId}`} data-still-open={pending.has(key)}>
-                    <td>{o.symbol}</td>
-                    <td className={o.side === 'buy' ? 'pos' : 'neg'}>{o.side}</td>
-                    <td className="num">{formatAmount(o.price)}</td>
-                    <td className="num">{formatAmount(o.amount)}</td>
-                    <td className="num">{formatAmount(o.filled)}</td>
-                    <td className="muted">{formatTimestamp(new Date(o.placedAt).toISOString())}</td>
-                    <td className="cell-actions">
-                      <button
-                        type="button"
-                        className="button button--small"
-                        disabled={busy !== null}
-                        data-testid="cancel-order"
-                        onClick={() => void run(key, () => commands.cancelOrder(id, o.orderId, o.symbol))}
-                      >
-                        {pending.has(key) ? 'Retrying…' : busy === key ? 'Cancelling…' : 'Cancel'}
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <DetailTable
+          testId="open-orders-table"
+          columns={['Symbol', 'Side', num('Price'), num('Amount'), num('Filled'), 'Placed', { label: 'Cancel', hidden: true }]}
+        >
+          {detail.openOrders.map((o) => {
+            const key = `${o.symbol}|${o.orderId}`;
+            return (
+              <tr key={key} data-testid={`open-order-${o.orderId}`} data-still-open={pending.has(key)}>
+                <td>{o.symbol}</td>
+                <td className={o.side === 'buy' ? 'pos' : 'neg'}>{o.side}</td>
+                <td className="num">{formatAmount(o.price)}</td>
+                <td className="num">{formatAmount(o.amount)}</td>
+                <td className="num">{formatAmount(o.filled)}</td>
+                <td className="muted">{formatTimestamp(new Date(o.placedAt).toISOString())}</td>
+                <td className="cell-actions">
+                  <button
+                    type="button"
+                    className="button button--small"
+                    disabled={busy !== null}
+                    data-testid="cancel-order"
+                    onClick={() => void run(key, () => commands.cancelOrder(id, o.orderId, o.symbol))}
+                  >
+                    {pending.has(key) ? 'Retrying…' : busy === key ? 'Cancelling…' : 'Cancel'}
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </DetailTable>
       )}
     </section>
+  );
+}
+
+/** A compact grid in its own scroll box; `isShort` keeps a secondary list from pushing the rest down. */
+function DetailTable({
+  testId,
+  isShort = false,
+  columns,
+  children,
+}: {
+  testId: string;
+  isShort?: boolean;
+  columns: readonly Column[];
+  children: ReactNode;
+}) {
+  return (
+    <div className={isShort ? 'table-scroll table-scroll--short' : 'table-scroll'}>
+      <table className="grid grid--compact" data-testid={testId}>
+        <TableHead columns={columns} />
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }
 
@@ -456,28 +481,16 @@ function AuditTrail({ detail }: { detail: InstanceDetail }) {
       {detail.audit.length === 0 ? (
         <p className="empty">No pause, resume, start or stop on record.</p>
       ) : (
-        <div className="table-scroll table-scroll--short">
-          <table className="grid grid--compact" data-testid="audit-table">
-            <thead>
-              <tr>
-                <th scope="col">Time (UTC)</th>
-                <th scope="col">Action</th>
-                <th scope="col">From</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {detail.audit.map((a) => (
-                <tr key={a.seq} data-testid="audit-row">
-                  <td>{formatTimestamp(a.at).replace(' UTC', '')}</td>
-                  <td>{a.action}</td>
-                  <td>{a.source}</td>
-                  <td className="cell-text">{a.reason ?? NOT_A_FIGURE}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DetailTable testId="audit-table" isShort columns={['Time (UTC)', 'Action', 'From', 'Reason']}>
+          {detail.audit.map((a) => (
+            <tr key={a.seq} data-testid="audit-row">
+              <td>{formatTimestamp(a.at).replace(' UTC', '')}</td>
+              <td>{a.action}</td>
+              <td>{a.source}</td>
+              <td className="cell-text">{a.reason ?? NOT_A_FIGURE}</td>
+            </tr>
+          ))}
+        </DetailTable>
       )}
     </section>
   );
