@@ -3,7 +3,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { RebalancePlan, VaultStatus } from '../../shared/model.ts';
+import type { VaultStatus } from '../../shared/model.ts';
 import { App } from './App.tsx';
 import { runningCounts } from './features/portfolio/StopAll.tsx';
 import { mergeSnapshot } from './bridge.ts';
@@ -12,7 +12,7 @@ import { createStratdeskStore, type StratdeskState } from './store/index.ts';
 import { initialSnapshotSlice } from './store/snapshotSlice.ts';
 import { defaultPrefs } from './store/prefsSlice.ts';
 import { totalsOf } from '../../shared/totals.ts';
-import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from './testFixtures.ts';
+import { makeHealth, makeInstance, makeMetrics, makePlan, makeSnapshot, makeStrategy, makeTotals } from './testFixtures.ts';
 
 const noCommands: AppCommands = {
   pauseStrategy: async () => {},
@@ -220,16 +220,10 @@ describe('App markup', () => {
   });
 
   it('renders the rebalance plan, then the applied result', () => {
-    const plan: RebalancePlan = {
-      id: 'plan-1',
-      fingerprint: 'f1',
-      policy: 'target_weights',
-      asOf: '2026-11-20T10:00:00Z',
-      dryRun: true,
-      applied: false,
+    const plan = makePlan({
       totalCapital: 3000,
       moves: [{ id: 'mm-btc', status: 'live', targetWeight: 0.5, before: 1000, after: 1500, move: 500 }],
-    };
+    });
     const planned = render({ rebalance: { phase: 'plan', policy: null, plan } });
     expect(planned).toContain('data-testid="rebalance-plan"');
     expect(planned).toContain('data-testid="plan-row-mm-btc"');

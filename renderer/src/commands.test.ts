@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CommandName, Result, StratdeskBridge } from '../../shared/contract.ts';
-import type { AccountTest, RebalancePlan, VaultStatus } from '../../shared/model.ts';
+import type { AccountTest, VaultStatus } from '../../shared/model.ts';
 import { applyStreamMessage } from './bridge.ts';
 import { createAppCommands } from './commands.ts';
 import { createStratdeskStore, type StratdeskStore } from './store/index.ts';
-import { makeControlResult, makeDelta, makeInstance, makeSnapshot, makeStrategy } from './testFixtures.ts';
+import { makeControlResult, makeDelta, makeInstance, makePlan, makeSnapshot, makeStrategy } from './testFixtures.ts';
 import type { Transport } from './transport.ts';
 
 interface Call {
@@ -22,23 +22,6 @@ function deferredTransport() {
   const command = record as StratdeskBridge['command'];
   const transport: Transport = { command, onStream: () => () => {} };
   return { transport, calls };
-}
-
-function plan(overrides: Partial<RebalancePlan> = {}): RebalancePlan {
-  return {
-    id: 'plan-1',
-    fingerprint: 'f1',
-    policy: 'target_weights',
-    asOf: '2026-11-20T10:00:00Z',
-    dryRun: true,
-    applied: false,
-    totalCapital: 2000,
-    moves: [
-      { id: 'a', status: 'live', targetWeight: 0.75, before: 1000, after: 1500, move: 500 },
-      { id: 'b', status: 'live', targetWeight: 0.25, before: 1000, after: 500, move: -500 },
-    ],
-    ...overrides,
-  };
 }
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -103,16 +86,16 @@ describe('rebalance', () => {
     void commands.planRebalance(null);
     expect(store.getState().rebalance.phase).toBe('loading');
     expect(calls[0]?.input).toEqual({ dryRun: true });
-    calls[0]?.resolve({ ok: true, value: plan() });
+    calls[0]?.resolve({ ok: true, value: makePlan() });
     await flush();
-    expect(store.getState().rebalance).toMatchObject({ phase: 'plan', plan: plan() });
+    expect(store.getState().rebalance).toMatchObject({ phase: 'plan', plan: makePlan() });
 
     void commands.applyRebalance();
     expect(store.getState().rebalance.phase).toBe('applying');
     expect(calls[1]?.input).toEqual({ dryRun: false, planId: 'plan-1' });
     commands.closeRebalance(); // cannot cancel what was already sent
     expect(store.getState().rebalance.phase).toBe('applying');
-    const applied = plan({ dryRun: false, applied: true });
+    const applied = makePlan({ dryRun: false, applied: true });
     calls[1]?.resolve({ ok: true, value: applied });
     await flush();
     expect(store.getState().rebalance).toMatchObject({ phase: 'applied', plan: applied });
@@ -126,7 +109,7 @@ describe('rebalance', () => {
     const commands = createAppCommands(transport, store);
     void commands.planRebalance('equal');
     expect(calls[0]?.input).toEqual({ dryRun: true, policy: 'equal' });
-    calls[0]?.resolve({ ok: true, value: plan({ policy: 'equal' }) });
+    calls[0]?.resolve({ ok: true, value: makePlan({ policy: 'equal' }) });
     await flush();
     void commands.applyRebalance();
     expect(calls[1]?.input).toEqual({ dryRun: false, policy: 'equal', planId: 'plan-1' });
@@ -137,7 +120,7 @@ describe('rebalance', () => {
     const commands = createAppCommands(transport, store);
     void commands.planRebalance(null);
     commands.closeRebalance();
-    calls[0]?.resolve({ ok: true, value: plan() });
+    calls[0]?.resolve({ ok: true, value: makePlan() });
     await flush();
     expect(store.getState().rebalance.phase).toBe('closed');
   });
@@ -152,7 +135,7 @@ describe('rebalance', () => {
     expect(store.getState().errors[0]?.message).toBe('sync failed');
 
     void commands.planRebalance(null);
-    calls[1]?.resolve({ ok: true, value: plan() });
+    calls[1]?.resolve({ ok: true, value: makePlan() });
     await flush();
     void commands.applyRebalance();
     calls[2]?.resolve({ ok: false, error: { code: 'conflict', message: 'budgets changed' } });

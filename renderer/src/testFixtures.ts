@@ -1,5 +1,15 @@
 /** Builders for unit tests: a valid model object with only the fields a test cares about changed. */
-import type { ControlResult, Health, InstanceView, Metrics, Snapshot, StrategyPatch, StrategyView, Totals } from '../../shared/model.ts';
+import type {
+  ControlResult,
+  Health,
+  InstanceView,
+  Metrics,
+  RebalancePlan,
+  Snapshot,
+  StrategyPatch,
+  StrategyView,
+  Totals,
+} from '../../shared/model.ts';
 import type { DeltaMessage } from './bridge.ts';
 
 export function makeHealth(overrides: Partial<Health> = {}): Health {
@@ -41,12 +51,13 @@ export function makeMetrics(overrides: Partial<Metrics> = {}): Metrics {
   };
 }
 
+/** What a strategy row and its instance agree on: a live market maker on the simulator's account. */
+const IDENTITY = { type: 'fixed_spread', account: 'sim', mode: 'live' } as const;
+
 export function makeStrategy(id: string, overrides: Partial<StrategyView> = {}): StrategyView {
   return {
     id,
-    type: 'fixed_spread',
-    account: 'sim',
-    mode: 'live',
+    ...IDENTITY,
     status: 'live',
     health: makeHealth(),
     metrics: makeMetrics(),
@@ -60,9 +71,7 @@ export function makeStrategy(id: string, overrides: Partial<StrategyView> = {}):
 export function makeInstance(id: string, overrides: Partial<InstanceView> = {}): InstanceView {
   return {
     id,
-    type: 'fixed_spread',
-    account: 'sim',
-    mode: 'live',
+    ...IDENTITY,
     running: true,
     health: makeHealth(),
     symbols: ['BTC/USDT'],
@@ -118,6 +127,24 @@ export function makeDelta(seq: number, strategies: StrategyPatch[], overrides: P
     totals: makeTotals(),
     strategies,
     instances: [],
+    ...overrides,
+  };
+}
+
+/** A dry-run plan moving 500 from `b` to `a` (targets 0.75 / 0.25 of 2 000). */
+export function makePlan(overrides: Partial<RebalancePlan> = {}): RebalancePlan {
+  return {
+    id: 'plan-1',
+    fingerprint: 'f1',
+    policy: 'target_weights',
+    asOf: '2026-11-20T10:00:00Z',
+    dryRun: true,
+    applied: false,
+    totalCapital: 2000,
+    moves: [
+      { id: 'a', status: 'live', targetWeight: 0.75, before: 1000, after: 1500, move: 500 },
+      { id: 'b', status: 'live', targetWeight: 0.25, before: 1000, after: 500, move: -500 },
+    ],
     ...overrides,
   };
 }

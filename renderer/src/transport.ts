@@ -131,6 +131,20 @@ export function errorFromResponse(status: number, statusText: string, body: unkn
   return Array.isArray(list) ? { code, message, fields: list as CommandError['fields'] & object } : { code, message };
 }
 
+/** What a snapshot and a delta both carry: the sequence, the time, totals and the changed rows. */
+function hasFrameFields(frame: unknown): boolean {
+  if (typeof frame !== 'object' || frame === null) return false;
+  const f = frame as Record<string, unknown>;
+  return (
+    typeof f['seq'] === 'number' &&
+    typeof f['asOf'] === 'string' &&
+    typeof f['totals'] === 'object' &&
+    f['totals'] !== null &&
+    Array.isArray(f['strategies']) &&
+    Array.isArray(f['instances'])
+  );
+}
+
 /** Cheap shape check of a stream frame; the host is trusted, but a proxy or a bug is not. */
 export function parseStreamMessage(data: string): StreamMessage | null {
   let value: unknown;
@@ -141,30 +155,9 @@ export function parseStreamMessage(data: string): StreamMessage | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const message = value as Record<string, unknown>;
-  if (message['type'] === 'snapshot') {
-    const snapshot = message['snapshot'];
-    if (typeof snapshot !== 'object' || snapshot === null) return null;
-    const s = snapshot as Record<string, unknown>;
-    const isValid =
-      typeof s['seq'] === 'number' &&
-      typeof s['asOf'] === 'string' &&
-      typeof s['totals'] === 'object' &&
-      s['totals'] !== null &&
-      Array.isArray(s['strategies']) &&
-      Array.isArray(s['instances']);
-    return isValid ? (value as StreamMessage) : null;
-  }
-  if (message['type'] === 'delta') {
-    const isValid =
-      typeof message['seq'] === 'number' &&
-      typeof message['asOf'] === 'string' &&
-      typeof message['totals'] === 'object' &&
-      message['totals'] !== null &&
-      Array.isArray(message['strategies']) &&
-      Array.isArray(message['instances']);
-    return isValid ? (value as StreamMessage) : null;
-  }
-  return null;
+  // A snapshot wraps its frame; a delta is its own.
+  const frame = message['type'] === 'snapshot' ? message['snapshot'] : message['type'] === 'delta' ? message : null;
+  return hasFrameFields(frame) ? (value as StreamMessage) : null;
 }
 
 export function createServeTransport(deps: ServeTransportDeps): Transport {
