@@ -2,7 +2,7 @@
  * What the trader's clicks do. Every command's failure lands in the error banner: a pause that did
  * not happen must never look like one that did.
  */
-import type { CommandError, Result } from '../../shared/contract.ts';
+import type { CommandError, CommandInput, Result } from '../../shared/contract.ts';
 import type {
   ControlResult,
   InstanceDetail,
@@ -15,7 +15,7 @@ import type {
   WorkspaceState,
 } from '../../shared/model.ts';
 import { applyControlResult } from './bridge.ts';
-import type { ControlAction, RowAction, StratdeskStore, VaultAction } from './store/index.ts';
+import type { ControlAction, RebalanceUi, RowAction, StratdeskStore, VaultAction } from './store/index.ts';
 import type { Transport } from './transport.ts';
 
 export type ExportKind = 'fills' | 'funding' | 'metrics';
@@ -151,37 +151,43 @@ export function createAppCommands(transport: Transport, store: StratdeskStore, s
     return result;
   }
 
-  async function planRebalance(policy: RebalancePolicy | null): Promise<void> {
+  /**
+   * Sends one rebalance request and shows its answer as `phase`; on a refusal, reports it and shows
+   * `fallback`. An answer to a request overtaken since (a new plan, Cancel) is dropped.
+   */
+  async function sendRebalance(
+    input: CommandInput<'portfolio/rebalance'>,
+    what: string,
+    policy: RebalancePolicy | null,
+    phase: 'plan' | 'applied',
+    fallback: RebalanceUi,
+  ): Promise<void> {
     const run = ++rebalanceRun;
-    store.getState().setRebalance({ phase: 'loading', policy });
-    const input = policy === null ? { dryRun: true } : { dryRun: true, policy };
     const result = await transport.command('portfolio/rebalance', input);
     if (run !== rebalanceRun) return;
     if (result.ok) {
-      store.getState().setRebalance({ phase: 'plan', policy, plan: result.value });
+      store.getState().setRebalance({ phase, policy, plan: result.value });
     } else {
-      reportError('portfolio/rebalance (plan)', result.error);
-      store.getState().setRebalance({ phase: 'closed' });
+      reportError(`portfolio/rebalance (${what})`, result.error);
+      store.getState().setRebalance(fallback);
     }
+  }
+
+  async function planRebalance(policy: RebalancePolicy | null): Promise<void> {
+    store.getState().setRebalance({ phase: 'loading', policy });
+    const input = policy === null ? { dryRun: true } : { dryRun: true, policy };
+    await sendRebalance(input, 'plan', policy, 'plan', { phase: 'closed' });
   }
 
   async function applyRebalance(): Promise<void> {
     const current = store.getState().rebalance;
     if (current.phase !== 'plan') return;
-    const run = ++rebalanceRun;
     const { policy, plan } = current;
     store.getState().setRebalance({ phase: 'applying', policy, plan });
     // The plan's id: the host applies exactly what was reviewed, or refuses if the portfolio moved.
     const input = policy === null ? { dryRun: false, planId: plan.id } : { dryRun: false, policy, planId: plan.id };
-    const result = await transport.command('portfolio/rebalance', input);
-    if (run !== rebalanceRun) return;
-    if (result.ok) {
-      store.getState().setRebalance({ phase: 'applied', policy, plan: result.value });
-    } else {
-      reportError('portfolio/rebalance (apply)', result.error);
-      // Back to the plan so the trader can retry or cancel; the banner says what the host refused.
-      store.getState().setRebalance({ phase: 'plan', policy, plan });
-    }
+    // A refusal goes back to the plan so the trader can retry or cancel; the banner says what the host refused.
+    await sendRebalance(input, 'apply', policy, 'applied', { phase: 'plan', policy, plan });
   }
 
   async function confirmPending(): Promise<void> {
