@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { PanelToggle } from './PanelToggle.tsx';
 
 /**
  * A panel along the window's right edge (accounts & keys, set-up): its title, a line on what it is
@@ -68,5 +69,26 @@ export function Sheet({
       <div className="detail-body">{children}</div>
       {footer}
     </aside>
+  );
+}
+
+/** The header button that opens and closes the sheet called `name` (its test id: `<name>-button`). */
+export function SheetToggle({
+  name,
+  isOpen,
+  onOpen,
+  onClose,
+  children,
+}: {
+  name: string;
+  isOpen: boolean;
+  onOpen: () => void;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <PanelToggle isOpen={isOpen} panelId={`${name}-panel`} testId={`${name}-button`} onToggle={isOpen ? onClose : onOpen}>
+      {children}
+    </PanelToggle>
   );
 }

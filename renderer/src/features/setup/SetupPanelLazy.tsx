@@ -4,7 +4,7 @@
  */
 import { lazy, Suspense } from 'react';
 import { useCommands, useStratdesk } from '../../store/hooks.ts';
-import { PanelToggle } from '../../components/PanelToggle.tsx';
+import { SheetToggle } from '../../components/Sheet.tsx';
 
 const Panel = lazy(() => import('./SetupPanel.tsx').then((m) => ({ default: m.SetupPanel })));
 
@@ -12,14 +12,9 @@ export function SetupButton() {
   const isOpen = useStratdesk((state) => state.isSetupOpen);
   const commands = useCommands();
   return (
-    <PanelToggle
-      isOpen={isOpen}
-      panelId="setup-panel"
-      testId="setup-button"
-      onToggle={() => (isOpen ? commands.closeSetup() : commands.openSetup())}
-    >
+    <SheetToggle name="setup" isOpen={isOpen} onOpen={commands.openSetup} onClose={commands.closeSetup}>
       Set up
-    </PanelToggle>
+    </SheetToggle>
   );
 }
 

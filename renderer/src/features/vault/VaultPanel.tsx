@@ -29,8 +29,7 @@ import { Modal } from '../../components/Modal.tsx';
 import { ReconciliationSection } from '../accounts/ReconciliationView.tsx';
 import { useVaultForm } from './useVaultForm.ts';
 import { TableHead } from '../../components/TableHead.tsx';
-import { PanelToggle } from '../../components/PanelToggle.tsx';
-import { Sheet } from '../../components/Sheet.tsx';
+import { Sheet, SheetToggle } from '../../components/Sheet.tsx';
 
 /** While the panel is open: the vault locks itself when idle and sessions connect after an unlock. */
 const REFRESH_MS = 5000;
@@ -39,14 +38,9 @@ export function VaultButton() {
   const isOpen = useStratdesk((state) => state.isVaultOpen);
   const commands = useCommands();
   return (
-    <PanelToggle
-      isOpen={isOpen}
-      panelId="vault-panel"
-      testId="vault-button"
-      onToggle={() => (isOpen ? commands.closeVault() : void commands.openVault())}
-    >
+    <SheetToggle name="vault" isOpen={isOpen} onOpen={() => void commands.openVault()} onClose={commands.closeVault}>
       Accounts &amp; keys
-    </PanelToggle>
+    </SheetToggle>
   );
 }
 
@@ -298,9 +292,7 @@ function CreateForm() {
   const commands = useCommands();
   const form = useVaultForm((read) => {
     const password = read('password');
-    const issue = checkNewPassword(password, read('repeat'));
-    if (issue === null) void commands.createVault(password);
-    return issue;
+    return checkNewPassword(password, read('repeat')) ?? (() => commands.createVault(password));
   });
   return (
     <VaultForm
@@ -325,8 +317,8 @@ function UnlockForm({ keychain }: { keychain: VaultStatus['keychain'] }) {
   const form = useVaultForm((read) => {
     const password = read('password');
     if (password === '') return 'Enter the vault password.';
-    void commands.unlockVault(password, keychain !== 'unavailable' && read('remember') === 'on');
-    return null;
+    const remember = keychain !== 'unavailable' && read('remember') === 'on';
+    return () => commands.unlockVault(password, remember);
   });
   return (
     <VaultForm form={form} name="unlock" submit={{ label: 'Unlock', testId: 'vault-unlock', isPrimary: true }}>
@@ -369,9 +361,8 @@ function ChangePasswordForm() {
   const form = useVaultForm((read) => {
     const oldPassword = read('old');
     const newPassword = read('new');
-    const issue = oldPassword === '' ? 'Enter the current password.' : checkNewPassword(newPassword, read('repeat'));
-    if (issue === null) void commands.changeVaultPassword(oldPassword, newPassword);
-    return issue;
+    if (oldPassword === '') return 'Enter the current password.';
+    return checkNewPassword(newPassword, read('repeat')) ?? (() => commands.changeVaultPassword(oldPassword, newPassword));
   });
   return (
     <VaultForm form={form} name="password" submit={{ label: 'Change password', testId: 'vault-change-password', isPrimary: false }}>
@@ -496,10 +487,9 @@ function PutKeyForm({ status }: { status: VaultStatus }) {
       secret: read('secret').trim(),
       passphrase: read('passphrase'),
     };
-    const issue =
+    const problem =
       checkEntryName(entry.name) ?? (entry.apiKey === '' ? 'Enter the API key.' : entry.secret === '' ? 'Enter the secret.' : null);
-    if (issue === null) void commands.putVaultKey(entry);
-    return issue;
+    return problem ?? (() => commands.putVaultKey(entry));
   });
   return (
     <VaultForm

@@ -10,10 +10,10 @@ import { useStratdesk } from '../../store/hooks.ts';
 export type FieldReader = (name: string) => string;
 
 /**
- * `handle` reads the fields, sends the command when they are fine, and answers the problem to show
- * (never what was typed), or null.
+ * `handle` reads the fields and answers either the problem to show (never what was typed) or, when
+ * they are fine, the command to send, which runs at once.
  */
-export function useVaultForm(handle: (read: FieldReader) => string | null): {
+export function useVaultForm(handle: (read: FieldReader) => string | (() => Promise<unknown>)): {
   problem: string | null;
   isBusy: boolean;
   onSubmit: (event: FormEvent<HTMLFormElement>) => void;
@@ -25,12 +25,16 @@ export function useVaultForm(handle: (read: FieldReader) => string | null): {
     const form = event.currentTarget;
     const data = new FormData(form);
     form.reset();
-    setProblem(
-      handle((name) => {
-        const value = data.get(name);
-        return typeof value === 'string' ? value : '';
-      }),
-    );
+    const answer = handle((name) => {
+      const value = data.get(name);
+      return typeof value === 'string' ? value : '';
+    });
+    if (typeof answer === 'string') {
+      setProblem(answer);
+    } else {
+      setProblem(null);
+      void answer();
+    }
   };
   return { problem, isBusy, onSubmit };
 }
