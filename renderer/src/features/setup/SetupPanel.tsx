@@ -87,6 +87,21 @@ function ChoiceSelect<T extends string>({
   );
 }
 
+/** A text field whose value is what was typed without the spaces around it (ids, exchange names). */
+function TrimmedInput({
+  value,
+  list,
+  testId,
+  onValue,
+}: {
+  value: string;
+  list?: string;
+  testId: string;
+  onValue: (value: string) => void;
+}) {
+  return <input className="input" list={list} value={value} data-testid={testId} onChange={(e) => onValue(e.target.value.trim())} />;
+}
+
 function Field({
   label,
   children,
@@ -379,20 +394,14 @@ function AccountsEditor({
           <fieldset key={i} className="setup-card" data-testid={`setup-account-${i}`}>
             <div className="form-row">
               <Field label="Id" errors={errors} path={`${at}.id`}>
-                <input
-                  className="input"
-                  value={a.id}
-                  data-testid="account-id"
-                  onChange={(e) => setAccount(i, { ...a, id: e.target.value.trim() })}
-                />
+                <TrimmedInput value={a.id} testId="account-id" onValue={(id) => setAccount(i, { ...a, id })} />
               </Field>
               <Field label="Exchange" errors={errors} path={`${at}.exchange`} hint="One of the exchanges ccxt supports">
-                <input
-                  className="input"
-                  list="setup-exchanges"
+                <TrimmedInput
                   value={a.exchange}
-                  data-testid="account-exchange"
-                  onChange={(e) => setAccount(i, { ...a, exchange: e.target.value.trim() })}
+                  list="setup-exchanges"
+                  testId="account-exchange"
+                  onValue={(exchange) => setAccount(i, { ...a, exchange })}
                 />
               </Field>
               <Field label="Key" errors={errors} path={`${at}.credentials`} hint="An entry of the vault (Accounts & keys adds one)">
@@ -603,7 +612,7 @@ function InstanceCard({
     <fieldset className="setup-card" data-testid={`setup-instance-${index}`} data-instance={inst.id}>
       <div className="form-row">
         <Field label="Id" errors={errors} path={`${at}.id`}>
-          <input className="input" value={inst.id} data-testid="instance-id" onChange={(e) => onRename(e.target.value.trim())} />
+          <TrimmedInput value={inst.id} testId="instance-id" onValue={onRename} />
         </Field>
         <Field label="Strategy" errors={errors} path={`${at}.type`}>
           <ChoiceSelect
