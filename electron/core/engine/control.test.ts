@@ -5,40 +5,30 @@
  * client order id without placing twice, exposure that counts what the ledger does not hold yet,
  * control requests ahead of reads, loops that survive their own error handlers, a bounded quit.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StillOpen } from '../../../shared/model.ts';
-import { startSimulator, type Simulator } from '../../sim/simulator.ts';
+import type { Simulator } from '../../sim/simulator.ts';
 import type { FaultSpec } from '../../sim/faults.ts';
 import { systemClock } from '../clock.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
 import type { ExchangeSession } from '../exchange/types.ts';
 import { defaultBudgetTarget, WeightBudgetRegistry } from '../exchange/weightBudget.ts';
-import { Host } from '../host/host.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { justNow, simRig, sleep, tempDir } from '../testing/simHost.ts';
 import { parseWorkspace } from '../workspace/workspace.ts';
 import { BotEngine, StrategyInstance, type EngineDeps } from './botEngine.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fixture = simRig();
 
-async function simulator(extra: { fundingRate?: { mean: number; sd: number } } = {}): Promise<Simulator> {
-  const sim = await startSimulator({
-    port: 0,
+const simulator = (extra: { fundingRate?: { mean: number; sd: number } } = {}): Promise<Simulator> =>
+  fixture.simulator({
     seed: 21,
     tickMs: 50,
     accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 1_000_000, BTC: 20, ETH: 200 }, futuresUsdt: 1_000_000 }],
     ...(extra.fundingRate ? { fundingRate: extra.fundingRate } : {}),
   });
-  cleanups.push(() => sim.close());
-  return sim;
-}
 
 /** A session of the account as a trader would look at it: the judge's eyes on the simulator. */
 function judge(sim: Simulator): ExchangeSession {
@@ -48,7 +38,7 @@ function judge(sim: Simulator): ExchangeSession {
     symbols: ['BTC/USDT', 'ETH/USDT', 'BTC/USDT:USDT'],
     budgets: new WeightBudgetRegistry(),
   });
-  cleanups.push(() => session.close());
+  fixture.defer(() => session.close());
   return session;
 }
 
@@ -77,7 +67,7 @@ function rig(
         type: spec.type ?? 'fixed_spread',
         account: 'a',
         symbols,
-        startTime: new Date(Date.now() - 1000).toISOString(),
+        startTime: justNow(),
         // Quotes 1 % either side that are not moved for small moves: they rest, so the book is what the test made it.
         params:
           (spec.type ?? 'fixed_spread') === 'fixed_spread'
@@ -94,11 +84,11 @@ function rig(
     budgets: extra.budgets ?? new WeightBudgetRegistry(),
     ...(extra.timeoutMs !== undefined ? { timeoutMs: extra.timeoutMs } : {}),
   });
-  cleanups.push(() => session.close());
+  fixture.defer(() => session.close());
   let ledger = extra.ledger;
   if (!ledger) {
-    const own = new Ledger(join(mkdtempSync(join(tmpdir(), 'control-')), 'ledger.sqlite'));
-    cleanups.push(() => own.close());
+    const own = new Ledger(join(tempDir('control-'), 'ledger.sqlite'));
+    fixture.defer(() => own.close());
     ledger = own;
   }
   const paused = new Set<string>();
@@ -117,7 +107,7 @@ function rig(
     cancelRetry: { firstMs: 300, capMs: 1500 },
     ...extra.deps,
   });
-  cleanups.push(() => instance.dispose());
+  fixture.defer(() => instance.dispose());
   return { instance, ledger, paused, errors, stillOpenSeen };
 }
 
@@ -133,13 +123,37 @@ async function until(what: string, check: () => Promise<boolean> | boolean, ms =
 const openOn = async (client: ExchangeSession, symbol: string) => client.fetchOpenOrders(symbol);
 const cancelFault = (kind: FaultSpec['kind']): FaultSpec => ({ id: 'cancels', kind, route: '/api/v3/order', method: 'DELETE' });
 
+/** The default instance (`rig(sim, {})`) started: its two resting quotes are on the book when this returns. */
+async function quoting(beforeStart: (r: Rig) => void = () => undefined): Promise<Rig & { sim: Simulator; client: ExchangeSession }> {
+  const sim = await simulator();
+  const client = judge(sim);
+  const r = rig(sim, {});
+  beforeStart(r);
+  r.instance.start();
+  await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+  return { ...r, sim, client };
+}
+
+/** The funding arbitrage the order tests run: one leg is 0.2 × 50 000 of quote. */
+const arb = {
+  id: 'arb',
+  type: 'funding_rate' as const,
+  symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
+  params: { legFraction: 0.2, intervalMs: 300, entryApr: 0.1 },
+};
+
+/** The simulator holds one leg long in spot (over the 20 BTC it started with) and one short on the perpetual, within 1 %. */
+async function expectOneLegEach(sim: Simulator, client: ExchangeSession): Promise<void> {
+  const leg = (0.2 * 50_000) / sim.price('BTC/USDT');
+  const balance = (await client.fetchBalance?.('spot'))?.find((b) => b.currency === 'BTC')?.total ?? 0;
+  const short = sim.positions('k').find((p) => p.symbol === 'BTCUSDT')?.positionAmt ?? 0;
+  expect(Math.abs(balance - 20 - leg) / leg).toBeLessThan(0.01);
+  expect(Math.abs(-short - leg) / leg).toBeLessThan(0.01);
+}
+
 describe('cancels confirmed on the exchange', () => {
   it('stop with cancels answering 503 answers stillOpen; once cancels work the book empties with no further call', async () => {
-    const sim = await simulator();
-    const client = judge(sim);
-    const { instance, stillOpenSeen } = rig(sim, {});
-    instance.start();
-    await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+    const { sim, client, instance, stillOpenSeen } = await quoting();
     sim.addFaults([cancelFault('503')]);
     const stillOpen = await instance.stop();
     expect(stillOpen).toHaveLength(2);
@@ -159,11 +173,7 @@ describe('cancels confirmed on the exchange', () => {
   }, 60_000);
 
   it('pause with cancels rate-limited (429) answers stillOpen and the retries clear the book; nothing new is placed', async () => {
-    const sim = await simulator();
-    const client = judge(sim);
-    const { instance, paused } = rig(sim, {});
-    instance.start();
-    await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+    const { sim, client, instance, paused } = await quoting();
     sim.addFaults([{ ...cancelFault('429'), retryAfterSec: 1 }]);
     paused.add('mm');
     const stillOpen = await instance.cancelAll('pause');
@@ -178,11 +188,7 @@ describe('cancels confirmed on the exchange', () => {
   }, 60_000);
 
   it('one order cancelled from the detail view: gone from the book, or listed still open while the exchange fails', async () => {
-    const sim = await simulator();
-    const client = judge(sim);
-    const { instance, paused } = rig(sim, {});
-    instance.start();
-    await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+    const { sim, client, instance, paused } = await quoting();
     paused.add('mm'); // so the strategy does not re-quote what the test cancels
     const [first, second] = await instance.openOrders();
     if (!first || !second) throw new Error('expected two orders');
@@ -198,11 +204,7 @@ describe('cancels confirmed on the exchange', () => {
   }, 60_000);
 
   it('a key refused while cancelling becomes the instance error and the retries stop', async () => {
-    const sim = await simulator();
-    const client = judge(sim);
-    const { instance, errors } = rig(sim, {});
-    instance.start();
-    await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+    const { sim, client, instance, errors } = await quoting();
     sim.addFaults([cancelFault('401')]);
     const stillOpen = await instance.stop();
     expect(stillOpen).toHaveLength(2);
@@ -217,8 +219,8 @@ describe('cancels confirmed on the exchange', () => {
   it("Stop all uses the exchange's cancel-all only where an instance is alone on its account and symbol", async () => {
     const sim = await simulator();
     const client = judge(sim);
-    const ledger = new Ledger(join(mkdtempSync(join(tmpdir(), 'control-')), 'ledger.sqlite'));
-    cleanups.push(() => ledger.close());
+    const ledger = new Ledger(join(tempDir('control-'), 'ledger.sqlite'));
+    fixture.defer(() => ledger.close());
     const engine = new BotEngine();
     const alone = rig(sim, { id: 'alone', symbols: ['BTC/USDT'] }, { ledger });
     const shareA = rig(sim, { id: 'share-a', symbols: ['ETH/USDT'] }, { ledger });
@@ -241,11 +243,7 @@ describe('cancels confirmed on the exchange', () => {
   }, 60_000);
 
   it('after a crash, a restarted instance recognises its orders on the book and its stop cancels them', async () => {
-    const sim = await simulator();
-    const client = judge(sim);
-    const first = rig(sim, {});
-    first.instance.start();
-    await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+    const { sim, client, ...first } = await quoting();
     first.instance.dispose(); // the process died: nothing was cancelled
     await sleep(500); // a step in flight when it died settles
     const second = rig(sim, {}, { ledger: first.ledger });
@@ -255,11 +253,7 @@ describe('cancels confirmed on the exchange', () => {
   }, 60_000);
 
   it('a pause cut short by a quit: the paused instance cancels its orders when it starts again', async () => {
-    const sim = await simulator();
-    const client = judge(sim);
-    const first = rig(sim, {});
-    first.instance.start();
-    await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+    const { sim, client, ...first } = await quoting();
     first.instance.dispose(); // paused, then the process died before its cancels went out
     await sleep(500);
     const second = rig(sim, {}, { ledger: first.ledger });
@@ -271,13 +265,8 @@ describe('cancels confirmed on the exchange', () => {
   }, 60_000);
 
   it('a quit is bounded: cancels that hang answer as unconfirmed still-open orders', async () => {
-    const sim = await simulator();
-    const client = judge(sim);
     const engine = new BotEngine();
-    const { instance } = rig(sim, {});
-    engine.add(instance);
-    instance.start();
-    await until('two quotes on the book', async () => (await openOn(client, 'BTC/USDT')).length === 2);
+    const { sim, client } = await quoting((r) => engine.add(r.instance));
     sim.addFaults([cancelFault('timeout')]);
     const stillOpen = await engine.shutdown(1500);
     // Every order the exchange still shows is in the answer (unconfirmed: the time ran out).
@@ -294,16 +283,7 @@ describe('orders placed once', () => {
     const client = judge(sim);
     // The spot order is answered 2.5 s late; the client gives up at 1 s.
     sim.addFaults([{ id: 'slow-create', kind: 'latency', route: '/api/v3/order', method: 'POST', latency: { dist: 'fixed', ms: 2500 } }]);
-    const { instance, errors } = rig(
-      sim,
-      {
-        id: 'arb',
-        type: 'funding_rate',
-        symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
-        params: { legFraction: 0.2, intervalMs: 300, entryApr: 0.1 },
-      },
-      { timeoutMs: 1000 },
-    );
+    const { instance, errors } = rig(sim, arb, { timeoutMs: 1000 });
     instance.start();
     await until('the slow create to be sent', () => (sim.faults().find((f) => f.id === 'slow-create')?.fired ?? 0) >= 1);
     sim.clearFaults('slow-create');
@@ -313,12 +293,7 @@ describe('orders placed once', () => {
     expect(errors.some((e) => /timed? ?out/i.test(e.message))).toBe(true);
     const spotOrders = new Set(sim.trades('k', 'BTC/USDT').map((t) => t.orderId));
     expect(spotOrders.size).toBe(1);
-    const price = sim.price('BTC/USDT');
-    const leg = (0.2 * 50_000) / price;
-    const balance = (await client.fetchBalance?.('spot'))?.find((b) => b.currency === 'BTC')?.total ?? 0;
-    expect(Math.abs(balance - 20 - leg) / leg).toBeLessThan(0.01);
-    const short = sim.positions('k').find((p) => p.symbol === 'BTCUSDT')?.positionAmt ?? 0;
-    expect(Math.abs(-short - leg) / leg).toBeLessThan(0.01);
+    await expectOneLegEach(sim, client);
     expect(await openOn(client, 'BTC/USDT')).toEqual([]);
   }, 60_000);
 });
@@ -328,16 +303,7 @@ describe('orders placed once (5xx)', () => {
     const sim = await simulator({ fundingRate: { mean: 0.0003, sd: 0.00001 } });
     const client = judge(sim);
     sim.addFaults([{ id: 'refused-create', kind: '503', route: '/api/v3/order', method: 'POST' }]);
-    const { instance, errors } = rig(
-      sim,
-      {
-        id: 'arb',
-        type: 'funding_rate',
-        symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
-        params: { legFraction: 0.2, intervalMs: 300, entryApr: 0.1 },
-      },
-      { deps: { lostOrderSettleMs: 1500 } },
-    );
+    const { instance, errors } = rig(sim, arb, { deps: { lostOrderSettleMs: 1500 } });
     instance.start();
     await until('the failed create', () => (sim.faults().find((f) => f.id === 'refused-create')?.fired ?? 0) >= 1);
     sim.clearFaults('refused-create');
@@ -350,11 +316,7 @@ describe('orders placed once (5xx)', () => {
     await instance.stop('shutdown');
     expect(errors.some((e) => /503|unable to process/i.test(e.message))).toBe(true);
     expect(new Set(sim.trades('k', 'BTC/USDT').map((t) => t.orderId)).size).toBe(1);
-    const leg = (0.2 * 50_000) / sim.price('BTC/USDT');
-    const balance = (await client.fetchBalance?.('spot'))?.find((b) => b.currency === 'BTC')?.total ?? 0;
-    expect(Math.abs(balance - 20 - leg) / leg).toBeLessThan(0.01);
-    const short = sim.positions('k').find((p) => p.symbol === 'BTCUSDT')?.positionAmt ?? 0;
-    expect(Math.abs(-short - leg) / leg).toBeLessThan(0.01);
+    await expectOneLegEach(sim, client);
   }, 60_000);
 });
 
@@ -362,34 +324,13 @@ describe('exposure, not the lagging ledger', () => {
   it('the funding arbitrage holds one leg of legFraction × capital after 20 steps of 1 s at a 5 s sync', async () => {
     const sim = await simulator({ fundingRate: { mean: 0.0003, sd: 0.00001 } });
     const client = judge(sim);
-    const host = new Host({
-      workspace: parseWorkspace({
-        version: 2,
-        syncIntervalMs: 5000,
-        accounts: [{ id: 'a', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k', secret: 's' } }],
-        instances: [
-          {
-            id: 'arb',
-            type: 'funding_rate',
-            account: 'a',
-            symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
-            startTime: new Date(Date.now() - 1000).toISOString(),
-            params: { capital: 50_000, legFraction: 0.2, intervalMs: 1000, entryApr: 0.1 },
-          },
-        ],
-      }),
-      dataDir: mkdtempSync(join(tmpdir(), 'arb-size-')),
-      log: silentLogger,
+    fixture.host(sim, {
+      syncIntervalMs: 5000,
+      instances: [{ ...arb, account: 'a', startTime: justNow(), params: { capital: 50_000, ...arb.params, intervalMs: 1000 } }],
+      start: true,
     });
-    cleanups.push(() => host.close());
-    host.start();
     await sleep(20_500);
-    const price = sim.price('BTC/USDT');
-    const leg = (0.2 * 50_000) / price;
-    const balance = (await client.fetchBalance?.('spot'))?.find((b) => b.currency === 'BTC')?.total ?? 0;
-    const short = sim.positions('k').find((p) => p.symbol === 'BTCUSDT')?.positionAmt ?? 0;
-    expect(Math.abs(balance - 20 - leg) / leg).toBeLessThan(0.01);
-    expect(Math.abs(-short - leg) / leg).toBeLessThan(0.01);
+    await expectOneLegEach(sim, client);
   }, 60_000);
 });
 
@@ -411,7 +352,7 @@ describe('control traffic first', () => {
       budgets,
       retry: { deadlineMs: 120_000 },
     });
-    cleanups.push(() => session.close());
+    fixture.defer(() => session.close());
     await session.loadMarkets();
     const price = sim.price('BTC/USDT');
     const order = await session.createOrder({

@@ -3,45 +3,30 @@
  * hedge when funding is above the entry threshold, collects funding with the right sign, and exits
  * below the exit threshold; our realized PnL on the perpetual equals the sum of Binance's own.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../sim/simulator.ts';
-import { Host } from '../host/host.ts';
-import { silentLogger } from '../log.ts';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../sim/simulator.ts';
+import type { Host } from '../host/host.ts';
 import { emptyFold, foldFill } from '../metrics/pnl.ts';
-import { parseWorkspace } from '../workspace/workspace.ts';
+import { fundingMarket, justNow, simRig, sleep, tempDir } from '../testing/simHost.ts';
 import { annualise, fundingRateParams, legAmount } from './fundingRate.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rig = simRig();
 
 function host(sim: Simulator, dataDir: string, params: Record<string, unknown>): Host {
-  const h = new Host({
-    workspace: parseWorkspace({
-      version: 2,
-      syncIntervalMs: 300,
-      accounts: [{ id: 'a', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k', secret: 's' } }],
-      instances: [
-        {
-          id: 'arb',
-          type: 'funding_rate',
-          account: 'a',
-          symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
-          startTime: new Date(Date.now() - 1000).toISOString(),
-          params: { capital: 50_000, legFraction: 0.2, intervalMs: 200, fundingIntervalMs: 8 * 3_600_000, ...params },
-        },
-      ],
-    }),
+  return rig.host(sim, {
+    syncIntervalMs: 300,
     dataDir,
-    log: silentLogger,
+    instances: [
+      {
+        id: 'arb',
+        type: 'funding_rate',
+        account: 'a',
+        symbols: ['BTC/USDT', 'BTC/USDT:USDT'],
+        startTime: justNow(),
+        params: { capital: 50_000, legFraction: 0.2, intervalMs: 200, fundingIntervalMs: 8 * 3_600_000, ...params },
+      },
+    ],
   });
-  cleanups.push(() => h.close());
-  return h;
 }
 
 describe('funding_rate arbitrage', () => {
@@ -55,16 +40,8 @@ describe('funding_rate arbitrage', () => {
 
   it('opens the hedge above the entry threshold, receives funding on the short, exits below the exit threshold', async () => {
     // Funding 0.03 % per interval (≈ 33 %/year at 8 h) that settles every 2 s in the simulator.
-    const sim = await startSimulator({
-      port: 0,
-      seed: 8,
-      tickMs: 50,
-      fundingIntervalMs: 2000,
-      fundingRate: { mean: 0.0003, sd: 0.00001 },
-      accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 200_000 }, futuresUsdt: 200_000 }],
-    });
-    cleanups.push(() => sim.close());
-    const dataDir = mkdtempSync(join(tmpdir(), 'arb-'));
+    const sim = await rig.simulator(fundingMarket(8, 2000, 200_000));
+    const dataDir = tempDir('arb-');
     const h = host(sim, dataDir, { entryApr: 0.1, exitApr: 0.02 });
     h.start();
     const view = () => h.snapshot().strategies[0];

@@ -3,31 +3,36 @@
  * real SQLite ledger, market makers that trade, and drift made through the simulator's control side.
  * Assertions compare with the simulator's own books (balances, wallets, fills, realizedPnl).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Reconciliation } from '../../../shared/model.ts';
-import { startSimulator, type Simulator } from '../../sim/simulator.ts';
+import type { Simulator } from '../../sim/simulator.ts';
 import { systemClock } from '../clock.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
-import { Host } from '../host/host.ts';
-import { silentLogger } from '../log.ts';
+import type { Host, HostOptions } from '../host/host.ts';
 import { emptyFold, foldFill } from '../metrics/pnl.ts';
-import { parseWorkspace } from '../workspace/workspace.ts';
+import { accountOn, justNow, observer, simRig, sleep } from '../testing/simHost.ts';
 import { assignFillForHost, reconcileForHost, type ReconcileHostParts } from './forHost.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rig = simRig();
 /** Reconciliation re-reads when a fill is within this of the reading; tests wait it out after trading. */
 const SETTLE_MS = 300;
 
+/** Sessions without the host's weight budgets, so the drift the tests make is read at once. */
+const sessionFactory: HostOptions['sessionFactory'] = (account, credentials, instance) =>
+  createCcxtSession({ account, credentials, symbols: instance.symbols });
+
+/** What reconciliation reads of a running host. */
+const partsOf = (h: Host): ReconcileHostParts => ({
+  ledger: h.ledger,
+  clock: systemClock,
+  engine: h.engine,
+  sessions: h.sessions,
+  portfolio: h.portfolio,
+  sync: h.sync,
+});
+
 async function setup(): Promise<{ sim: Simulator; h: Host; parts: ReconcileHostParts }> {
-  const sim = await startSimulator({
-    port: 0,
+  const sim = await rig.simulator({
     seed: 13,
     autoTick: false,
     accounts: [
@@ -35,8 +40,7 @@ async function setup(): Promise<{ sim: Simulator; h: Host; parts: ReconcileHostP
       { apiKey: 'k2', secret: 's2', balances: { USDT: 50_000, ETH: 20 } },
     ],
   });
-  cleanups.push(() => sim.close());
-  const start = new Date(Date.now() - 1000).toISOString();
+  const start = justNow();
   const mm = (id: string, account: string, symbol: string) => ({
     id,
     type: 'fixed_spread',
@@ -45,35 +49,18 @@ async function setup(): Promise<{ sim: Simulator; h: Host; parts: ReconcileHostP
     startTime: start,
     params: { spreadBps: 4, orderFraction: 0.05, intervalMs: 100, capital: 20_000 },
   });
-  const h = new Host({
-    workspace: parseWorkspace({
-      version: 2,
-      syncIntervalMs: 300,
-      accounts: [
-        { id: 'a', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k1', secret: 's1' } },
-        { id: 'b', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k2', secret: 's2' } },
-      ],
-      instances: [
-        mm('mm-btc', 'a', 'BTC/USDT'),
-        // Watches the account's perpetual (a bot run elsewhere): every fill of its symbol is its own.
-        { id: 'perp-watch', type: 'fixed_spread', account: 'a', mode: 'observe', symbols: ['BTC/USDT:USDT'], startTime: start, params: {} },
-        mm('mm-eth', 'b', 'ETH/USDT'),
-      ],
-    }),
-    dataDir: mkdtempSync(join(tmpdir(), 'reconcile-')),
-    log: silentLogger,
-    sessionFactory: (account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }),
+  const h = rig.host(sim, {
+    syncIntervalMs: 300,
+    accounts: [accountOn(sim, 'a', { apiKey: 'k1', secret: 's1' }), accountOn(sim, 'b', { apiKey: 'k2', secret: 's2' })],
+    instances: [
+      mm('mm-btc', 'a', 'BTC/USDT'),
+      // Watches the account's perpetual (a bot run elsewhere): every fill of its symbol is its own.
+      { id: 'perp-watch', type: 'fixed_spread', account: 'a', mode: 'observe', symbols: ['BTC/USDT:USDT'], startTime: start, params: {} },
+      mm('mm-eth', 'b', 'ETH/USDT'),
+    ],
+    sessionFactory,
   });
-  cleanups.push(() => h.close());
-  const parts: ReconcileHostParts = {
-    ledger: h.ledger,
-    clock: systemClock,
-    engine: h.engine,
-    sessions: h.sessions,
-    portfolio: h.portfolio,
-    sync: h.sync,
-  };
-  return { sim, h, parts };
+  return { sim, h, parts: partsOf(h) };
 }
 
 /** Ticks the market until both market makers have filled more than `than` times each (per the simulator). */
@@ -253,43 +240,18 @@ describe('reconciliation against the simulator', () => {
   }, 120_000);
 
   it('a Bybit unified account reconciles its one wallet; histories it cannot read are named, not fatal', async () => {
-    const sim = await startSimulator({
-      port: 0,
+    const sim = await rig.simulator({
       seed: 17,
       autoTick: false,
       accounts: [{ apiKey: 'by1', secret: 'bys1', dialect: 'bybit', balances: { USDT: 20_000, BTC: 1 }, futuresUsdt: 5_000 }],
     });
-    cleanups.push(() => sim.close());
-    const h = new Host({
-      workspace: parseWorkspace({
-        version: 2,
-        syncIntervalMs: 300,
-        accounts: [{ id: 'by', exchange: 'bybit', apiBaseUrl: sim.url, credentials: { apiKey: 'by1', secret: 'bys1' } }],
-        instances: [
-          {
-            id: 'watch',
-            type: 'fixed_spread',
-            account: 'by',
-            mode: 'observe',
-            symbols: ['BTC/USDT'],
-            startTime: new Date(Date.now() - 1000).toISOString(),
-            params: {},
-          },
-        ],
-      }),
-      dataDir: mkdtempSync(join(tmpdir(), 'reconcile-bybit-')),
-      log: silentLogger,
-      sessionFactory: (account, credentials, instance) => createCcxtSession({ account, credentials, symbols: instance.symbols }),
+    const h = rig.host(sim, {
+      syncIntervalMs: 300,
+      accounts: [{ ...accountOn(sim, 'by', { apiKey: 'by1', secret: 'bys1' }), exchange: 'bybit' }],
+      instances: [observer('watch', ['BTC/USDT'], Date.now() - 1000, 'by')],
+      sessionFactory,
     });
-    cleanups.push(() => h.close());
-    const parts: ReconcileHostParts = {
-      ledger: h.ledger,
-      clock: systemClock,
-      engine: h.engine,
-      sessions: h.sessions,
-      portfolio: h.portfolio,
-      sync: h.sync,
-    };
+    const parts = partsOf(h);
     h.start();
     await sleep(500);
     expect((await reconcile(parts, 'by')).ok).toBe(true);

@@ -4,57 +4,28 @@
  * knows fills the ledger lacks, else from the last good snapshot — its positions and its marks kept
  * across the restart, so unrealized PnL does not drop to 0.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../sim/simulator.ts';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../sim/simulator.ts';
 import { binanceClient } from '../../sim/testClient.ts';
 import { systemClock } from '../clock.ts';
 import type { Fill } from '../exchange/types.ts';
-import { Host } from '../host/host.ts';
+import type { Host } from '../host/host.ts';
 import { silentLogger } from '../log.ts';
-import { parseWorkspace } from '../workspace/workspace.ts';
+import { observer, simRig, tempDir } from '../testing/simHost.ts';
 import { PortfolioSync } from './portfolioSync.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const rig = simRig();
 
-function host(sim: Simulator, dataDir: string, startTime: number): Host {
-  const h = new Host({
-    workspace: parseWorkspace({
-      version: 2,
-      syncIntervalMs: 60_000,
-      accounts: [{ id: 'a', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k', secret: 's' } }],
-      instances: [
-        {
-          id: 'obs',
-          type: 'fixed_spread',
-          account: 'a',
-          mode: 'observe',
-          symbols: ['BTC/USDT'],
-          startTime: new Date(startTime).toISOString(),
-        },
-      ],
-    }),
-    dataDir,
-    log: silentLogger,
-  });
-  cleanups.push(() => h.close());
-  h.start();
-  return h;
-}
+const host = (sim: Simulator, dataDir: string, startTime: number): Host =>
+  rig.host(sim, { syncIntervalMs: 60_000, dataDir, instances: [observer('obs', ['BTC/USDT'], startTime)], start: true });
 
 describe('exchange down at start', () => {
   it('shows the journal estimate while the engine knows unsynced fills, then the last good figures with unrealized kept', async () => {
-    const sim = await startSimulator({ port: 0, seed: 5, accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 100_000 } }] });
-    cleanups.push(() => sim.close());
+    const sim = await rig.simulator({ seed: 5, accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 100_000 } }] });
     const client = binanceClient(sim.url, { apiKey: 'k', secret: 's' });
-    cleanups.push(() => client.close());
+    rig.defer(() => client.close());
     await client.loadMarkets();
-    const dataDir = mkdtempSync(join(tmpdir(), 'fallback-'));
+    const dataDir = tempDir('fallback-');
     const start = Date.now() - 1000;
     await client.createOrder('BTC/USDT', 'market', 'buy', 0.5);
     sim.advance(40); // the market moves away from the entry

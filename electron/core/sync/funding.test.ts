@@ -3,60 +3,24 @@
  * own funding record is the judge. A payment re-read after an instance joined or left (the sync reads
  * from `cursor − 5 s`) moves between instances at most, and is never counted twice.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../sim/simulator.ts';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../sim/simulator.ts';
 import { binanceClient, idOf } from '../../sim/testClient.ts';
-import { Host } from '../host/host.ts';
-import { silentLogger } from '../log.ts';
-import { parseWorkspace } from '../workspace/workspace.ts';
+import type { Host } from '../host/host.ts';
+import { fundingMarket, observer, simRig, sleep, tempDir } from '../testing/simHost.ts';
 
 const PERP = 'BTC/USDT:USDT';
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rig = simRig();
 
-function host(sim: Simulator, dataDir: string, ids: string[], startTime: number): Host {
-  const h = new Host({
-    workspace: parseWorkspace({
-      version: 2,
-      syncIntervalMs: 60_000,
-      accounts: [{ id: 'a', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k', secret: 's' } }],
-      instances: ids.map((id) => ({
-        id,
-        type: 'fixed_spread',
-        account: 'a',
-        mode: 'observe',
-        symbols: [PERP],
-        startTime: new Date(startTime).toISOString(),
-      })),
-    }),
-    dataDir,
-    log: silentLogger,
-  });
-  cleanups.push(() => h.close());
-  h.start();
-  return h;
-}
+const host = (sim: Simulator, dataDir: string, ids: string[], startTime: number): Host =>
+  rig.host(sim, { syncIntervalMs: 60_000, dataDir, instances: ids.map((id) => observer(id, [PERP], startTime)), start: true });
 
 describe('funding on a shared perpetual', () => {
   it('an instance joining and then leaving leaves every total unchanged, and the sum over instances equals the exchange', async () => {
-    const sim = await startSimulator({
-      port: 0,
-      seed: 11,
-      tickMs: 50,
-      fundingIntervalMs: 1000,
-      fundingRate: { mean: 0.0003, sd: 0.00001 },
-      accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 100_000 }, futuresUsdt: 100_000 }],
-    });
-    cleanups.push(() => sim.close());
+    const sim = await rig.simulator(fundingMarket(11, 1000, 100_000));
     const client = binanceClient(sim.url, { apiKey: 'k', secret: 's' }, { linear: true });
     await client.loadMarkets();
-    const dataDir = mkdtempSync(join(tmpdir(), 'funding-'));
+    const dataDir = tempDir('funding-');
     const start = Date.now() - 1000;
     /** An order the instance placed, as the engine journals it. */
     const place = async (h: Host, instanceId: string, side: 'buy' | 'sell', amount: number) => {
