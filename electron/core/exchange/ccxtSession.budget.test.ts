@@ -2,68 +2,33 @@
  * The shared per-host weight budget, wired into real ccxt clients: many sessions, one loopback host.
  * Time is virtual, so "wait for the next minute" costs no real minute.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCcxtSession } from './ccxtSession.ts';
-import { startLoopback, VirtualTime, watchUnhandledRejections, type Handler, type LoopbackServer } from './testing/loopback.ts';
+import { describe, expect, it } from 'vitest';
+import { startLoopback, type Handler, type LoopbackServer } from './testing/loopback.ts';
 import { marketsReply } from './testing/markets.ts';
+import { binanceTicker, virtualSessions } from './testing/virtualSession.ts';
 import type { ExchangeSession } from './types.ts';
 import { ExchangeError } from './types.ts';
-import { WeightBudgetRegistry } from './weightBudget.ts';
 
-let cleanups: (() => Promise<void> | void)[] = [];
-let rejections: ReturnType<typeof watchUnhandledRejections>;
-let time: VirtualTime;
-let budgets: WeightBudgetRegistry;
-
-beforeEach(() => {
-  rejections = watchUnhandledRejections();
-  time = new VirtualTime();
-  budgets = new WeightBudgetRegistry({ timing: time });
-});
-
-afterEach(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-  cleanups = [];
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  rejections.stop();
-  expect(rejections.seen).toEqual([]);
-});
+const env = virtualSessions(20);
 
 async function server(exchange: string, handler: Handler): Promise<LoopbackServer> {
   const s = await startLoopback((hit) => marketsReply(exchange, hit) ?? handler(hit));
-  cleanups.push(() => s.close());
+  env.defer(() => s.close());
   return s;
 }
 
 function session(url: string, symbols = ['BTC/USDT'], exchange = 'binance', deadlineMs = 15_000): ExchangeSession {
-  const s = createCcxtSession({
+  return env.session(url, {
     account: { id: `acc-${Math.random()}`, exchange, apiBaseUrl: url },
-    credentials: { apiKey: 'test-key-123', secret: 'test-secret-456' },
     symbols,
     timeoutMs: 2000,
-    budgets,
-    retry: { now: time.now, sleep: time.sleep, random: () => 0.5, deadlineMs },
+    retry: { deadlineMs },
     // Each session loads its own markets here: these tests count every request against the budget.
     markets: null,
   });
-  cleanups.push(() => s.close());
-  return s;
 }
 
-const tickerBody = {
-  symbol: 'BTCUSDT',
-  lastPrice: '100.50',
-  bidPrice: '100.00',
-  askPrice: '101.00',
-  openPrice: '99',
-  highPrice: '102',
-  lowPrice: '98',
-  volume: '10',
-  quoteVolume: '1000',
-  openTime: 1,
-  closeTime: 2,
-  count: 2,
-};
+const tickerBody = binanceTicker(2);
 const nextWindow = (t: number): number => Math.floor(t / 60_000) * 60_000 + 60_000;
 
 describe('one budget per host, shared by every session', () => {
@@ -85,8 +50,8 @@ describe('one budget per host, shared by every session', () => {
     // 100 × (exchangeInfo 20 + ticker 2) = 2200 of 6000: nothing waits, nothing is spaced out.
     expect(peak).toBeGreaterThanOrEqual(90);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(time.sleeps).toEqual([]);
-    expect(budgets.snapshot(`${s.url}|api`)?.used).toBe(2200);
+    expect(env.time.sleeps).toEqual([]);
+    expect(env.budgets.snapshot(`${s.url}|api`)?.used).toBe(2200);
   });
 
   it('charges each request what ccxt declares for its endpoint, in the pool of the host it goes to', async () => {
@@ -99,18 +64,18 @@ describe('one budget per host, shared by every session', () => {
     await spot.fetchQuote('BTC/USDT');
     await spot.fetchFills('BTC/USDT', Date.UTC(2026, 10, 24), 100, null);
     // exchangeInfo 20 + ticker/24hr 2 + myTrades 20 (Binance's documented weights).
-    expect(budgets.snapshot(`${s.url}|api`)?.used).toBe(42);
+    expect(env.budgets.snapshot(`${s.url}|api`)?.used).toBe(42);
     const perp = session(s.url, ['BTC/USDT:USDT']);
     await perp.loadMarkets();
     // USDⓈ-M has its own pool (2400/min): fapi exchangeInfo weighs 1 there and nothing in the spot pool.
-    expect(budgets.snapshot(`${s.url}|fapi`)?.used).toBe(1);
-    expect(budgets.snapshot(`${s.url}|api`)?.used).toBe(42);
+    expect(env.budgets.snapshot(`${s.url}|fapi`)?.used).toBe(1);
+    expect(env.budgets.snapshot(`${s.url}|api`)?.used).toBe(42);
   });
 
   it('X-MBX-USED-WEIGHT-1M from one session makes the others wait for the next window', async () => {
     const arrivals: { path: string; at: number }[] = [];
     const s = await server('binance', (hit) => {
-      arrivals.push({ path: hit.path, at: time.now() });
+      arrivals.push({ path: hit.path, at: env.time.now() });
       // Another process on this IP has spent nearly the whole minute.
       if (hit.path === '/api/v3/ticker/24hr') return { headers: { 'X-MBX-USED-WEIGHT-1M': '5999' }, body: tickerBody };
       return null;
@@ -119,7 +84,7 @@ describe('one budget per host, shared by every session', () => {
     // A deadline long enough to sit out the minute (the default 15 s would fail fast instead, next test).
     const b = session(s.url, ['BTC/USDT'], 'binance', 90_000);
     await Promise.all([a.loadMarkets(), b.loadMarkets()]);
-    const t0 = time.now();
+    const t0 = env.time.now();
     await a.fetchQuote('BTC/USDT');
     await b.fetchQuote('BTC/USDT');
     const tickers = arrivals.filter((x) => x.path === '/api/v3/ticker/24hr');
@@ -134,7 +99,7 @@ describe('one budget per host, shared by every session', () => {
     const b = session(s.url, ['BTC/USDT'], 'binance', 10_000);
     await Promise.all([a.loadMarkets(), b.loadMarkets()]);
     await a.fetchQuote('BTC/USDT');
-    const t0 = time.now();
+    const t0 = env.time.now();
     const error = await b.fetchQuote('BTC/USDT').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExchangeError);
     expect(error).toMatchObject({ kind: 'rate_limit', retryAfterMs: nextWindow(t0) - t0 });
@@ -171,7 +136,7 @@ describe('one budget per host, shared by every session', () => {
     );
     const sessions = [session(s.url, ['BTC/USDT'], 'bybit'), session(s.url, ['BTC/USDT'], 'bybit')];
     for (const x of sessions) await x.fetchQuote('BTC/USDT');
-    expect(budgets.snapshot(`${s.url}|ip`)?.used).toBe(s.hits.length);
+    expect(env.budgets.snapshot(`${s.url}|ip`)?.used).toBe(s.hits.length);
     expect(s.hits.length).toBeGreaterThanOrEqual(4);
   });
 });

@@ -3,33 +3,15 @@
  * real exchange answers when things go wrong. Time is virtual (backoff and budget waits return at
  * once with the clock moved), so nothing here sleeps for real except ccxt's own request timeouts.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCcxtSession } from './ccxtSession.ts';
+import { describe, expect, it } from 'vitest';
 import type { RetryPolicy } from './retry.ts';
-import { startLoopback, VirtualTime, watchUnhandledRejections, type Hit, type LoopbackServer, type Reply } from './testing/loopback.ts';
+import { startLoopback, type Hit, type LoopbackServer, type Reply } from './testing/loopback.ts';
 import { marketsReply } from './testing/markets.ts';
+import { binanceTicker, virtualSessions } from './testing/virtualSession.ts';
 import { ExchangeError, type ExchangeSession } from './types.ts';
-import { WeightBudgetRegistry } from './weightBudget.ts';
 
-let cleanups: (() => Promise<void> | void)[] = [];
-let rejections: ReturnType<typeof watchUnhandledRejections>;
-let time: VirtualTime;
-let budgets: WeightBudgetRegistry;
-
-beforeEach(() => {
-  rejections = watchUnhandledRejections();
-  time = new VirtualTime();
-  budgets = new WeightBudgetRegistry({ timing: time });
-});
-
-afterEach(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-  cleanups = [];
-  // Abandoned attempts (a hanging socket cut by the deadline) settle when the server closes.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  rejections.stop();
-  expect(rejections.seen).toEqual([]);
-});
+// Abandoned attempts (a hanging socket cut by the deadline) settle when the server closes.
+const env = virtualSessions(50);
 
 type Route = (hit: Hit, n: number) => Reply;
 
@@ -44,22 +26,11 @@ async function binance(routes: Record<string, Route>): Promise<LoopbackServer & 
     counts.set(key, n);
     return routes[key]?.(hit, n) ?? null;
   });
-  cleanups.push(() => server.close());
+  env.defer(() => server.close());
   return Object.assign(server, { count: (path: string) => server.hits.filter((h) => `${h.method} ${h.path}` === path).length });
 }
 
-function session(url: string, retry: Partial<RetryPolicy> = {}, timeoutMs = 400): ExchangeSession {
-  const s = createCcxtSession({
-    account: { id: 'acc', exchange: 'binance', apiBaseUrl: url },
-    credentials: { apiKey: 'test-key-123', secret: 'test-secret-456' },
-    symbols: ['BTC/USDT'],
-    timeoutMs,
-    budgets,
-    retry: { now: time.now, sleep: time.sleep, random: () => 0.5, ...retry },
-  });
-  cleanups.push(() => s.close());
-  return s;
-}
+const session = (url: string, retry: Partial<RetryPolicy> = {}, timeoutMs = 400): ExchangeSession => env.session(url, { timeoutMs, retry });
 
 async function failure(promise: Promise<unknown>): Promise<ExchangeError> {
   try {
@@ -71,22 +42,7 @@ async function failure(promise: Promise<unknown>): Promise<ExchangeError> {
   throw new Error('expected the call to fail');
 }
 
-const ticker = (): Reply => ({
-  body: {
-    symbol: 'BTCUSDT',
-    lastPrice: '100.50',
-    bidPrice: '100.00',
-    askPrice: '101.00',
-    openPrice: '99',
-    highPrice: '102',
-    lowPrice: '98',
-    volume: '10',
-    quoteVolume: '1000',
-    openTime: 1,
-    closeTime: Date.now(),
-    count: 2,
-  },
-});
+const ticker = (): Reply => ({ body: binanceTicker(Date.now()) });
 const trades = (): Reply => ({
   body: [
     {
@@ -123,7 +79,7 @@ describe('transient failures of reads are retried with backoff, within the deadl
     const quote = await session(s.url).fetchQuote('BTC/USDT');
     expect(quote).toMatchObject({ bid: 100, ask: 101, last: 100.5 });
     expect(s.count(TICKER)).toBe(2);
-    expect(Math.max(...time.sleeps)).toBeGreaterThanOrEqual(2000);
+    expect(Math.max(...env.time.sleeps)).toBeGreaterThanOrEqual(2000);
   });
 
   it('5xx (JSON or not): full-jitter exponential backoff, then succeeds', async () => {
@@ -138,7 +94,7 @@ describe('transient failures of reads are retried with backoff, within the deadl
     await session(s.url).fetchQuote('BTC/USDT');
     expect(s.count(TICKER)).toBe(3);
     // random() = 0.5 → half of 250·2^0, then half of 250·2^1.
-    expect(time.sleeps.filter((ms) => ms < 1000)).toEqual([125, 250]);
+    expect(env.time.sleeps.filter((ms) => ms < 1000)).toEqual([125, 250]);
   });
 
   it('a non-JSON 200 (ccxt: plain TypeError) is bad_payload, retried; persistent garbage gives up after maxAttempts', async () => {
@@ -190,7 +146,7 @@ describe('transient failures of reads are retried with backoff, within the deadl
     expect(error.kind).toBe('rate_limit');
     expect(error.retryAfterMs).toBe(120_000);
     expect(s.count(TICKER)).toBe(1);
-    expect(time.sleeps.every((ms) => ms < 120_000)).toBe(true);
+    expect(env.time.sleeps.every((ms) => ms < 120_000)).toBe(true);
 
     // The other instance on the same IP does not knock on a banned door.
     const other = await failure(b.fetchQuote('BTC/USDT'));
