@@ -1,24 +1,13 @@
 /** Session reads and order parameters for perpetuals, against a loopback server in Binance USDⓈ-M's dialect. */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createCcxtSession } from './ccxtSession.ts';
-import { startLoopback, watchUnhandledRejections, type LoopbackServer } from './testing/loopback.ts';
+import { startLoopback, type LoopbackServer } from './testing/loopback.ts';
 import { marketsReply } from './testing/markets.ts';
+import { closeAfterEach } from './testing/virtualSession.ts';
 import type { ExchangeSession } from './types.ts';
 import { WeightBudgetRegistry } from './weightBudget.ts';
 
-let cleanups: (() => Promise<void> | void)[] = [];
-let rejections: ReturnType<typeof watchUnhandledRejections>;
-
-beforeEach(() => {
-  rejections = watchUnhandledRejections();
-});
-
-afterEach(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-  cleanups = [];
-  rejections.stop();
-  expect(rejections.seen).toEqual([]);
-});
+const defer = closeAfterEach();
 
 const NEXT_FUNDING = Date.UTC(2026, 10, 25, 16);
 
@@ -59,7 +48,7 @@ async function fapi(): Promise<LoopbackServer> {
     }
     return null;
   });
-  cleanups.push(() => s.close());
+  defer(() => s.close());
   return s;
 }
 
@@ -70,7 +59,7 @@ function session(url: string): ExchangeSession {
     symbols: ['BTC/USDT:USDT'],
     budgets: new WeightBudgetRegistry(),
   });
-  cleanups.push(() => s.close());
+  defer(() => s.close());
   return s;
 }
 

@@ -20,27 +20,37 @@ export interface VirtualSessions {
   session(url: string, options: Partial<CcxtSessionOptions> & { timeoutMs: number }): ExchangeSession;
 }
 
-/** Call once at a test file's top level. `settleMs`: real time for abandoned attempts to settle before rejections are checked. */
-export function virtualSessions(settleMs: number): VirtualSessions {
+/**
+ * Call once at a test file's top level: after each test, what it deferred is closed (last first), then
+ * `settleMs` of real time lets abandoned attempts settle, and no promise may have been left rejected unhandled.
+ */
+export function closeAfterEach(settleMs = 0): (fn: () => Promise<void> | void) => void {
   let cleanups: (() => Promise<void> | void)[] = [];
   let rejections: ReturnType<typeof watchUnhandledRejections>;
-  let time = new VirtualTime();
-  let budgets = new WeightBudgetRegistry({ timing: time });
   beforeEach(() => {
     rejections = watchUnhandledRejections();
-    time = new VirtualTime();
-    budgets = new WeightBudgetRegistry({ timing: time });
   });
   afterEach(async () => {
     for (const fn of cleanups.reverse()) await fn();
     cleanups = [];
-    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     rejections.stop();
     expect(rejections.seen).toEqual([]);
   });
-  const defer = (fn: () => Promise<void> | void): void => {
+  return (fn) => {
     cleanups.push(fn);
   };
+}
+
+/** Call once at a test file's top level (see `closeAfterEach` for `settleMs`). */
+export function virtualSessions(settleMs: number): VirtualSessions {
+  const defer = closeAfterEach(settleMs);
+  let time = new VirtualTime();
+  let budgets = new WeightBudgetRegistry({ timing: time });
+  beforeEach(() => {
+    time = new VirtualTime();
+    budgets = new WeightBudgetRegistry({ timing: time });
+  });
   return {
     get time() {
       return time;
