@@ -35,11 +35,15 @@ async function vaultWithKeys(options: Partial<VaultOptions> = {}): Promise<Vault
   return v;
 }
 
-async function expectVaultError(promise: Promise<unknown>, code: VaultErrorCode, message?: RegExp): Promise<VaultError> {
-  const error = await promise.then(
+/** What `promise` was rejected with; null when it was fulfilled. */
+const rejection = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
     () => null,
     (e: unknown) => e,
   );
+
+async function expectVaultError(promise: Promise<unknown>, code: VaultErrorCode, message?: RegExp): Promise<VaultError> {
+  const error = await rejection(promise);
   expect(error, `expected a VaultError "${code}"`).toBeInstanceOf(VaultError);
   const ve = error as VaultError;
   expect(ve.code, ve.message).toBe(code);
@@ -240,12 +244,7 @@ describe('vault: failures leave the stored keys readable', () => {
       const bad = Buffer.from(whole);
       bad[i] = (bad[i] as number) ^ 0xff;
       await writeFile(mainPath(), bad);
-      const error = await vault()
-        .unlock(PASSWORD)
-        .then(
-          () => null,
-          (e: unknown) => e,
-        );
+      const error = await rejection(vault().unlock(PASSWORD));
       expect(error, `byte ${i} flipped but the vault opened`).toBeInstanceOf(VaultError);
       expect(['corrupt', 'truncated']).toContain((error as VaultError).code);
     }
@@ -264,12 +263,7 @@ describe('vault: failures leave the stored keys readable', () => {
       const bad = Buffer.from(content);
       bad[i] = (bad[i] as number) ^ 0x01;
       await writeFile(mainPath(), withChecksum(bad));
-      const error = await vault()
-        .unlock(PASSWORD)
-        .then(
-          () => null,
-          (e: unknown) => e,
-        );
+      const error = await rejection(vault().unlock(PASSWORD));
       expect(error, `byte ${i} flipped but the vault opened`).toBeInstanceOf(VaultError);
       const code = (error as VaultError).code;
       if (i >= bodyStart) {
