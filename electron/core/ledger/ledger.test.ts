@@ -14,31 +14,20 @@ describe('ledger', () => {
   it('dedupes by (exchange, account, symbol, id) and moves the cursor with the write', () => {
     const l = new Ledger(path());
     const cursor = { instanceId: 'a', endpoint: 'myTrades', symbol: 'BTC/USDT', since: 2000 };
-    const first = l.appendFills(
-      {
-        exchange: 'binance',
-        account: 'x',
-        fills: [
-          { fill: fill('1', 1000), instanceId: 'a' },
-          { fill: fill('2', 2000), instanceId: 'a' },
-        ],
-        cursor,
-      },
-      1,
-    );
+    /** Instance a's fills on account x (fill `n` at n × 1000 ms), with its cursor moved to `since`. */
+    const append = (ids: string[], since: number, at: number) =>
+      l.appendFills(
+        {
+          exchange: 'binance',
+          account: 'x',
+          fills: ids.map((id) => ({ fill: fill(id, Number(id) * 1000), instanceId: 'a' })),
+          cursor: { ...cursor, since },
+        },
+        at,
+      );
+    const first = append(['1', '2'], 2000, 1);
     expect(first.map((f) => f.id)).toEqual(['1', '2']);
-    const again = l.appendFills(
-      {
-        exchange: 'binance',
-        account: 'x',
-        fills: [
-          { fill: fill('2', 2000), instanceId: 'a' },
-          { fill: fill('3', 3000), instanceId: 'a' },
-        ],
-        cursor: { ...cursor, since: 3000 },
-      },
-      2,
-    );
+    const again = append(['2', '3'], 3000, 2);
     expect(again.map((f) => f.id)).toEqual(['3']);
     // the same id on another account is another fill
     l.appendFills({ exchange: 'binance', account: 'y', fills: [{ fill: fill('1', 1000), instanceId: 'b' }], cursor: null }, 3);
