@@ -158,37 +158,24 @@ describe('a fixed window shared by everyone on the host', () => {
     expect(budgets.snapshot(target.key)?.used).toBe(0);
   });
 
-  it('429 with Retry-After pauses the host that long; without, for the rest of the window', async () => {
-    const { time, budgets, target } = setup();
-    budgets.observe(target, 429, { 'Retry-After': '3' }, time.now());
-    expect(await budgets.acquire(target, 1, time.now() + 1000).catch((e: unknown) => e)).toMatchObject({
-      kind: 'rate_limit',
-      retryAfterMs: 3000,
-    });
-    const t0 = time.now();
-    await budgets.acquire(target, 1, null);
-    expect(time.now()).toBe(t0 + 3000);
+  /** A host that answered `status` with `headers`: what a read that must go out within `withinMs` is refused with. */
+  const refusal = async (s: ReturnType<typeof setup>, status: number, headers: Record<string, string>, withinMs: number) => {
+    s.budgets.observe(s.target, status, headers, s.time.now());
+    return s.budgets.acquire(s.target, 1, s.time.now() + withinMs).catch((e: unknown) => e);
+  };
 
-    const other = setup();
-    other.budgets.observe(other.target, 429, {}, other.time.now());
-    expect(await other.budgets.acquire(other.target, 1, other.time.now() + 30_000).catch((e: unknown) => e)).toMatchObject({
-      kind: 'rate_limit',
-      retryAfterMs: 59_000,
-    });
+  it('429 with Retry-After pauses the host that long; without, for the rest of the window', async () => {
+    const s = setup();
+    expect(await refusal(s, 429, { 'Retry-After': '3' }, 1000)).toMatchObject({ kind: 'rate_limit', retryAfterMs: 3000 });
+    const t0 = s.time.now();
+    await s.budgets.acquire(s.target, 1, null);
+    expect(s.time.now()).toBe(t0 + 3000);
+    expect(await refusal(setup(), 429, {}, 30_000)).toMatchObject({ kind: 'rate_limit', retryAfterMs: 59_000 });
   });
 
   it('418 bans the host for Retry-After (2 minutes when absent)', async () => {
-    const { time, budgets, target } = setup();
-    budgets.observe(target, 418, { 'retry-after': '600' }, time.now());
-    expect(await budgets.acquire(target, 1, time.now() + 15_000).catch((e: unknown) => e)).toMatchObject({
-      kind: 'rate_limit',
-      retryAfterMs: 600_000,
-    });
-    const other = setup();
-    other.budgets.observe(other.target, 418, {}, other.time.now());
-    expect(await other.budgets.acquire(other.target, 1, other.time.now()).catch((e: unknown) => e)).toMatchObject({
-      retryAfterMs: 120_000,
-    });
+    expect(await refusal(setup(), 418, { 'retry-after': '600' }, 15_000)).toMatchObject({ kind: 'rate_limit', retryAfterMs: 600_000 });
+    expect(await refusal(setup(), 418, {}, 0)).toMatchObject({ retryAfterMs: 120_000 });
   });
 
   it('reads stop at the control reserve; a cancel then goes out at once, ahead of every queued read', async () => {
