@@ -30,17 +30,8 @@ const simulator = (extra: { fundingRate?: { mean: number; sd: number } } = {}): 
     ...(extra.fundingRate ? { fundingRate: extra.fundingRate } : {}),
   });
 
-/** A session of the account as a trader would look at it: the judge's eyes on the simulator. */
-function judge(sim: Simulator): ExchangeSession {
-  const session = createCcxtSession({
-    account: { id: 'judge', exchange: 'binance', apiBaseUrl: sim.url },
-    credentials: { apiKey: 'k', secret: 's' },
-    symbols: ['BTC/USDT', 'ETH/USDT', 'BTC/USDT:USDT'],
-    budgets: new WeightBudgetRegistry(),
-  });
-  fixture.defer(() => session.close());
-  return session;
-}
+/** The judge's eyes on the simulator's account, on every symbol the tests trade. */
+const judge = (sim: Simulator): ExchangeSession => fixture.judge(sim, { symbols: ['BTC/USDT', 'ETH/USDT', 'BTC/USDT:USDT'] });
 
 interface Rig {
   instance: StrategyInstance;

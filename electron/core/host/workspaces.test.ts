@@ -3,38 +3,32 @@
  * validated whole before anything changes, applied hot (only the instances it touches restart),
  * written atomically to the file, undoable. Against the simulator through real ccxt.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WorkspaceApplied, WorkspaceDocument, WorkspaceState } from '../../../shared/model.ts';
-import { startSimulator, type Simulator } from '../../sim/simulator.ts';
-import { createCcxtSession } from '../exchange/ccxtSession.ts';
+import type { Simulator } from '../../sim/simulator.ts';
 import { silentLogger } from '../log.ts';
+import { accountOn, simRig, tempDir } from '../testing/simHost.ts';
 import { loadWorkspaceFile } from '../workspace/workspace.ts';
 import { Host } from './host.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const rig = simRig();
 
 async function setup(): Promise<{ h: Host; s: Simulator; file: string; doc: WorkspaceDocument }> {
-  const s = await startSimulator({
-    port: 0,
+  const s = await rig.simulator({
     seed: 11,
     tickMs: 50,
     accounts: [{ apiKey: 'k1', secret: 's1', balances: { USDT: 100_000, BTC: 2, ETH: 30, SOL: 500 } }],
   });
-  cleanups.push(() => s.close());
-  const dir = mkdtempSync(join(tmpdir(), 'host-ws-'));
+  const dir = tempDir('host-ws-');
   const file = join(dir, 'workspace.json');
   const startTime = new Date(Date.now() - 60_000).toISOString();
   const params = { spreadBps: 10, orderFraction: 0.05, intervalMs: 200 };
   const doc: WorkspaceDocument = {
     version: 2,
     syncIntervalMs: 300,
-    accounts: [{ id: 'sim', exchange: 'binance', apiBaseUrl: s.url, credentials: { apiKey: 'k1', secret: 's1' } }],
+    accounts: [accountOn(s, 'sim', { apiKey: 'k1', secret: 's1' })],
     instances: [
       { id: 'mm-a', type: 'fixed_spread', account: 'sim', mode: 'live', symbols: ['BTC/USDT'], startTime, params },
       { id: 'mm-b', type: 'fixed_spread', account: 'sim', mode: 'live', symbols: ['ETH/USDT'], startTime, params },
@@ -43,7 +37,7 @@ async function setup(): Promise<{ h: Host; s: Simulator; file: string; doc: Work
   };
   writeFileSync(file, JSON.stringify(doc, null, 2));
   const h = new Host({ workspace: await loadWorkspaceFile(file), workspacePath: file, dataDir: dir, log: silentLogger });
-  cleanups.push(() => h.close());
+  rig.defer(() => h.close());
   h.start();
   return { h, s, file, doc };
 }
@@ -135,12 +129,7 @@ describe('workspace changes from the window', () => {
     expect(removed).toMatchObject({ ok: true, value: { applied: { stopped: ['mm-a'] } } });
     expect(h.snapshot().strategies.map((x) => x.id)).toEqual(['mm-b', 'mm-c']);
     // The exchange's own book: mm-a's symbol has no order left.
-    const client = createCcxtSession({
-      account: { id: 'sim', exchange: 'binance', apiBaseUrl: s.url },
-      credentials: { apiKey: 'k1', secret: 's1' },
-      symbols: ['BTC/USDT'],
-    });
-    cleanups.push(() => client.close());
+    const client = rig.judge(s, { credentials: { apiKey: 'k1', secret: 's1' } });
     expect(await client.fetchOpenOrders('BTC/USDT')).toEqual([]);
   }, 90_000);
 });

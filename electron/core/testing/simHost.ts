@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../sim/simulator.ts';
+import { createCcxtSession } from '../exchange/ccxtSession.ts';
+import type { ExchangeSession } from '../exchange/types.ts';
+import { WeightBudgetRegistry } from '../exchange/weightBudget.ts';
 import { Host, type HostOptions } from '../host/host.ts';
 import { silentLogger } from '../log.ts';
 import { parseWorkspace } from '../workspace/workspace.ts';
@@ -46,6 +49,11 @@ export interface SimRig {
   simulator(options: Omit<SimulatorOptions, 'port'>): Promise<Simulator>;
   /** A Host on `sim`, closed after the test. */
   host(sim: Simulator, spec: SimHostSpec): Host;
+  /**
+   * A session of a simulator account as a trader would look at it (default key `k`, BTC/USDT): the
+   * judge's eyes. It has its own weight budget, so the app's traffic never delays what the test reads.
+   */
+  judge(sim: Simulator, options?: { credentials?: { apiKey: string; secret: string }; symbols?: string[] }): ExchangeSession;
 }
 
 /** Call once at a test file's top level: it registers the `afterEach` that closes what the tests opened. */
@@ -79,6 +87,16 @@ export function simRig(): SimRig {
       defer(() => h.close());
       if (spec.start === true) h.start();
       return h;
+    },
+    judge(sim, options = {}) {
+      const session = createCcxtSession({
+        account: { id: 'judge', exchange: 'binance', apiBaseUrl: sim.url },
+        credentials: options.credentials ?? { apiKey: 'k', secret: 's' },
+        symbols: options.symbols ?? ['BTC/USDT'],
+        budgets: new WeightBudgetRegistry(),
+      });
+      defer(() => session.close());
+      return session;
     },
   };
 }
