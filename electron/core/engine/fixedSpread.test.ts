@@ -1,61 +1,36 @@
 /** The fixed-spread strategy and control against the simulator through real ccxt, and a restart. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../sim/simulator.ts';
-import { createCcxtSession } from '../exchange/ccxtSession.ts';
-import type { ExchangeSession } from '../exchange/types.ts';
-import { Host } from '../host/host.ts';
-import { silentLogger } from '../log.ts';
-import { parseWorkspace } from '../workspace/workspace.ts';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../sim/simulator.ts';
+import { justNow, simRig, sleep, tempDir } from '../testing/simHost.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const rig = simRig();
 
 async function setup(params: Record<string, unknown>, extra: { ids?: string[]; dataDir?: string; sim?: Simulator } = {}) {
   const sim =
     extra.sim ??
-    (await startSimulator({
-      port: 0,
+    (await rig.simulator({
       seed: 11,
       tickMs: 40,
       accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 1_000_000, BTC: 20, ETH: 200, SOL: 5000 } }],
     }));
-  if (!extra.sim) cleanups.push(() => sim.close());
   const ids = extra.ids ?? ['mm'];
   const symbols = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
-  const dataDir = extra.dataDir ?? mkdtempSync(join(tmpdir(), 'fs-'));
-  const host = new Host({
-    workspace: parseWorkspace({
-      version: 2,
-      syncIntervalMs: 300,
-      accounts: [{ id: 'a', exchange: 'binance', apiBaseUrl: sim.url, credentials: { apiKey: 'k', secret: 's' } }],
-      instances: ids.map((id, i) => ({
-        id,
-        type: 'fixed_spread',
-        account: 'a',
-        symbols: [symbols[i]],
-        startTime: new Date(Date.now() - 1000).toISOString(),
-        params: { intervalMs: 100, capital: 50_000, ...params },
-      })),
-    }),
+  const dataDir = extra.dataDir ?? tempDir('fs-');
+  const host = rig.host(sim, {
+    syncIntervalMs: 300,
     dataDir,
-    log: silentLogger,
+    instances: ids.map((id, i) => ({
+      id,
+      type: 'fixed_spread',
+      account: 'a',
+      symbols: [symbols[i]],
+      startTime: justNow(),
+      params: { intervalMs: 100, capital: 50_000, ...params },
+    })),
   });
-  cleanups.push(() => host.close());
-  const client: ExchangeSession = createCcxtSession({
-    account: { id: 'a', exchange: 'binance', apiBaseUrl: sim.url },
-    credentials: { apiKey: 'k', secret: 's' },
-    symbols,
-  });
-  cleanups.push(() => client.close());
+  const client = rig.judge(sim, { symbols });
   return { sim, host, client, dataDir };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('fixed_spread against the simulator', () => {
   it('quotes sit at the configured spread, one per side, and follow mid', async () => {
