@@ -12,7 +12,8 @@ const fill = (id: string, ts: number, orderId: string | null = null): Fill => te
 
 describe('ledger', () => {
   it('dedupes by (exchange, account, symbol, id) and moves the cursor with the write', () => {
-    const l = new Ledger(path());
+    const file = path();
+    const l = new Ledger(file);
     const cursor = { instanceId: 'a', endpoint: 'myTrades', symbol: 'BTC/USDT', since: 2000 };
     /** Instance a's fills on account x (fill `n` at n × 1000 ms), with its cursor moved to `since`. */
     const append = (ids: string[], since: number, at: number) =>
@@ -36,6 +37,18 @@ describe('ledger', () => {
     // a cursor never moves back
     l.appendFills({ exchange: 'binance', account: 'x', fills: [], cursor: { ...cursor, since: 10 } }, 4);
     expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBe(3000);
+    // re-reading the overlap (only stored fills, the cursor where it is) commits nothing: another
+    // connection sees no new data version, so a sync round without news costs no fsync
+    const other = new DatabaseSync(file);
+    const version = () => (other.prepare('PRAGMA data_version').get() as { data_version: number }).data_version;
+    const before = version();
+    expect(append(['2', '3'], 3000, 5)).toEqual([]);
+    expect(version()).toBe(before);
+    // a new fill among stored ones still commits, with the cursor
+    expect(append(['3', '4'], 4000, 6).map((f) => f.id)).toEqual(['4']);
+    expect(version()).not.toBe(before);
+    expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBe(4000);
+    other.close();
   });
 
   it('a failed write leaves neither the fills nor the cursor', () => {

@@ -186,6 +186,9 @@ export class Ledger {
 
   /** Inserts new fills (duplicates by exchange, account, symbol, id are ignored) and moves the cursor; returns the inserted ones. */
   appendFills(batch: FillBatch, now: number): StoredFill[] {
+    // A sync re-reads an overlap before its cursor, so most batches hold only fills already stored. Writing
+    // them would change nothing but cost a commit (an fsync on the main thread, per instance per round).
+    if (this.#changesNothing(batch)) return [];
     return this.transaction(() => {
       const inserted: StoredFill[] = [];
       const insert = this.#stmt(
@@ -216,6 +219,17 @@ export class Ledger {
       if (batch.cursor) this.#writeCursor(batch.cursor, now);
       return inserted;
     });
+  }
+
+  /** True when every fill is already stored and the cursor would not move: a read, no transaction. */
+  #changesNothing(batch: FillBatch): boolean {
+    const c = batch.cursor;
+    if (c) {
+      const since = this.cursor(c.instanceId, c.endpoint, c.symbol);
+      if (since === null || since < c.since) return false;
+    }
+    const stored = this.#stmt('SELECT 1 FROM fills WHERE exchange = ? AND account = ? AND symbol = ? AND id = ?');
+    return batch.fills.every(({ fill }) => stored.get(batch.exchange, batch.account, fill.symbol, fill.id) !== undefined);
   }
 
   #writeCursor(c: NonNullable<FillBatch['cursor']>, now: number): void {
