@@ -17,10 +17,35 @@ export function isFundingExecution(t: Trade): boolean {
   return info?.execType === 'Funding';
 }
 
-/** Turns a ccxt trade into a ledger fill, refusing anything without the numbers PnL needs. */
-export function normalizeTrade(t: Trade, symbol: string): Fill {
+/** What a fill needs of its market (ccxt's loaded `market`): absent or spot, the amount is already in base. */
+export interface ContractMarket {
+  contract?: boolean | undefined;
+  inverse?: boolean | undefined;
+  contractSize?: number | undefined;
+}
+
+/**
+ * The one home of the contract-size rule for fills. ccxt reports a contract market's trade `amount` in
+ * contracts (OKX BTC-USDT-SWAP: 0.01 BTC each; inverse BTC-USD-SWAP: 100 USD; Bybit BTCUSD: 1 USD;
+ * Binance COIN-M: 100 USD). The ledger holds:
+ * - linear: base quantity = contracts × contractSize, at the fill price, notional in quote — so the
+ *   fold's `qty × (exit − entry)` is the exchange's PnL in the quote (= settle) currency;
+ * - inverse: the face value in quote = contracts × contractSize (USD), at the fill price, and the fold
+ *   (pnl.ts, `isInverse`) books it against 1/price: PnL = face × (1/entry − 1/exit) in the settle coin,
+ *   exactly what the exchange pays. Converting to base at the fill price instead was rejected: an open
+ *   of N USD at E and its close at X would be N/E and N/X BTC, which never net to flat, and the PnL
+ *   would come out in USD at whatever the fold's average said rather than the coin the exchange pays.
+ */
+export function contractAmount(contracts: number, market: ContractMarket | undefined): number {
+  if (market?.contract !== true) return contracts;
+  return contracts * finite(market.contractSize, 1);
+}
+
+/** Turns a ccxt trade into a ledger fill (amounts per `contractAmount`), refusing anything without the numbers PnL needs. */
+export function normalizeTrade(t: Trade, symbol: string, market?: ContractMarket): Fill {
   const price = num(t.price);
-  const amount = num(t.amount);
+  const amount = contractAmount(num(t.amount), market);
+  const isContract = market?.contract === true;
   const timestamp = num(t.timestamp);
   if (t.id === undefined || t.id === null || String(t.id) === '') throw new ExchangeError('bad_payload', `trade on ${symbol} has no id`);
   if (!(price > 0) || !(amount > 0) || !(timestamp > 0)) {
@@ -45,7 +70,14 @@ export function normalizeTrade(t: Trade, symbol: string): Fill {
     side: t.side,
     price,
     amount,
-    cost: Number.isFinite(Number(t.cost)) && Number(t.cost) > 0 ? Number(t.cost) : price * amount,
+    // A contract's notional is ours to compute (ccxt's inverse `cost` is in the coin, not the face in quote).
+    cost: isContract
+      ? market.inverse === true
+        ? amount
+        : price * amount
+      : Number.isFinite(Number(t.cost)) && Number(t.cost) > 0
+        ? Number(t.cost)
+        : price * amount,
     fees: lines,
     timestamp,
     isMaker: t.takerOrMaker === 'maker' ? true : t.takerOrMaker === 'taker' ? false : null,

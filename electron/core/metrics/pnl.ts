@@ -106,20 +106,26 @@ export function compareFillOrder(aTs: number, aId: string, bTs: number, bId: str
   return aTs !== bTs ? aTs - bTs : compareId(aId, bId);
 }
 
-/** Base and quote of a ccxt symbol ("BTC/USDT" or "BTC/USDT:USDT"). */
-export function splitSymbol(symbol: string): { readonly base: string; readonly quote: string } {
+/** Base and quote of a ccxt symbol ("BTC/USDT" or "BTC/USDT:USDT"), and whether it is inverse (settled in its base). */
+export function splitSymbol(symbol: string): SymbolSplit {
   // Asked once per fill: a recompute at 1 M fills would otherwise split the same few strings a million times.
   let split = SPLITS.get(symbol);
   if (split === undefined) {
-    const { base, quote } = parseSymbol(symbol);
-    split = Object.freeze({ base, quote });
+    const { base, quote, kind } = parseSymbol(symbol);
+    split = Object.freeze({ base, quote, inverse: kind === 'inverse' });
     if (SPLITS.size > 10_000) SPLITS.clear();
     SPLITS.set(symbol, split);
   }
   return split;
 }
 
-const SPLITS = new Map<string, { readonly base: string; readonly quote: string }>();
+interface SymbolSplit {
+  readonly base: string;
+  readonly quote: string;
+  readonly inverse: boolean;
+}
+
+const SPLITS = new Map<string, SymbolSplit>();
 
 /** True when `fill` sorts before what the fold has already seen of its symbol: that symbol must refold. */
 export function isLateFill(state: FoldState, fill: Fill): boolean {
@@ -128,14 +134,17 @@ export function isLateFill(state: FoldState, fill: Fill): boolean {
 }
 
 export function foldFill(state: FoldState, fill: Fill): void {
-  const { base, quote } = splitSymbol(fill.symbol);
+  const { base, quote, inverse } = splitSymbol(fill.symbol);
   const pos = state.positions.get(fill.symbol) ?? { qty: 0, avgPrice: 0 };
   const signed = fill.side === 'buy' ? fill.amount : -fill.amount;
   const isReducing = pos.qty !== 0 && Math.sign(pos.qty) !== Math.sign(signed);
-  let realized = trade(pos, signed, fill.price);
+  let realized = inverse ? tradeInverse(pos, signed, fill.price) : trade(pos, signed, fill.price);
   let fee = 0;
   for (const line of fill.fees) {
-    if (line.currency === quote) {
+    if (inverse && line.currency === base) {
+      // An inverse contract settles in its base: a fee in the coin is a figure in the fold's own currency, not a disposal.
+      fee += line.amount;
+    } else if (line.currency === quote && !inverse) {
       fee += line.amount;
     } else if (line.currency === base) {
       // Paying a fee in base gives that base away at the fill price: a disposal, with its own realized PnL.
@@ -223,6 +232,20 @@ export function trade(pos: PositionState, signedQty: number, price: number): num
   return realized;
 }
 
+/**
+ * An inverse contract (`BTC/USD:BTC`, see normalize.ts `contractAmount`): `pos.qty` is the signed face
+ * value in quote (USD) and `pos.avgPrice` the entry in quote per coin. Long N USD of BTC is short N USD
+ * priced in BTC (1/price), so the linear rule on reciprocal prices gives the exchange's coin PnL exactly,
+ * N × (1/entry − 1/exit), and its average entry is the contract-weighted harmonic mean the exchanges use.
+ */
+export function tradeInverse(pos: PositionState, signedFace: number, price: number): number {
+  const mirror: PositionState = { qty: -pos.qty, avgPrice: pos.avgPrice > 0 ? 1 / pos.avgPrice : 0 };
+  const realized = trade(mirror, -signedFace, 1 / price);
+  pos.qty = mirror.qty === 0 ? 0 : -mirror.qty;
+  pos.avgPrice = mirror.avgPrice > 0 ? 1 / mirror.avgPrice : 0;
+  return realized;
+}
+
 /** Marks open positions to `marks` (symbol → price); a symbol without a mark contributes 0 and is reported. */
 export function toMetrics(
   state: FoldState,
@@ -233,8 +256,15 @@ export function toMetrics(
   let unrealizedPnl = 0;
   const positions: Record<string, number> = {};
   for (const [symbol, pos] of state.positions) {
-    positions[symbol] = round(pos.qty, 10);
     const mark = marks.get(symbol);
+    if (splitSymbol(symbol).inverse) {
+      // Face in quote → base at the mark (the exchange's own position figure, normalize.ts), else at entry.
+      const at = mark !== undefined && mark > 0 ? mark : pos.avgPrice;
+      positions[symbol] = at > 0 ? round(pos.qty / at, 10) : 0;
+      if (pos.qty !== 0 && mark !== undefined && mark > 0) unrealizedPnl += pos.qty * (1 / pos.avgPrice - 1 / mark);
+      continue;
+    }
+    positions[symbol] = round(pos.qty, 10);
     if (pos.qty !== 0 && mark !== undefined) unrealizedPnl += pos.qty * (mark - pos.avgPrice);
   }
   const totalPnl = state.realizedPnl + unrealizedPnl + state.funding - state.fees;
