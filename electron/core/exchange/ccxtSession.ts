@@ -260,7 +260,7 @@ class CcxtSession implements ExchangeSession {
     if (!Array.isArray(trades)) throw new ExchangeError('bad_payload', `${this.exchangeId} returned no trade list`);
     return trades
       .filter((t) => !isFundingExecution(t))
-      .map((t) => normalizeTrade(t, symbol))
+      .map((t) => normalizeTrade(t, symbol, this.#client.markets?.[t.symbol ?? symbol]))
       .sort((a, b) => a.timestamp - b.timestamp || compareIds(a.id, b.id));
   }
 

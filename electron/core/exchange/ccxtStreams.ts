@@ -460,7 +460,7 @@ class CcxtAccountStream implements AccountStream {
     try {
       trade = parse();
       if (isFundingExecution(trade)) return;
-      fill = normalizeTrade(trade, trade.symbol ?? '');
+      fill = normalizeTrade(trade, trade.symbol ?? '', this.#ex.markets?.[trade.symbol ?? '']);
     } catch (error) {
       this.#o.onError?.(error);
       this.#sink?.needsRest(market, `unreadable fill: ${describeStreamError(error)}`);
