@@ -9,6 +9,11 @@ import { testFill } from './testing/fills.ts';
 
 const path = () => join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger.sqlite');
 const fill = (id: string, ts: number, orderId: string | null = null): Fill => testFill(id, { timestamp: ts, orderId });
+/** Another connection's view of the file: its data version changes with every commit the ledger makes. */
+const dataVersion = (file: string) => {
+  const other = new DatabaseSync(file);
+  return () => (other.prepare('PRAGMA data_version').get() as { data_version: number }).data_version;
+};
 
 describe('ledger', () => {
   it('dedupes by (exchange, account, symbol, id) and moves the cursor with the write', () => {
@@ -39,8 +44,7 @@ describe('ledger', () => {
     expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBe(3000);
     // re-reading the overlap (only stored fills, the cursor where it is) commits nothing: another
     // connection sees no new data version, so a sync round without news costs no fsync
-    const other = new DatabaseSync(file);
-    const version = () => (other.prepare('PRAGMA data_version').get() as { data_version: number }).data_version;
+    const version = dataVersion(file);
     const before = version();
     expect(append(['2', '3'], 3000, 5)).toEqual([]);
     expect(version()).toBe(before);
@@ -48,7 +52,6 @@ describe('ledger', () => {
     expect(append(['3', '4'], 4000, 6).map((f) => f.id)).toEqual(['4']);
     expect(version()).not.toBe(before);
     expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBe(4000);
-    other.close();
   });
 
   it('a failed write leaves neither the fills nor the cursor', () => {
@@ -110,7 +113,8 @@ describe('ledger', () => {
   });
 
   it('funding is deduplicated and summed per instance', () => {
-    const l = new Ledger(path());
+    const file = path();
+    const l = new Ledger(file);
     const ev = (id: string, amount: number) => ({
       event: { id, symbol: 'BTC/USDT:USDT', amount, currency: 'USDT', timestamp: 1000 + Number(id) },
       instanceId: 'arb',
@@ -119,5 +123,14 @@ describe('ledger', () => {
     expect(l.appendFunding({ exchange: 'binance', account: 'x', events: [ev('2', -0.5), ev('3', 0.25)], cursor: null }, 2)).toBe(1);
     expect(l.fundingTotal('arb')).toBeCloseTo(1.25, 12);
     expect(l.fundingFor('arb', 2).map((f) => f.id)).toEqual(['3', '2']);
+    // a re-read of stored payments with the cursor where it is commits nothing (no fsync)
+    const cursor = { instanceId: 'arb', endpoint: 'funding', symbol: 'BTC/USDT:USDT', since: 1003 };
+    expect(l.appendFunding({ exchange: 'binance', account: 'x', events: [ev('3', 0.25)], cursor }, 3)).toBe(0);
+    const version = dataVersion(file);
+    const before = version();
+    expect(l.appendFunding({ exchange: 'binance', account: 'x', events: [ev('2', -0.5), ev('3', 0.25)], cursor }, 4)).toBe(0);
+    expect(version()).toBe(before);
+    expect(l.cursor('arb', 'funding', 'BTC/USDT:USDT')).toBe(1003);
+    expect(l.fundingTotal('arb')).toBeCloseTo(1.25, 12);
   });
 });

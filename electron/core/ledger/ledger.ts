@@ -223,13 +223,14 @@ export class Ledger {
 
   /** True when every fill is already stored and the cursor would not move: a read, no transaction. */
   #changesNothing(batch: FillBatch): boolean {
-    const c = batch.cursor;
-    if (c) {
-      const since = this.cursor(c.instanceId, c.endpoint, c.symbol);
-      if (since === null || since < c.since) return false;
-    }
+    if (batch.cursor && this.#cursorMoves(batch.cursor)) return false;
     const stored = this.#stmt('SELECT 1 FROM fills WHERE exchange = ? AND account = ? AND symbol = ? AND id = ?');
     return batch.fills.every(({ fill }) => stored.get(batch.exchange, batch.account, fill.symbol, fill.id) !== undefined);
+  }
+
+  #cursorMoves(c: NonNullable<FillBatch['cursor']>): boolean {
+    const since = this.cursor(c.instanceId, c.endpoint, c.symbol);
+    return since === null || since < c.since;
   }
 
   #writeCursor(c: NonNullable<FillBatch['cursor']>, now: number): void {
@@ -297,7 +298,8 @@ export class Ledger {
           written++;
         }
       }
-      if (batch.cursor) this.#writeCursor(batch.cursor, now);
+      // A re-read that changed nothing leaves the transaction without a page written: no fsync.
+      if (batch.cursor && this.#cursorMoves(batch.cursor)) this.#writeCursor(batch.cursor, now);
       return { written, touched };
     });
   }
