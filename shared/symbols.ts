@@ -31,3 +31,13 @@ export function isPerpetual(symbol: string): boolean {
 export function isInverse(symbol: string): boolean {
   return parseSymbol(symbol).kind === 'inverse';
 }
+
+/**
+ * The currency a symbol's PnL, fees and funding come out in: the settle currency of a derivative (BTC
+ * for an inverse `BTC/USD:BTC`), else the quote. An instance's fold is labelled with it, so totals
+ * convert an inverse instance's BTC at the BTC rate instead of adding it as USD.
+ */
+export function pnlCurrency(symbol: string): string {
+  const { quote, settle } = parseSymbol(symbol);
+  return settle ?? quote;
+}

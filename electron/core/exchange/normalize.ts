@@ -4,7 +4,7 @@
  */
 import type { Balances, Position, Trade } from 'ccxt';
 import { ExchangeError, type BalanceLine, type FeeLine, type Fill, type FundingEvent, type PositionReport } from './types.ts';
-import { isInverse } from '../../../shared/symbols.ts';
+import { isInverse, pnlCurrency } from '../../../shared/symbols.ts';
 
 /**
  * True for a row of a fills endpoint that is not a fill: Bybit's execution list also carries funding
@@ -126,7 +126,8 @@ export function normalizeFunding(
     id,
     symbol: typeof row.symbol === 'string' ? row.symbol : symbol,
     amount: signed,
-    currency: typeof row.code === 'string' ? row.code : 'USDT',
+    // An inverse perpetual pays funding in its coin: a row without a code is labelled with the settle currency.
+    currency: typeof row.code === 'string' && row.code !== '' ? row.code : pnlCurrency(symbol) || 'USDT',
     timestamp,
   };
 }

@@ -9,10 +9,11 @@
 import { readFileSync } from 'node:fs';
 import type { Trade } from 'ccxt';
 import { describe, expect, it } from 'vitest';
-import { normalizePosition, normalizeTrade, type ContractMarket } from '../exchange/normalize.ts';
+import { normalizeFunding, normalizePosition, normalizeTrade, type ContractMarket } from '../exchange/normalize.ts';
 import type { Fill } from '../exchange/types.ts';
 import { emptyFold, foldFill, toMetrics } from './pnl.ts';
 import { totalsOf } from '../../../shared/totals.ts';
+import { pnlCurrency } from '../../../shared/symbols.ts';
 import { makeMetrics, makeStrategy } from '../../../renderer/src/testFixtures.ts';
 
 type Json = Record<string, string>;
@@ -150,5 +151,17 @@ describe('contract size: inverse contracts are face value in quote, PnL in the c
     expect(totals.rates).toEqual({ BTC: 40_000 });
     expect(totals.realizedPnl).toBeCloseTo(-200, 8);
     expect(totals.unconverted).toEqual({});
+  });
+
+  it('funding on an inverse perpetual is labelled with its coin, so totals convert it', () => {
+    expect(pnlCurrency(INVERSE)).toBe('BTC');
+    expect(pnlCurrency('BTC/USDT:USDT')).toBe('USDT');
+    expect(pnlCurrency('BTC/USDT')).toBe('USDT');
+    expect(normalizeFunding('binance', { id: 'f1', amount: -0.00001, timestamp: 1 }, INVERSE)).toMatchObject({
+      currency: 'BTC',
+      amount: -0.00001,
+    });
+    expect(normalizeFunding('binance', { id: 'f2', amount: 1, code: 'BTC', timestamp: 1 }, INVERSE).currency).toBe('BTC');
+    expect(normalizeFunding('binance', { id: 'f3', amount: 1, timestamp: 1 }, 'BTC/USDT:USDT').currency).toBe('USDT');
   });
 });
