@@ -8,9 +8,13 @@ import type {
   Snapshot,
   StrategyPatch,
   StrategyView,
+  StreamMessage,
   Totals,
 } from '../../shared/model.ts';
-import type { DeltaMessage } from './bridge.ts';
+
+// Spelled here rather than imported from bridge.ts so the core's tests can build model objects without
+// pulling the renderer's DOM code into the Node type check.
+type DeltaMessage = Extract<StreamMessage, { type: 'delta' }>;
 
 export function makeHealth(overrides: Partial<Health> = {}): Health {
   return {

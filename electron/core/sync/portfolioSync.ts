@@ -12,7 +12,7 @@ import type { Logger } from '../log.ts';
 import { InstanceFold, type FoldSource } from '../metrics/instanceFold.ts';
 import { cloneFold, foldFill, splitSymbol, toMetrics, type FoldState } from '../metrics/pnl.ts';
 import { emptyRisk, foldRiskPoint, riskFigures, type RiskState } from '../metrics/risk.ts';
-import { isPerpetual } from '../../../shared/symbols.ts';
+import { isPerpetual, pnlCurrency } from '../../../shared/symbols.ts';
 
 export const FILLS_ENDPOINT = 'myTrades';
 export const FUNDING_ENDPOINT = 'funding';
@@ -624,8 +624,8 @@ export class PortfolioSync {
   }
 
   #recompute(instance: StrategyInstance, s: InstanceSyncState): void {
-    const quote = splitSymbol(instance.config.symbols[0] ?? '').quote || 'USDT';
-    const book = new InstanceFold(quote);
+    // The currency the instance's money is in: the settle coin on an inverse perpetual (BTC on BTC/USD:BTC).
+    const book = new InstanceFold(pnlCurrency(instance.config.symbols[0] ?? '') || 'USDT');
     book.recompute(this.#source(instance.id));
     book.funding = this.#o.ledger.fundingTotal(instance.id);
     s.book = book;
