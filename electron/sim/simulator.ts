@@ -32,6 +32,7 @@ import {
   type SimFunding,
 } from './perpEngine.ts';
 import { DEFAULT_PERPS, findPerp } from './perpMarkets.ts';
+import { createPublicStreams } from './ws/publicStreams.ts';
 import { createUserStreams, parseStreamFault, type StreamFaultSpec, type UserStreamStats } from './ws/userStreams.ts';
 
 export type { SimAccountSpec, SimDialect } from './accounts.ts';
@@ -199,6 +200,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const timers = new Set<NodeJS.Timeout>();
   // Private streams (ws/userStreams.ts): Binance spot's WebSocket API, USDⓈ-M's listen-key stream, Bybit v5's private stream.
   const streams = createUserStreams({ engine, perp, bybit: bybitCtx, now, onError });
+  // Public market streams (ws/publicStreams.ts): book tickers and mark prices, fed from the books on their own timer.
+  const prices = createPublicStreams({ engine, perp, now, onError });
 
   const movementBook = createMovementBook(engine, perp);
   const control = (method: string, url: URL, rawBody: string): { status: number; body: Json } => {
@@ -321,7 +324,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     );
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!streams.handleUpgrade(req, socket, head)) socket.destroy();
+    if (!prices.handleUpgrade(req, socket, head) && !streams.handleUpgrade(req, socket, head)) socket.destroy();
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -427,6 +430,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         for (const t of timers) clearTimeout(t);
         timers.clear();
         streams.close();
+        prices.close();
         // ccxt keeps sockets alive (and a `timeout` fault holds some open); close them all.
         server.closeAllConnections();
         server.close(() => resolve());
