@@ -13,15 +13,11 @@
  *
  * `node bench/streamE2E.ts [seconds] [live|observe] [cases, e.g. 3,100]` — prints numbers, never fails on timing.
  */
-import { mkdtempSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { WebSocket } from 'ws';
 import type { StrategyPatch, StreamMessage } from '../shared/model.ts';
-import { Host } from '../electron/core/host/host.ts';
-import { silentLogger } from '../electron/core/log.ts';
-import { parseWorkspace } from '../electron/core/workspace/workspace.ts';
 import { startServer } from '../electron/serve/server.ts';
+import { openHostDesk } from './hostDesk.ts';
 import { percentile, startFleet } from './streamFleet.ts';
 
 const SECONDS = Number(process.argv[2] ?? 15);
@@ -34,39 +30,10 @@ async function run(n: number): Promise<void> {
   const fleet = await startFleet(1, n, 0, 250);
   const url = fleet.urls[0] ?? '';
   const keys = fleet.keys[0] ?? [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
-  const host = new Host({
-    workspace: parseWorkspace({
-      version: 2,
-      syncIntervalMs: 2000,
-      accounts: keys.map((apiKey, i) => ({
-        id: `acc-${i}`,
-        exchange: 'binance',
-        apiBaseUrl: url,
-        credentials: { apiKey, secret: apiKey.replace(/^k/, 's') },
-      })),
-      instances: keys.map((_, i) => ({
-        id: `mm-${i}`,
-        type: 'fixed_spread',
-        account: `acc-${i}`,
-        mode: MODE,
-        symbols: ['BTC/USDT'],
-        startTime: new Date(Date.now() - 1000).toISOString(),
-        params: { spreadBps: 20, orderFraction: 0.0001, intervalMs: 2000, capital: 10_000 },
-      })),
-      portfolio: { policy: 'target_weights', targets: {} },
-    }),
-    dataDir,
-    log: silentLogger,
-    streams: true,
-  });
-  host.start();
+  const accounts = keys.map((apiKey) => ({ url, apiKey, secret: apiKey.replace(/^k/, 's') }));
+  const { host, dataDir, streaming } = await openHostDesk({ n, accounts, syncIntervalMs: 2000, mode: MODE });
   const token = 'bench-token';
   const server = await startServer({ host, token, port: 0, staticDir: dataDir });
-  const streaming = (): number => host.engine.all().filter((i) => host.streams?.isStreaming(i.id)).length;
-  const end = Date.now() + 60_000;
-  while (streaming() < n && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 2000)); // the connect-time gap reads settle
 
   const latencies: number[] = [];
   const counts = new Map<string, number>();

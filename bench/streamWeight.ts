@@ -1,15 +1,17 @@
 /**
  * REST weight per minute in steady state, 100 instances over 10 accounts on one Binance host (half on
  * BTC/USDT, half on BTC/USDT:USDT), fills arriving all along: polling every 5 s against streams with
- * the REST gap-read on a slow timer. Weight is what the sessions asked of the host's budget (ccxt's
+ * the REST gap-read on the host's slow timer (STREAM_GAP_READ_MS). Weight is what the sessions asked of the host's budget (ccxt's
  * cost per request, Binance's weights), counted at the budget registry every session and stream uses.
- * `node bench/streamWeight.ts [windowSeconds] [slowTimerSeconds]` — prints numbers.
+ * `node bench/streamWeight.ts [windowSeconds] [slowTimerSeconds, default the host's]` — prints numbers.
  */
 import { WeightBudgetRegistry, type BudgetTarget, type RequestPriority } from '../electron/core/exchange/weightBudget.ts';
+import { STREAM_GAP_READ_MS } from '../electron/core/host/host.ts';
+import { openHostDesk } from './hostDesk.ts';
 import { openDesk, startFleet } from './streamFleet.ts';
 
 const WINDOW_S = Number(process.argv[2] ?? 30);
-const SLOW_S = Number(process.argv[3] ?? 300);
+const SLOW_S = Number(process.argv[3] ?? STREAM_GAP_READ_MS / 1000);
 const INSTANCES = 100;
 const ACCOUNTS = 10;
 const FILLS_PER_S = 10;
@@ -56,25 +58,26 @@ console.log(`${INSTANCES} instances over ${ACCOUNTS} accounts, one host; ${FILLS
   polling.spent = perMin;
 }
 
-// Streams: fills by stream; REST reads the gap on connect and on a slow timer.
+// Streams through a real Host, polling interval 5 s as above: the host's rule takes every healthy
+// stream's instance off polling, so REST reads only the connect-time gap and then one round every
+// STREAM_GAP_READ_MS (or the slow timer given on the command line).
 {
   const budgets = new CountingBudgets();
-  const desk = await openDesk({ n: INSTANCES, accounts, intervalMs: SLOW_S * 1000, streams: true, budgets, symbols });
+  const { host, streaming } = await openHostDesk({ n: INSTANCES, accounts, syncIntervalMs: 5000, mode: 'observe', symbols, budgets });
   const connectWeight = budgets.weight;
-  await desk.rest.syncNow();
   budgets.reset();
   await fleet.go(FILLS_PER_S, WINDOW_S);
   const between = (budgets.weight * 60) / WINDOW_S;
-  const stored = desk.ledger.countFills();
+  const stored = host.ledger.countFills();
   budgets.reset();
-  await desk.rest.syncNow();
+  await host.sync.syncNow();
   const round = budgets.weight;
   const slow = (round * 60) / SLOW_S;
   const total = between + slow;
   console.log(
-    `streams: start-up (markets, listen keys, gap reads) ${connectWeight}; between slow reads ${between.toFixed(0)}/min; slow gap-read every ${SLOW_S} s = ${round}/round = ${slow.toFixed(0)}/min; total ${total.toFixed(0)}/min = ${((100 * total) / polling.demand).toFixed(1)} % of polling's ask, ${((100 * total) / polling.spent).toFixed(1)} % of what polling could spend; ${stored} fills stored`,
+    `streams (Host, 5 s interval): start-up (markets, listen keys, gap reads) ${connectWeight}; between slow reads ${between.toFixed(0)}/min; slow gap-read every ${SLOW_S} s = ${round}/round = ${slow.toFixed(0)}/min; total ${total.toFixed(0)}/min = ${((100 * total) / polling.demand).toFixed(1)} % of polling's ask, ${((100 * total) / polling.spent).toFixed(1)} % of what polling could spend; ${stored} fills stored`,
   );
-  console.log(`  streams healthy: ${desk.instances.filter((i) => desk.streams?.isStreaming(i.id)).length}/${INSTANCES}`);
-  await desk.close();
+  console.log(`  streams healthy: ${streaming()}/${INSTANCES}`);
+  await host.close();
 }
 fleet.stop();
