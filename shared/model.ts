@@ -217,10 +217,23 @@ export interface Snapshot {
   instances: InstanceView[];
 }
 
-/** A changed strategy in a delta: its id and only the top-level fields that changed. */
-export type StrategyPatch = Partial<StrategyView> & { id: string };
-/** A changed instance in a delta: its id and only the top-level fields that changed. */
-export type InstancePatch = Partial<InstanceView> & { id: string };
+/**
+ * The fields a delta patches one level deeper. Nested rule: for an id the client already holds,
+ * `metrics` and `health` carry only their sub-fields that changed (each sub-field whole, e.g. all of
+ * `positions`); merge them over the object held (`{ ...held.metrics, ...patch.metrics }`). Both have
+ * a fixed set of keys, so a sub-field is never removed. An id the client does not hold yet comes
+ * whole, nested objects included.
+ */
+export const NESTED_PATCH_FIELDS: ReadonlySet<string> = new Set(['metrics', 'health']);
+
+/** A changed strategy in a delta: its id, the top-level fields that changed, and the nested rule above. */
+export type StrategyPatch = Partial<Omit<StrategyView, 'metrics' | 'health'>> & {
+  id: string;
+  metrics?: Partial<Metrics>;
+  health?: Partial<Health>;
+};
+/** A changed instance in a delta: its id, the top-level fields that changed, and the nested rule above. */
+export type InstancePatch = Partial<Omit<InstanceView, 'health'>> & { id: string; health?: Partial<Health> };
 
 /**
  * What the stream carries: one full snapshot, then deltas holding only what changed — per strategy

@@ -10,7 +10,8 @@
  * - Identity: a strategy, instance or totals object that did not change keeps its identity, so rows
  *   selecting it by id do not re-render.
  * - Patches: a delta's strategies and instances are patches keyed by id (only the fields that
- *   changed); each is merged into the object we hold, the fields it leaves out kept. A full object is
+ *   changed, and inside metrics/health only the sub-fields that changed); each is merged into the
+ *   object we hold, the fields it leaves out kept. A full object is
  *   a patch too, so a host that still sends whole objects works the same.
  */
 import type {
@@ -25,6 +26,7 @@ import type {
   StreamMessage,
   Totals,
 } from '../../shared/model.ts';
+import { NESTED_PATCH_FIELDS } from '../../shared/model.ts';
 import { isSameList, isSameValue } from './sameValue.ts';
 import { SPARK_MAX_POINTS } from './store/historySlice.ts';
 import type { HistorySlice, SnapshotSlice, SparkPoint, StratdeskStore } from './store/index.ts';
@@ -68,12 +70,12 @@ function mergeAll<T extends Keyed>(
  * we do not hold is a new entry when it is whole (the host sends a new instance whole); a partial one
  * is skipped and reported (`isMissingBase`), so the caller resyncs instead of drawing half a row.
  */
-function mergePatches<T extends Keyed>(
+function mergePatches<T extends Keyed, P extends Keyed>(
   previous: Readonly<Record<string, T>>,
   previousIds: readonly string[],
-  patches: readonly (Partial<T> & Keyed)[],
+  patches: readonly P[],
   removed: readonly string[],
-  isWhole: (patch: Partial<T> & Keyed) => patch is T,
+  isWhole: (patch: P) => patch is P & T,
 ): { byId: Readonly<Record<string, T>>; ids: readonly string[]; isMissingBase: boolean } {
   let byId = previous;
   let ids = previousIds;
@@ -86,8 +88,12 @@ function mergePatches<T extends Keyed>(
       else isMissingBase = true;
     } else {
       for (const key of Object.keys(patch) as (keyof T & string)[]) {
-        const value = (patch as Partial<T>)[key];
-        if (value === undefined || isSameValue(old[key], value)) continue;
+        const raw = (patch as unknown as Partial<T>)[key];
+        if (raw === undefined) continue;
+        // The nested rule (shared/model.ts): a known row's metrics/health carry only what changed.
+        const held = old[key];
+        const value = NESTED_PATCH_FIELDS.has(key) && isObject(held) && isObject(raw) ? ({ ...held, ...raw } as T[typeof key]) : raw;
+        if (isSameValue(old[key], value)) continue;
         next ??= { ...old };
         next[key] = value;
       }
@@ -106,11 +112,15 @@ function mergePatches<T extends Keyed>(
   return { byId, ids, isMissingBase };
 }
 
-function isWholeStrategy(patch: StrategyPatch): patch is StrategyView {
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isWholeStrategy(patch: StrategyPatch): patch is StrategyPatch & StrategyView {
   return patch.metrics !== undefined && patch.health !== undefined && patch.figures !== undefined && patch.status !== undefined;
 }
 
-function isWholeInstance(patch: InstancePatch): patch is InstanceView {
+function isWholeInstance(patch: InstancePatch): patch is InstancePatch & InstanceView {
   return patch.health !== undefined && patch.symbols !== undefined && patch.startTime !== undefined;
 }
 

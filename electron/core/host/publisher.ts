@@ -1,13 +1,15 @@
 /**
  * The snapshot stream: a full snapshot to a new subscriber, then deltas. A delta carries, per
- * strategy and instance, only the top-level fields whose value changed since the last publish (a
- * market maker's tick sends its metrics and health, not its whole view again).
+ * strategy and instance, only the top-level fields whose value changed since the last publish, and
+ * inside `metrics` and `health` only the sub-fields that changed (a market maker's tick sends its
+ * new PnL figures, not its whole metrics and health again). The nested rule is at StrategyPatch.
  */
+import { NESTED_PATCH_FIELDS } from '../../../shared/model.ts';
 import type { InstancePatch, Snapshot, StrategyPatch, StreamMessage } from '../../../shared/model.ts';
 
 export class Publisher {
   #listeners = new Set<(message: StreamMessage) => void>();
-  /** Per "s:id" / "i:id", the JSON of each top-level field as last published. */
+  /** Per "s:id" / "i:id", the JSON of each top-level field (and "metrics.x"-style sub-field) as last published. */
   #published = new Map<string, Map<string, string>>();
   #seq = 0;
 
@@ -61,7 +63,10 @@ export class Publisher {
     for (const listener of this.#listeners) listener(message);
   }
 
-  /** The fields of `value` that changed since it was last published (with its id), or null. */
+  /**
+   * The fields of `value` that changed since it was last published (with its id), or null. A new
+   * id is sent whole; for a known one, a nested field carries only its changed sub-fields.
+   */
   #patch(key: string, value: { id: string }): Record<string, unknown> | null {
     let last = this.#published.get(key);
     const isNew = last === undefined;
@@ -72,6 +77,13 @@ export class Publisher {
     const patch: Record<string, unknown> = { id: value.id };
     let isChanged = isNew;
     for (const [field, v] of Object.entries(value)) {
+      if (NESTED_PATCH_FIELDS.has(field) && isPlainObject(v)) {
+        const changed = changedFields(last, `${field}.`, v);
+        if (changed === null) continue;
+        patch[field] = isNew ? v : changed;
+        isChanged = true;
+        continue;
+      }
       const json = JSON.stringify(v);
       if (last.get(field) === json) continue;
       last.set(field, json);
@@ -80,4 +92,20 @@ export class Publisher {
     }
     return isChanged ? patch : null;
   }
+}
+
+/** The entries of `value` whose JSON differs from what `last` holds under `prefix` + key (recorded), or null. */
+function changedFields(last: Map<string, string>, prefix: string, value: Record<string, unknown>): Record<string, unknown> | null {
+  let changed: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(value)) {
+    const json = JSON.stringify(v);
+    if (last.get(prefix + k) === json) continue;
+    last.set(prefix + k, json);
+    (changed ??= {})[k] = v;
+  }
+  return changed;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
