@@ -47,6 +47,7 @@ import { headerValue, parseRetryAfter, sharedBudgets, type RequestPriority, type
 import { isPerpetual, parseSymbol } from '../../../shared/symbols.ts';
 import { marketsKey, sharedMarkets, type SharedMarkets } from './sharedMarkets.ts';
 import type { AccountState, Movement, WalletBalance, WalletKind } from './types.ts';
+import type { QuoteSource } from './priceStreams.ts';
 
 // The normalisers used to live here; callers may still import them from this module.
 export { FUNDING_SIGN, isFundingExecution, normalizeBalance, normalizeFunding, normalizePosition, normalizeTrade } from './normalize.ts';
@@ -72,6 +73,15 @@ export interface CcxtSessionOptions {
   ccxtOptions?: Record<string, unknown>;
   /** Where markets are shared per exchange host (default: the process's one registry); null loads per session. */
   markets?: SharedMarkets | null;
+  /** Where fetchQuote reads a streamed quote first (priceStreams.ts); default the process's (`setQuoteStreams`), null = REST only. */
+  quotes?: QuoteSource | null;
+}
+
+let processQuotes: QuoteSource | null = null;
+
+/** Makes every session created from now on read quotes from `source` first (the host's PriceFeeds); null = REST only. */
+export function setQuoteStreams(source: QuoteSource | null): void {
+  processQuotes = source;
 }
 
 /** Kinds worth another attempt of an idempotent call. */
@@ -87,7 +97,9 @@ export function createCcxtSession(options: CcxtSessionOptions): ExchangeSession 
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const registry = options.markets === undefined ? sharedMarkets : options.markets;
   const shared = registry === null ? null : { registry, key: marketsKey(account, client) };
-  return new CcxtSession(client, account.exchange, account.id, secrets, policy, options.budgets ?? sharedBudgets, shared);
+  const quotes = options.quotes === undefined ? processQuotes : options.quotes;
+  const streamed = quotes === null ? null : (symbol: string): Quote | null => quotes.quote(account, symbol);
+  return new CcxtSession(client, account.exchange, account.id, secrets, policy, options.budgets ?? sharedBudgets, shared, streamed);
 }
 
 /**
@@ -175,6 +187,7 @@ class CcxtSession implements ExchangeSession {
   #budgets: WeightBudgetRegistry;
   #marketsLoaded: Promise<void> | null = null;
   #sharedMarkets: { registry: SharedMarkets; key: string } | null;
+  #streamedQuote: ((symbol: string) => Quote | null) | null;
 
   constructor(
     client: Exchange,
@@ -184,7 +197,9 @@ class CcxtSession implements ExchangeSession {
     policy: RetryPolicy,
     budgets: WeightBudgetRegistry,
     sharedMarkets: { registry: SharedMarkets; key: string } | null = null,
+    streamedQuote: ((symbol: string) => Quote | null) | null = null,
   ) {
+    this.#streamedQuote = streamedQuote;
     this.#client = client;
     this.exchangeId = exchangeId;
     this.accountId = accountId;
@@ -289,6 +304,9 @@ class CcxtSession implements ExchangeSession {
   }
 
   async fetchQuote(symbol: string): Promise<Quote> {
+    // A fresh streamed quote spends no request weight; without one (no stream, stale, down) REST answers.
+    const streamed = this.#streamedQuote?.(symbol) ?? null;
+    if (streamed !== null) return streamed;
     await this.loadMarkets();
     const t = await this.#read(() => this.#client.fetchTicker(symbol));
     const last = num(t.last ?? t.close);
