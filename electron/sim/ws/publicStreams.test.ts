@@ -1,0 +1,74 @@
+/** The simulator's public market streams in Binance's wire shapes, read with a plain WebSocket client. */
+import { afterEach, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { startSimulator, type Simulator } from '../simulator.ts';
+
+let sim: Simulator | undefined;
+const sockets: WebSocket[] = [];
+
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  await sim?.close();
+  sim = undefined;
+});
+
+/** Opens `path` and returns a reader of its next messages (parsed). */
+async function open(s: Simulator, path: string): Promise<{ ws: WebSocket; next(): Promise<Record<string, unknown>> }> {
+  const ws = new WebSocket(`${s.url.replace('http', 'ws')}${path}`);
+  sockets.push(ws);
+  const queue: Record<string, unknown>[] = [];
+  const waiters: ((m: Record<string, unknown>) => void)[] = [];
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as Record<string, unknown>;
+    const w = waiters.shift();
+    if (w === undefined) queue.push(m);
+    else w(m);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, next: () => new Promise((resolve) => (queue.length > 0 ? resolve(queue.shift()!) : waiters.push(resolve))) };
+}
+
+async function top(s: Simulator, path: string): Promise<[string, string]> {
+  const book = (await (await fetch(`${s.url}${path}?symbol=BTCUSDT&limit=5`)).json()) as { bids: [string][]; asks: [string][] };
+  return [book.bids[0]?.[0] ?? '', book.asks[0]?.[0] ?? ''];
+}
+
+it('spot bookTicker: SUBSCRIBE is answered by id, the current top of book follows at once, and every change after', async () => {
+  const s = await startSimulator({ autoTick: false });
+  sim = s;
+  const c = await open(s, '/ws/0');
+  c.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@bookTicker'], id: 7 }));
+  expect(await c.next()).toEqual({ result: null, id: 7 });
+  const first = await c.next();
+  expect(Object.keys(first).sort()).toEqual(['A', 'B', 'a', 'b', 's', 'u']);
+  expect([first['b'], first['a']].map(Number)).toEqual((await top(s, '/api/v3/depth')).map(Number));
+
+  let now = await top(s, '/api/v3/depth');
+  const was = now.join();
+  for (let i = 0; i < 50 && now.join() === was; i++) {
+    s.advance(1);
+    now = await top(s, '/api/v3/depth');
+  }
+  const moved = await c.next();
+  expect([moved['b'], moved['a']].map(Number)).not.toEqual(was.split(',').map(Number));
+});
+
+it('USDⓈ-M: bookTicker on /public/ws and markPriceUpdate on /market/ws in Binance’s shapes', async () => {
+  const s = await startSimulator({ autoTick: false });
+  sim = s;
+  const book = await open(s, '/public/ws/0');
+  book.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@bookTicker'], id: 1 }));
+  expect(await book.next()).toEqual({ result: null, id: 1 });
+  expect(await book.next()).toMatchObject({ e: 'bookTicker', s: 'BTCUSDT' });
+
+  const mark = await open(s, '/market/ws/1');
+  mark.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@markPrice@1s'], id: 2 }));
+  expect(await mark.next()).toEqual({ result: null, id: 2 });
+  const m = await mark.next();
+  const premium = (await (await fetch(`${s.url}/fapi/v1/premiumIndex?symbol=BTCUSDT`)).json()) as { markPrice: string };
+  expect(m).toMatchObject({ e: 'markPriceUpdate', s: 'BTCUSDT' });
+  expect(Number(m['p'])).toBe(Number(premium.markPrice));
+});
