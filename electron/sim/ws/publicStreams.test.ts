@@ -31,6 +31,16 @@ async function open(s: Simulator, path: string): Promise<{ ws: WebSocket; next()
   return { ws, next: () => new Promise((resolve) => (queue.length > 0 ? resolve(queue.shift()!) : waiters.push(resolve))) };
 }
 
+type Reader = Awaited<ReturnType<typeof open>>;
+
+/** Opens `path`, subscribes `stream` and checks the subscription is answered by its id. */
+async function subscribe(s: Simulator, path: string, stream: string, id: number): Promise<Reader> {
+  const c = await open(s, path);
+  c.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: [stream], id }));
+  expect(await c.next()).toEqual({ result: null, id });
+  return c;
+}
+
 async function top(s: Simulator, path: string): Promise<[string, string]> {
   const book = (await (await fetch(`${s.url}${path}?symbol=BTCUSDT&limit=5`)).json()) as { bids: [string][]; asks: [string][] };
   return [book.bids[0]?.[0] ?? '', book.asks[0]?.[0] ?? ''];
@@ -39,9 +49,7 @@ async function top(s: Simulator, path: string): Promise<[string, string]> {
 it('spot bookTicker: SUBSCRIBE is answered by id, the current top of book follows at once, and every change after', async () => {
   const s = await startSimulator({ autoTick: false });
   sim = s;
-  const c = await open(s, '/ws/0');
-  c.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@bookTicker'], id: 7 }));
-  expect(await c.next()).toEqual({ result: null, id: 7 });
+  const c = await subscribe(s, '/ws/0', 'btcusdt@bookTicker', 7);
   const first = await c.next();
   expect(Object.keys(first).sort()).toEqual(['A', 'B', 'a', 'b', 's', 'u']);
   expect([first['b'], first['a']].map(Number)).toEqual((await top(s, '/api/v3/depth')).map(Number));
@@ -59,14 +67,10 @@ it('spot bookTicker: SUBSCRIBE is answered by id, the current top of book follow
 it('USDⓈ-M: bookTicker on /public/ws and markPriceUpdate on /market/ws in Binance’s shapes', async () => {
   const s = await startSimulator({ autoTick: false });
   sim = s;
-  const book = await open(s, '/public/ws/0');
-  book.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@bookTicker'], id: 1 }));
-  expect(await book.next()).toEqual({ result: null, id: 1 });
+  const book = await subscribe(s, '/public/ws/0', 'btcusdt@bookTicker', 1);
   expect(await book.next()).toMatchObject({ e: 'bookTicker', s: 'BTCUSDT' });
 
-  const mark = await open(s, '/market/ws/1');
-  mark.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@markPrice@1s'], id: 2 }));
-  expect(await mark.next()).toEqual({ result: null, id: 2 });
+  const mark = await subscribe(s, '/market/ws/1', 'btcusdt@markPrice@1s', 2);
   const m = await mark.next();
   const premium = (await (await fetch(`${s.url}/fapi/v1/premiumIndex?symbol=BTCUSDT`)).json()) as { markPrice: string };
   expect(m).toMatchObject({ e: 'markPriceUpdate', s: 'BTCUSDT' });
