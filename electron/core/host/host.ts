@@ -472,14 +472,21 @@ export class Host {
   #isRestDue(id: string): boolean {
     const now = this.#clock.now();
     const lastRead = this.#restReadAt.get(id) ?? -Infinity;
-    if (now - lastRead < CATCH_UP_MAX_WAIT_MS && this.#isCatchUpHeld(id)) return false;
+    const catchingUp = this.#isCatchingUp(id);
+    if (catchingUp && now - lastRead < CATCH_UP_MAX_WAIT_MS && this.#isCatchUpHeld(id)) return false;
     const isStreaming = this.streams?.isStreaming(id) === true;
     const gapReadMs = this.#streamTiming.gapReadMs ?? STREAM_GAP_READ_MS;
-    if (isStreaming && !this.#wasPolling.has(id) && now - lastRead < gapReadMs) return false;
+    // A history still being read comes only by REST, however healthy the stream of what happens now.
+    if (!catchingUp && isStreaming && !this.#wasPolling.has(id) && now - lastRead < gapReadMs) return false;
     if (isStreaming) this.#wasPolling.delete(id);
     else this.#wasPolling.add(id);
     this.#restReadAt.set(id, now);
     return true;
+  }
+
+  #isCatchingUp(id: string): boolean {
+    const instance = this.engine.get(id);
+    return instance !== undefined && this.sync.health(instance).catchUp !== null;
   }
 
   /**
@@ -488,8 +495,7 @@ export class Host {
    */
   #isCatchUpHeld(id: string): boolean {
     const instance = this.engine.get(id);
-    if (instance === undefined || this.sync.health(instance).catchUp === null) return false;
-    const account = this.#workspace.accounts.find((a) => a.id === instance.config.account);
+    const account = this.#workspace.accounts.find((a) => a.id === instance?.config.account);
     return account !== undefined && isCatchUpHeld(hostBudgets(this.#budgets), account);
   }
 
