@@ -73,15 +73,8 @@ export interface CcxtSessionOptions {
   ccxtOptions?: Record<string, unknown>;
   /** Where markets are shared per exchange host (default: the process's one registry); null loads per session. */
   markets?: SharedMarkets | null;
-  /** Where fetchQuote reads a streamed quote first (priceStreams.ts); default the process's (`setQuoteStreams`), null = REST only. */
+  /** Where fetchQuote reads a streamed quote first (the host's PriceFeeds, priceStreams.ts); absent = REST only. */
   quotes?: QuoteSource | null;
-}
-
-let processQuotes: QuoteSource | null = null;
-
-/** Makes every session created from now on read quotes from `source` first (the host's PriceFeeds); null = REST only. */
-export function setQuoteStreams(source: QuoteSource | null): void {
-  processQuotes = source;
 }
 
 /** Kinds worth another attempt of an idempotent call. */
@@ -97,7 +90,7 @@ export function createCcxtSession(options: CcxtSessionOptions): ExchangeSession 
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const registry = options.markets === undefined ? sharedMarkets : options.markets;
   const shared = registry === null ? null : { registry, key: marketsKey(account, client) };
-  const quotes = options.quotes === undefined ? processQuotes : options.quotes;
+  const quotes = options.quotes ?? null;
   const streamed = quotes === null ? null : (symbol: string): Quote | null => quotes.quote(account, symbol);
   return new CcxtSession(client, account.exchange, account.id, secrets, policy, options.budgets ?? sharedBudgets, shared, streamed);
 }

@@ -33,6 +33,7 @@ import { WorkspaceService } from './workspaces.ts';
 import { assignFillForHost, reconcileForHost, type ReconcileHostParts } from '../reconcile/forHost.ts';
 import { ReconcileSchedule } from '../reconcile/schedule.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
+import { PriceFeeds } from '../exchange/priceStreams.ts';
 import { createCcxtAccountStream, type CcxtStreamOptions } from '../exchange/ccxtStreams.ts';
 import type { AccountStream } from '../exchange/streams.ts';
 import { StreamSync, type StreamSyncOptions } from '../sync/streamSync.ts';
@@ -122,6 +123,8 @@ export class Host {
   readonly streams: StreamSync | null;
   #streamTiming: StreamTiming;
   #budgets: WeightBudgetRegistry;
+  /** Public quotes by stream where strategies quote (one socket per exchange host), REST when stale; with streams on only. */
+  #priceFeeds: PriceFeeds | null;
   /** When REST last read each instance (a periodic round or a stream's gap read). */
   #restReadAt = new Map<string, number>();
   /** Instances whose last periodic round found no healthy stream: the round their stream is back reads once more. */
@@ -137,6 +140,10 @@ export class Host {
     this.#defaultAllocation = options.defaultAllocation ?? DEFAULT_ALLOCATION;
     this.#streamTiming = options.streamTiming ?? {};
     this.#budgets = options.budgets ?? sharedBudgets;
+    this.#priceFeeds =
+      options.streams === true
+        ? new PriceFeeds({ onError: (error) => this.log.warn('price stream failed', { error: (error as Error).message }) })
+        : null;
     this.portfolio = new PortfolioManager({
       policy: this.#workspace.portfolio.policy,
       targets: this.#workspace.portfolio.targets,
@@ -168,7 +175,7 @@ export class Host {
       factory:
         options.sessionFactory ??
         ((account, credentials, instance) =>
-          createCcxtSession({ account, credentials, symbols: instance.symbols, budgets: this.#budgets })),
+          createCcxtSession({ account, credentials, symbols: instance.symbols, budgets: this.#budgets, quotes: this.#priceFeeds })),
       resolve: this.#resolveCredentials,
       clock: this.#clock,
     });
@@ -251,7 +258,7 @@ export class Host {
     this.#isClosed = true;
     this.#publisher.clear();
     this.#publishTimer?.cancel();
-    await Promise.all([this.sync.stop(), this.#reconciles.stop(), this.streams?.stop()]);
+    await Promise.all([this.sync.stop(), this.#reconciles.stop(), this.streams?.stop(), this.#priceFeeds?.close()]);
     const stillOpen = await this.engine.shutdown();
     if (stillOpen.length > 0) this.log.warn('quit with orders the exchange did not confirm cancelled', { stillOpen });
     await this.sessions.closeAll();

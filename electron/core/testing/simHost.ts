@@ -40,6 +40,8 @@ export interface SimHostSpec {
   sessionFactory?: HostOptions['sessionFactory'];
   /** Start the host's loops at once (default false). */
   start?: boolean;
+  /** Private and public streams on, as both shells run the host (default off). */
+  streams?: boolean;
 }
 
 export interface SimRig {
@@ -83,6 +85,7 @@ export function simRig(): SimRig {
         dataDir: spec.dataDir ?? tempDir('sim-host-'),
         log: silentLogger,
         ...(spec.sessionFactory ? { sessionFactory: spec.sessionFactory } : {}),
+        ...(spec.streams === true ? { streams: true } : {}),
       });
       defer(() => h.close());
       if (spec.start === true) h.start();
