@@ -10,10 +10,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Balances, Position, Trade } from 'ccxt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCcxtClient, createCcxtSession } from './ccxtSession.ts';
 import { FUNDING_SIGN, isFundingExecution, normalizeBalance, normalizeFunding, normalizePosition, normalizeTrade } from './normalize.ts';
-import { startLoopback, watchUnhandledRejections, type LoopbackServer } from './testing/loopback.ts';
+import { startLoopback, type LoopbackServer } from './testing/loopback.ts';
+import { closeAfterEach } from './testing/virtualSession.ts';
 import { marketsReply } from './testing/markets.ts';
 import type { ExchangeSession } from './types.ts';
 import { WeightBudgetRegistry } from './weightBudget.ts';
@@ -171,19 +172,7 @@ function ccxtOptionsFor(exchange: ExchangeId): Json {
   return exchange === 'bybit' ? { ...recorded, enableUnifiedAccount: true, enableUnifiedMargin: false } : recorded;
 }
 
-let cleanups: (() => Promise<void> | void)[] = [];
-let rejections: ReturnType<typeof watchUnhandledRejections>;
-
-beforeEach(() => {
-  rejections = watchUnhandledRejections();
-});
-
-afterEach(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-  cleanups = [];
-  rejections.stop();
-  expect(rejections.seen).toEqual([]);
-});
+const defer = closeAfterEach();
 
 /** A server answering the exchange's market listing and, at `path` only, the recorded payload. */
 async function replay(exchange: ExchangeId, path: string, payload: unknown): Promise<LoopbackServer & { unexpected: string[] }> {
@@ -195,7 +184,7 @@ async function replay(exchange: ExchangeId, path: string, payload: unknown): Pro
     unexpected.push(`${hit.method} ${hit.path}`);
     return null;
   });
-  cleanups.push(() => server.close());
+  defer(() => server.close());
   return Object.assign(server, { unexpected });
 }
 
@@ -216,7 +205,7 @@ async function runRecorded(c: GoldenCase): Promise<{ recorded: RecordedCase; out
   const recorded = recordedCase(c.exchange, c.method, c.index);
   const server = await replay(c.exchange, c.path, recorded.httpResponse);
   const client = createCcxtClient(clientOptions(c.exchange, server.url));
-  cleanups.push(() => client.close());
+  defer(() => client.close());
   await client.loadMarkets();
   const method = (client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[c.method];
   if (typeof method !== 'function') throw new Error(`ccxt ${c.exchange} has no ${c.method}`);
@@ -233,7 +222,7 @@ async function runSession(c: GoldenCase): Promise<unknown> {
   const recorded = recordedCase(c.exchange, c.method, c.index);
   const server = await replay(c.exchange, c.path, recorded.httpResponse);
   const session = createCcxtSession(clientOptions(c.exchange, server.url));
-  cleanups.push(() => session.close());
+  defer(() => session.close());
   const result = await c.session?.(session);
   expect(server.unexpected).toEqual([]);
   return result;
@@ -519,7 +508,7 @@ describe('golden: funding sign per exchange, from the recorded data', () => {
     const bill = rawRows('okx', ledger.httpResponse)[0] as Json;
     const server = await replay('okx', '/api/v5/account/bills', ledger.httpResponse);
     const client = createCcxtClient(clientOptions('okx', server.url));
-    cleanups.push(() => client.close());
+    defer(() => client.close());
     const entries = (await client.fetchLedger('USDT', undefined, 1)) as unknown as Json[];
     const entry = entries[0] as Json;
     // before + balChg = after: the sign is the direction of the balance. This bill is a spot buy paid in USDT.
@@ -529,7 +518,7 @@ describe('golden: funding sign per exchange, from the recorded data', () => {
 
     const funding = await replay('okx', '/api/v5/account/bills-archive', ledger.httpResponse);
     const fundingClient = createCcxtClient(clientOptions('okx', funding.url));
-    cleanups.push(() => fundingClient.close());
+    defer(() => fundingClient.close());
     const rows = (await fundingClient.fetchFundingHistory()) as unknown as Json[];
     expect(rows).toHaveLength(1);
     expect((rows[0] as Json).amount).toBe(n(bill.balChg));
