@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { systemClock } from '../electron/core/clock.ts';
-import { StrategyInstance, type EngineDeps } from '../electron/core/engine/botEngine.ts';
+import { StrategyInstance } from '../electron/core/engine/botEngine.ts';
 import { createCcxtAccountStream } from '../electron/core/exchange/ccxtStreams.ts';
 import { createCcxtSession } from '../electron/core/exchange/ccxtSession.ts';
 import type { WeightBudgetRegistry } from '../electron/core/exchange/weightBudget.ts';
@@ -18,6 +18,7 @@ import { silentLogger } from '../electron/core/log.ts';
 import { PortfolioSync } from '../electron/core/sync/portfolioSync.ts';
 import { StreamSync } from '../electron/core/sync/streamSync.ts';
 import { parseWorkspace, type AccountConfig } from '../electron/core/workspace/workspace.ts';
+import { watchDeps } from '../electron/core/testing/watchDeps.ts';
 
 export interface Fleet {
   urls: string[];
@@ -109,15 +110,7 @@ export async function openDesk(options: {
     return { apiKey: a.apiKey, secret: a.secret };
   };
   const ledger = new Ledger(join(mkdtempSync(join(tmpdir(), 'bench-streams-')), 'ledger.sqlite'));
-  const deps: EngineDeps = {
-    clock: systemClock,
-    ledger,
-    log: silentLogger,
-    budget: () => 0,
-    isPaused: () => false,
-    onFillsClaimed: () => {},
-    position: () => 0,
-  };
+  const deps = watchDeps(ledger);
   const sessions = workspace.instances.map((config) => {
     const account = byId.get(config.account);
     if (account === undefined) throw new Error('no account');

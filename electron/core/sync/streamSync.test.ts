@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator, type StreamFaultSpec } from '../../sim/simulator.ts';
 import { binanceClient, bybitClient, type Binance, type Bybit } from '../../sim/testClient.ts';
 import { systemClock } from '../clock.ts';
-import { StrategyInstance, type EngineDeps } from '../engine/botEngine.ts';
+import { StrategyInstance } from '../engine/botEngine.ts';
 import { createCcxtAccountStream } from '../exchange/ccxtStreams.ts';
 import { createCcxtSession } from '../exchange/ccxtSession.ts';
 import { Ledger } from '../ledger/ledger.ts';
@@ -19,6 +19,7 @@ import { silentLogger } from '../log.ts';
 import { parseWorkspace } from '../workspace/workspace.ts';
 import { PortfolioSync } from './portfolioSync.ts';
 import { StreamSync, type StreamState } from './streamSync.ts';
+import { watchDeps } from '../testing/watchDeps.ts';
 
 const SPOT = 'BTC/USDT';
 const PERP = 'BTC/USDT:USDT';
@@ -90,15 +91,7 @@ async function rig(exchange: StreamExchange = 'binance', streamSecret = 's'): Pr
   const credentials = { apiKey: 'k', secret: 's' };
   const ledger = new Ledger(join(mkdtempSync(join(tmpdir(), 'streamsync-')), 'ledger.sqlite'));
   cleanups.push(() => ledger.close());
-  const deps: EngineDeps = {
-    clock: systemClock,
-    ledger,
-    log: silentLogger,
-    budget: () => 0,
-    isPaused: () => false,
-    onFillsClaimed: () => {},
-    position: () => 0,
-  };
+  const deps = watchDeps(ledger);
   const instances = workspace.instances.map((config) => {
     const session = createCcxtSession({ account, credentials, symbols: config.symbols });
     cleanups.push(() => session.close());
