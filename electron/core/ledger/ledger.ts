@@ -404,7 +404,7 @@ export class Ledger {
 
   /** Streams the instance's fills in fold order without holding them all in memory (a full recompute at 1 M fills). */
   eachFill(instanceId: string, fn: (fill: StoredFill) => void): number {
-    return this.#eachFoldRow(FILL_ROWS_SQL, [instanceId], instanceId, fn);
+    return this.#eachFoldRow(FILL_ROWS_SQL, [instanceId], Number.MIN_SAFE_INTEGER, instanceId, fn);
   }
 
   /**
@@ -412,7 +412,7 @@ export class Ledger {
    * sync's full recompute.
    */
   eachFoldFill(instanceId: string, fn: (fill: StoredFill) => void): number {
-    return this.#eachFoldRow(FOLD_ROWS_SQL, [instanceId], instanceId, fn);
+    return this.#eachFoldRow(FOLD_ROWS_SQL, [instanceId], Number.MIN_SAFE_INTEGER, instanceId, fn);
   }
 
   /**
@@ -420,7 +420,7 @@ export class Ledger {
    * what a late fill refolds from its symbol's nearest checkpoint.
    */
   eachFillOfSymbol(instanceId: string, symbol: string, fromTs: number, fn: (fill: StoredFill) => void): number {
-    return this.#eachFoldRow(FOLD_SYMBOL_ROWS_SQL, [instanceId, fromTs, symbol], instanceId, fn);
+    return this.#eachFoldRow(FOLD_SYMBOL_ROWS_SQL, [instanceId, symbol], fromTs, instanceId, fn);
   }
 
   /**
@@ -428,7 +428,7 @@ export class Ledger {
    * (time, text id) order without a sort; fills of one millisecond are put in fold order (numeric ids
    * numerically, as `compareFillOrder`) here rather than by SQLite for every row.
    */
-  #eachFoldRow(sql: string, params: (string | number)[], instanceId: string, fn: (fill: StoredFill) => void): number {
+  #eachFoldRow(sql: string, params: string[], fromTs: number, instanceId: string, fn: (fill: StoredFill) => void): number {
     let stmt = this.#stmts.get(sql);
     if (!stmt) {
       stmt = this.#db.prepare(sql);
@@ -442,27 +442,42 @@ export class Ledger {
       for (const fill of group) fn(fill);
       group = [];
     };
-    for (const row of stmt.iterate(...params)) {
-      // id, symbol, side, price, amount, cost, fees, ts[, order_id, is_maker, exchange_realized]
-      const r = row as unknown as FoldRow;
-      const fill: StoredFill = {
-        id: r[0],
-        orderId: r.length > 8 ? (r[8] ?? null) : null,
-        symbol: r[1],
-        side: r[2],
-        price: r[3],
-        amount: r[4],
-        cost: r[5],
-        fees: parseFees(r[6]),
-        timestamp: Number(r[7]),
-        isMaker: r.length > 8 && r[9] !== null && r[9] !== undefined ? r[9] === 1 : null,
-        instanceId,
-      };
-      const realized = r[10];
-      if (realized !== null && realized !== undefined) fill.exchangeRealizedPnl = realized;
-      if (group.length > 0 && (group[0] as StoredFill).timestamp !== fill.timestamp) flush();
-      group.push(fill);
-      n++;
+    // Pages of rows by `all()` rather than one `iterate()`: node:sqlite's iterator pays a round trip into
+    // C++ and a result object per row, a third of a full recompute at 1 M fills. The page resumes after the
+    // last row's (ts, id, rowid), which the index holds in that order; the first starts at `fromTs`
+    // inclusive (no id sorts before '', no rowid before 0). The start is the key itself, not a separate
+    // `ts >= ?`, so that every page seeks to where it resumes instead of scanning from `fromTs` again.
+    let ts = fromTs;
+    let id = '';
+    let rowid = -1;
+    for (;;) {
+      const rows = stmt.all(...params, ts, id, rowid) as unknown as FoldRow[];
+      for (const r of rows) {
+        // id, symbol, side, price, amount, cost, fees, ts, rowid[, order_id, is_maker, exchange_realized]
+        const fill: StoredFill = {
+          id: r[0],
+          orderId: r.length > 9 ? (r[9] ?? null) : null,
+          symbol: r[1],
+          side: r[2],
+          price: r[3],
+          amount: r[4],
+          cost: r[5],
+          fees: parseFees(r[6]),
+          timestamp: r[7],
+          isMaker: r.length > 9 && r[10] !== null && r[10] !== undefined ? r[10] === 1 : null,
+          instanceId,
+        };
+        const realized = r[11];
+        if (realized !== null && realized !== undefined) fill.exchangeRealizedPnl = realized;
+        if (group.length > 0 && (group[0] as StoredFill).timestamp !== fill.timestamp) flush();
+        group.push(fill);
+        n++;
+      }
+      if (rows.length < FOLD_PAGE) break;
+      const last = rows[rows.length - 1] as FoldRow;
+      ts = last[7];
+      id = last[0];
+      rowid = last[8];
     }
     flush();
     return n;
@@ -925,27 +940,38 @@ export interface FillRow {
   exchange_realized: number | null;
 }
 
-const FOLD_COLUMNS = 'id, symbol, side, price, amount, cost, fees, ts';
-const FOLD_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? ORDER BY ts, id`;
-const FILL_ROWS_SQL = `SELECT ${FOLD_COLUMNS}, order_id, is_maker, exchange_realized FROM fills WHERE instance_id = ? ORDER BY ts, id`;
-const FOLD_SYMBOL_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? AND ts >= ? AND symbol = ? ORDER BY ts, id`;
+/** Rows per page of a fold read: large enough that the per-call cost vanishes, small enough to hold. */
+export const FOLD_PAGE = 4096;
+const FOLD_COLUMNS = 'id, symbol, side, price, amount, cost, fees, ts, rowid';
+const FOLD_PAGE_SQL = `AND (ts, id, rowid) > (?, ?, ?) ORDER BY ts, id, rowid LIMIT ${FOLD_PAGE}`;
+const FOLD_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? ${FOLD_PAGE_SQL}`;
+const FILL_ROWS_SQL = `SELECT ${FOLD_COLUMNS}, order_id, is_maker, exchange_realized FROM fills WHERE instance_id = ? ${FOLD_PAGE_SQL}`;
+const FOLD_SYMBOL_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? AND symbol = ? ${FOLD_PAGE_SQL}`;
 
-type FoldRow = [string, string, Side, number, number, number, string, number, (string | null)?, (number | null)?, (number | null)?];
+type FoldRow = [string, string, Side, number, number, number, string, number, number, (string | null)?, (number | null)?, (number | null)?];
 
 /**
  * Fee lines as stored. Nearly every fill pays one fee in one currency: that shape is read directly,
  * anything else (several lines, a priced third asset) goes through JSON.parse.
  */
 function parseFees(text: string): FeeLine[] {
-  const m = ONE_FEE.exec(text);
-  if (m !== null) {
-    const amount = Number(m[2]);
-    if (Number.isFinite(amount)) return [{ currency: m[1] as string, amount }];
+  // By hand, not by a regular expression: this runs once per fill of a full recompute (a regex cost 160 ms at 1 M).
+  if (text.startsWith(FEE_HEAD) && text.endsWith(FEE_TAIL)) {
+    const mid = text.indexOf(FEE_MID, FEE_HEAD.length);
+    if (mid > 0) {
+      const currency = text.slice(FEE_HEAD.length, mid);
+      // Anything else (an escape in the code, a second line, a quote value) leaves a number that is not one.
+      const amountText = text.slice(mid + FEE_MID.length, text.length - FEE_TAIL.length);
+      const amount = amountText.length > 0 && !currency.includes('\\') && !currency.includes('"') ? Number(amountText) : NaN;
+      if (Number.isFinite(amount)) return [{ currency, amount }];
+    }
   }
   return JSON.parse(text) as FeeLine[];
 }
 
-const ONE_FEE = /^\[\{"currency":"([A-Za-z0-9._-]+)","amount":([-+0-9.eE]+)\}\]$/;
+const FEE_HEAD = '[{"currency":"';
+const FEE_MID = '","amount":';
+const FEE_TAIL = '}]';
 
 function rowToFill(r: FillRow): StoredFill {
   return {
