@@ -4,7 +4,7 @@
  * over it, the way the host wires them (issue 12).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,6 +25,8 @@ export interface Fleet {
   keys: string[][];
   /** RATE fills per second for SECONDS on the simulators; resolves with how many were made. */
   go(rate: number, seconds: number): Promise<number>;
+  /** CPU time (user + system, ms) the simulators' process has used so far (Linux /proc; NaN elsewhere). */
+  cpuMs(): number;
   stop(): void;
 }
 
@@ -55,8 +57,21 @@ export async function startFleet(
       child.stdin.write(`go ${rate} ${seconds}\n`);
       return Number((await next()).replace(/^done /, ''));
     },
+    cpuMs: () => processCpuMs(child.pid),
     stop: () => child.kill('SIGTERM'),
   };
+}
+
+/** utime + stime of another process from /proc/PID/stat (clock ticks of 10 ms on Linux). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), counted from the state field (3rd).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export interface Desk {

@@ -3,8 +3,10 @@
  * share: no request, no budget, no markets), against one instance on one account, with 50 ms of
  * latency on every request (the simulator's latency fault). With `--profile`, the measured rounds of
  * the largest count are CPU-profiled in-process and the top self-time functions printed.
- * `node bench/syncHosts.ts [counts…] [--profile]` — prints numbers, never fails on timing.
+ * `node bench/syncHosts.ts [counts…] [--profile]` — prints numbers, never fails on timing; `PROFILE_OUT=file`
+ * also writes the raw CPU profile (open it in Chrome DevTools) for inclusive times.
  */
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { openDesk, startFleet } from './streamFleet.ts';
 
@@ -38,13 +40,23 @@ for (const n of COUNTS) {
   const accounts = Array.from({ length: n }, (_, i) => ({ url: fleet.urls[i] ?? '', apiKey: `k${i}-0`, secret: `s${i}-0` }));
   const desk = await openDesk({ n, accounts, intervalMs: 3_600_000, streams: false, startRest: false });
   await desk.rest.syncNow(); // warm-up: cursors written, first marks read
-  desks.push({ n, desk, times: [] as number[] });
+  desks.push({ n, desk, times: [] as number[], appCpu: [] as number[], simCpu: [] as number[] });
 }
+// CPU per round on each side: the app's one JS thread (this process) and the simulators' (one other
+// process for all hosts, so its work is serialised too; real exchange hosts would not share a thread).
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 for (let r = 0; r < ROUNDS; r++) {
   for (const d of desks) {
+    const app = cpuNow();
+    const sim = fleet.cpuMs();
     const t = performance.now();
     await d.desk.rest.syncNow();
     d.times.push(performance.now() - t);
+    d.appCpu.push(cpuNow() - app);
+    d.simCpu.push(fleet.cpuMs() - sim);
   }
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -53,6 +65,10 @@ for (const d of desks) {
   const m = median(d.times);
   console.log(
     `${String(d.n).padStart(4)} | ${m.toFixed(0)} ms | ${(m / base).toFixed(2)}×  (rounds: ${d.times.map((t) => t.toFixed(0)).join(' ')})`,
+  );
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(
+    `       CPU per round: app ${mean(d.appCpu).toFixed(0)} ms, simulators ${mean(d.simCpu).toFixed(0)} ms (${((mean(d.appCpu) / d.n) * 1000).toFixed(0)} µs app CPU per instance)`,
   );
   const failed = d.desk.instances.filter((i) => d.desk.rest.health(i).state === 'error');
   if (failed.length > 0) console.log(`  ${failed.length} instances in error`);
@@ -68,6 +84,7 @@ if (isProfiled && largest) {
   const wall = performance.now() - t;
   const { profile } = (await profiler.post('Profiler.stop')) as unknown as { profile: Profile };
   profiler.disconnect();
+  if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
   printTop(profile, wall);
 }
 for (const d of desks) await d.desk.close();
