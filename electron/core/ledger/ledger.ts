@@ -143,6 +143,10 @@ export class Ledger {
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+      // Reads through the OS's page cache in place instead of a read() and a copy per 4 KB page: a 1 M-fill
+      // recompute spent ~70 ms in those system calls. Writes still go through the WAL as before; the data
+      // lock keeps any other process from truncating the file under the mapping.
+      this.#db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
       this.#migrate();
     } catch (error) {
       throw new LedgerError(`cannot open the ledger at ${path}: ${(error as Error).message}`);
@@ -942,6 +946,8 @@ export interface FillRow {
 
 /** Rows per page of a fold read: large enough that the per-call cost vanishes, small enough to hold. */
 export const FOLD_PAGE = 4096;
+/** How much of the ledger file is read through a memory map (the rest by read()). */
+const MMAP_BYTES = 256 * 1024 * 1024;
 const FOLD_COLUMNS = 'id, symbol, side, price, amount, cost, fees, ts, rowid';
 const FOLD_PAGE_SQL = `AND (ts, id, rowid) > (?, ?, ?) ORDER BY ts, id, rowid LIMIT ${FOLD_PAGE}`;
 const FOLD_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? ${FOLD_PAGE_SQL}`;
