@@ -44,7 +44,7 @@ import type { Json } from './format.ts';
 import type { Side } from './market.ts';
 import type { MarketSpec } from './markets.ts';
 import type { FeeRates, Order, SimTrade } from './orders.ts';
-import type { NewPerpOrder, PerpOrder, PerpTimeInForce, PerpTrade } from './perpEngine.ts';
+import type { NewPerpOrder, PerpOrder, PerpTimeInForce, PerpTrade, SimFunding } from './perpEngine.ts';
 import type { PerpSpec } from './perpMarkets.ts';
 import { WEEK_MS } from './perpQuery.ts';
 
@@ -500,6 +500,14 @@ export function linearFill(ctx: BybitContext, t: PerpTrade): BybitFill {
   return { orderId, seq, row: () => linearExecution(spec, t, { orderId, execId: uuidLike(0xe0ec0001, index, t.id), seq }) };
 }
 
+/** A funding settlement as an execution row (`execType: "Funding"`): the one shape REST's list and the private stream's `execution` topic send. */
+export function fundingFill(ctx: BybitContext, f: SimFunding): BybitFill {
+  const spec = perpSpec(ctx, f.symbol);
+  const orderId = uuidLike(0xf0dd0001, 0, f.tranId);
+  const seq = 2e12 + f.tranId;
+  return { orderId, seq, row: () => fundingExecution(spec, f, { orderId, execId: uuidLike(0xf0dd0002, 0, f.tranId), seq }) };
+}
+
 const openOrders: Handler = (ctx, params, apiKey) => {
   const cat = category(params);
   const symbol = str(params, 'symbol');
@@ -566,15 +574,8 @@ const executions: Handler = (ctx, params, apiKey) => {
     }
     if (orderIdText === undefined) {
       for (const f of ctx.perp.funding(apiKey, id)) {
-        const spec = perpSpec(ctx, f.symbol);
-        const seq = 2e12 + f.tranId;
-        rows.push({
-          time: f.time,
-          seq,
-          execType: 'Funding',
-          row: () =>
-            fundingExecution(spec, f, { orderId: uuidLike(0xf0dd0001, 0, f.tranId), execId: uuidLike(0xf0dd0002, 0, f.tranId), seq }),
-        });
+        const fill = fundingFill(ctx, f);
+        rows.push({ time: f.time, seq: fill.seq, execType: 'Funding', row: fill.row });
       }
     }
   }

@@ -11,17 +11,17 @@
  * burst's tail by however long the account stays quiet. The `watch*` calls are still what subscribe
  * and reconnect.
  *
- * Funding: Binance's ACCOUNT_UPDATE says funding was paid (REST reads the payment). Bybit's stream
- * gives no such event through ccxt.pro (`watchMyTrades` keeps only Trade/AdlTrade/BustTrade/Settle
- * executions; position and wallet updates name no payment), so a Bybit account's funding arrives by
- * the REST gap read (on every reconnect and on the slow timer).
+ * Funding: both exchanges say on the stream that funding was paid, and REST reads the payment through
+ * the one funding path (never stored as a fill): Binance's ACCOUNT_UPDATE with reason FUNDING_FEE;
+ * Bybit's `execution` topic pushes a row with `execType: "Funding"` at each settlement (ccxt issue
+ * #17244), read here from the raw message because ccxt.pro's `watchMyTrades` drops it.
  */
 import type { Exchange, Trade } from 'ccxt';
 import type { AccountConfig } from '../workspace/workspace.ts';
 import { isCcxtExchange } from './ccxtLoader.ts';
 import { rebaseUrls, type Credentials } from './ccxtSession.ts';
 import { instrumentClient } from './ccxtTransport.ts';
-import { isFundingExecution, normalizeTrade } from './normalize.ts';
+import { normalizeTrade } from './normalize.ts';
 import { marketsKey, sharedMarkets, type SharedMarkets } from './sharedMarkets.ts';
 import type { AccountStream, StreamLinkState, StreamMarket, StreamSink } from './streams.ts';
 import type { Fill } from './types.ts';
@@ -166,7 +166,6 @@ class CcxtAccountStream implements AccountStream {
   readonly exchangeId: string;
   readonly accountId: string;
   readonly markets: readonly StreamMarket[];
-  readonly reportsFunding: boolean;
   #ex: Exchange;
   #o: CcxtStreamOptions;
   #now: () => number;
@@ -187,7 +186,6 @@ class CcxtAccountStream implements AccountStream {
     this.markets = markets;
     this.#now = options.now ?? Date.now;
     this.#isBybit = options.account.exchange === 'bybit';
-    this.reportsFunding = !this.#isBybit;
     // Bybit carries spot and linear on one connection: both markets share one link.
     const shared = this.#isBybit ? this.#newLink() : null;
     for (const m of markets) this.#links.set(m, shared ?? this.#newLink());
@@ -446,11 +444,15 @@ class CcxtAccountStream implements AccountStream {
     }
     if (message['topic'] !== 'execution' || !Array.isArray(message['data'])) return;
     const ex = this.#ex as unknown as { parseTrade(row: unknown): Trade };
+    let isFundingPaid = false;
     for (const row of message['data'] as Record<string, unknown>[]) {
       const rowMarket: StreamMarket = row['category'] === 'spot' ? 'spot' : 'future';
       if (!this.markets.includes(rowMarket)) continue;
-      this.#fill(rowMarket, () => ex.parseTrade(row));
+      // A settlement pays every perpetual of the account at once: one REST read for the message.
+      if (row['execType'] === 'Funding') isFundingPaid = true;
+      else this.#fill(rowMarket, () => ex.parseTrade(row));
     }
+    if (isFundingPaid) this.#sink?.funding('future');
   }
 
   /** One pushed fill, parsed by `parse` (ccxt's own parser for that message); one that cannot be read is left to REST. */
@@ -459,7 +461,6 @@ class CcxtAccountStream implements AccountStream {
     let fill: Fill;
     try {
       trade = parse();
-      if (isFundingExecution(trade)) return;
       fill = normalizeTrade(trade, trade.symbol ?? '', this.#ex.markets?.[trade.symbol ?? '']);
     } catch (error) {
       this.#o.onError?.(error);

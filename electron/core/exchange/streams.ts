@@ -42,8 +42,8 @@ export interface AccountStream {
   readonly accountId: string;
   readonly markets: readonly StreamMarket[];
   /**
-   * False when the stream never says funding was paid (Bybit through ccxt.pro): the account's
-   * perpetual funding arrives only by REST reads. Absent = it does (Binance's ACCOUNT_UPDATE).
+   * False when the stream never says funding was paid: the account's perpetual funding arrives only
+   * by REST reads. Absent = it does (Binance's ACCOUNT_UPDATE, Bybit's `execType: "Funding"` row).
    */
   readonly reportsFunding?: boolean;
   start(sink: StreamSink): void;

@@ -172,8 +172,8 @@ describe.each<StreamExchange>(['binance', 'bybit'])('StreamSync on %s: streams f
     expect(r.restSyncs.length).toBe(readsBefore);
     expect(r.stored.flat()).toEqual(expect.arrayContaining(['spot1', 'perp1']));
     expect(r.streams.health('spot1')).toMatchObject({ state: 'connected', reconnects: 0 });
-    // Bybit's stream never says funding was paid: its perpetual instance keeps REST reads for funding.
-    expect(r.streams.isFundingStreamed('perp1')).toBe(exchange === 'binance');
+    // Both say funding was paid (Binance's ACCOUNT_UPDATE, Bybit's Funding execution row).
+    expect(r.streams.isFundingStreamed('perp1')).toBe(true);
     expect(r.streams.isFundingStreamed('spot1')).toBe(true);
   });
 

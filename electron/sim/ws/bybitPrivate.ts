@@ -11,6 +11,7 @@
  */
 
 import {
+  fundingFill,
   isSignedBy,
   linearFill,
   linearOrderRow,
@@ -89,10 +90,10 @@ export function answerBybitFrame(ctx: BybitContext, session: BybitSession, text:
 }
 
 /**
- * Sends what a Bybit account did since the last scan: one `execution` per fill, then the orders that
- * changed (their state now), the positions that moved (fills or funding) and the wallet. Funding
- * shows as position and wallet updates only: the execution topic here carries trades (ccxt.pro's
- * watchMyTrades would drop a Funding row anyway), so its payment is read by REST.
+ * Sends what a Bybit account did since the last scan: one `execution` per fill, one `execution` row
+ * with `execType: "Funding"` per funding settlement (as Bybit pushes it at each settlement: the row
+ * REST's execution list shows, ccxt issue #17244), then the orders that changed (their state now),
+ * the positions that moved (fills or funding) and the wallet.
  */
 export function scanBybit(ctx: BybitContext, apiKey: string, t: BybitTracker, send: (topic: BybitTopic, rows: () => Json[]) => void): void {
   const { engine, perp } = ctx;
@@ -144,9 +145,13 @@ export function scanBybit(ctx: BybitContext, apiKey: string, t: BybitTracker, se
       fill: (trade) => linearFill(ctx, trade),
     });
     const funding = perp.funding(apiKey);
-    for (const f of funding.slice(t.funding)) moved.add(f.symbol);
-    if (funding.length > t.funding) isWalletChanged = true;
+    const settled = funding.slice(t.funding);
     t.funding = funding.length;
+    if (settled.length > 0) {
+      send('execution', () => settled.map((f) => inCategory('linear', fundingFill(ctx, f).row())));
+      for (const f of settled) moved.add(f.symbol);
+      isWalletChanged = true;
+    }
   }
 
   if (orders.size > 0) send('order', () => [...orders.values()].map((row) => row()));

@@ -144,23 +144,27 @@ describe('Bybit v5 private stream as ccxt.pro reaches it', () => {
     expect(wallet['USDT']?.total).toBeGreaterThan(0);
   });
 
-  it('funding paid: the position and the wallet are pushed again, no execution (REST lists the payment)', async () => {
+  it('funding paid: an execution row with execType Funding (the row REST lists), then the position and the wallet', async () => {
     let offset = 0;
     const { s, ex } = await setupBybit({ now: () => Date.now() + offset });
     await ex.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01);
+    // The raw execution rows as they arrive (ccxt binds handleMessage when it opens the connection).
+    const rows: Record<string, unknown>[] = [];
+    const patched = ex as unknown as { handleMessage: (client: unknown, message: { topic?: unknown; data?: unknown }) => unknown };
+    const handle = patched.handleMessage.bind(ex);
+    patched.handleMessage = (client, message) => {
+      if (message.topic === 'execution' && Array.isArray(message.data)) rows.push(...(message.data as Record<string, unknown>[]));
+      return handle(client, message);
+    };
     const fills = ex.watchMyTrades();
     const positions = ex.watchPositions();
     const wallets = ex.watchBalance();
-    let isFillPushed = false;
-    // Closed unresolved at the end of the test: that rejection is expected.
-    void fills.then(
-      () => (isFillPushed = true),
-      () => undefined,
-    );
     await new Promise((r) => setTimeout(r, 100)); // the subscriptions are in before the clock moves
     offset += 8 * 60 * 60 * 1000; // past the next settlement (every 8 h); the stream is authenticated already
     s.advance(1);
-    expect(s.funding('k').length).toBeGreaterThan(0);
+    expect(s.funding('k').length).toBe(1);
+    // ccxt.pro's watchMyTrades keeps only trades (its execType filter): the payment is no fill there.
+    expect((await fills).filter((t) => (t.info as { execType?: string }).execType === 'Funding')).toEqual([]);
     const [position] = await positions;
     expect(position).toMatchObject({ symbol: 'BTC/USDT:USDT', side: 'long', contracts: 0.01 });
     const wallet = await wallets;
@@ -168,7 +172,13 @@ describe('Bybit v5 private stream as ccxt.pro reaches it', () => {
       s.futuresWallet('k') + (s.balances('k')['USDT']?.free ?? 0) + (s.positions('k')[0]?.unrealizedPnl ?? 0),
       6,
     );
-    expect(isFillPushed).toBe(false);
+    ex.options['timeDifference'] = -offset; // REST signs with the simulator's clock, 8 h ahead
+    const rest = (await ex.privateGetV5ExecutionList({ category: 'linear', execType: 'Funding' })) as { result: { list: unknown[] } };
+    expect(rest.result.list).toHaveLength(1);
+    const paid = s.funding('k')[0];
+    expect(rows.filter((r) => r['execType'] === 'Funding')).toEqual([{ category: 'linear', ...(rest.result.list[0] as object) }]);
+    // Bybit's sign: execFee is what the account paid (a long pays at a positive rate).
+    expect(Number(rows.find((r) => r['execType'] === 'Funding')?.['execFee'])).toBeCloseTo(-(paid?.amount ?? 0), 8);
   });
 
   it('a spot fill arrives on the same connection with its category', async () => {
