@@ -202,6 +202,26 @@ describe('workspace file', () => {
     expect(fieldsOf({ ...LEGACY_EXAMPLE, startTime: '2026-11-20T00:00:00' }).map((f) => f.path)).toEqual(['startTime']);
   });
 
+  it('refuses an instance whose symbols report in different currencies (BTC would be added to USDT)', () => {
+    for (const [symbols, isOk] of [
+      [['BTC/USDT', 'BTC/USDT:USDT'], true],
+      [['BTC/USD', 'BTC/USD:USD'], true],
+      [['BTC/USD:BTC', 'ETH/USD:ETH'], false],
+      [['BTC/USDT', 'BTC/USD:BTC'], false],
+      [['BTC/USDT', 'ETH/BTC'], false],
+    ] as const) {
+      const ws = structuredClone(DESIGN_EXAMPLE);
+      ws.instances[1]!.symbols = [...symbols];
+      expect(validateWorkspace(ws).ok, symbols.join(' + ')).toBe(isOk);
+      if (!isOk) expect(fieldsOf(ws).map((f) => f.path)).toEqual(['instances[1].symbols']);
+    }
+    const ws = structuredClone(DESIGN_EXAMPLE);
+    ws.instances[1]!.symbols = ['BTC/USDT', 'BTC/USD:BTC'];
+    expect(fieldsOf(ws)[0]?.message).toBe(
+      'the symbols report in different currencies (BTC/USDT in USDT, BTC/USD:BTC in BTC): one instance reports in one currency, so put each in its own instance',
+    );
+  });
+
   it('names an instance on no account, duplicate ids and unsupported versions', () => {
     const unknown = structuredClone(DESIGN_EXAMPLE);
     unknown.instances[0]!.account = 'nope';

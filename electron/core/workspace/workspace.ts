@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { FieldError } from '../../../shared/contract.ts';
 import { INSTANCE_TYPES, type InstanceType } from '../../../shared/model.ts';
 import { paramSpecs, strategyParamsSchema } from '../../../shared/strategyParams.ts';
+import { pnlCurrency } from '../../../shared/symbols.ts';
 import { closestExchangeId, isCcxtExchangeId } from './exchangeIds.ts';
 
 export type { FieldError } from '../../../shared/contract.ts';
@@ -193,6 +194,20 @@ export function describeFields(fields: readonly FieldError[]): string {
  * Read from the raw document, tolerant of a wrong shape (zod names those), so a file with a missing
  * bracket in one account still hears about its unknown exchange in another.
  */
+/**
+ * An instance's figures are one fold in one currency (the first symbol's PnL currency): symbols that
+ * settle in different ones (a coin-margined perpetual beside a USDT spot leg, ETH/BTC beside BTC/USDT)
+ * would add BTC to USDT as if equal, so such an instance is refused rather than shown wrong.
+ */
+function mixedCurrencyProblem(symbols: unknown): string | null {
+  if (!Array.isArray(symbols)) return null;
+  const bySymbol = symbols.filter((s): s is string => typeof s === 'string' && s.length >= 3).map((s) => [s, pnlCurrency(s)] as const);
+  const currencies = [...new Set(bySymbol.map(([, c]) => c))];
+  if (currencies.length < 2) return null;
+  const list = bySymbol.map(([s, c]) => `${s} in ${c}`).join(', ');
+  return `the symbols report in different currencies (${list}): one instance reports in one currency, so put each in its own instance`;
+}
+
 function crossFieldMistakes(raw: Record<string, unknown>, options: ValidateOptions): FieldError[] {
   const isKnownExchange = options.isKnownExchange ?? isCcxtExchangeId;
   const out: FieldError[] = [];
@@ -238,6 +253,8 @@ function crossFieldMistakes(raw: Record<string, unknown>, options: ValidateOptio
       if (problem !== null) add(['instances', i, 'startTime'], problem);
     } else if (startTime !== undefined)
       add(['instances', i, 'startTime'], 'must be an ISO-8601 time with a zone, like 2026-11-20T00:00:00Z');
+    const problem = mixedCurrencyProblem(instance['symbols']);
+    if (problem !== null) add(['instances', i, 'symbols'], problem);
     const type = instance['type'];
     const params = instance['params'] ?? {};
     if (isInstanceType(type) && isObject(params)) {
