@@ -393,9 +393,33 @@ export class PortfolioSync {
   async #syncOne(instance: StrategyInstance, s: InstanceSyncState): Promise<void> {
     const session = instance.session;
     if (!session) return;
-    const { ledger } = this.#o;
     await session.loadMarkets();
     const limit = session.pageLimit ?? PAGE_LIMIT;
+    // What is open now is marked while the fills are read (the two reads wait on the exchange side by
+    // side); only a position the new fills opened costs a mark read after them.
+    const openBefore = openSymbols(s);
+    // Both settle before this sync ends (no read outlives it); a failed fills read is the error shown.
+    const [fills, marks] = await Promise.allSettled([this.#pullAll(instance, s, session, limit), this.#mark(instance, s, openBefore)]);
+    if (fills.status === 'rejected') throw fills.reason;
+    if (marks.status === 'rejected') throw marks.reason;
+    this.#foldNew(instance, s);
+    await this.#mark(
+      instance,
+      s,
+      openSymbols(s).filter((symbol) => !openBefore.includes(symbol)),
+    );
+    const now = this.#o.clock.now();
+    this.#publishMetrics(instance, s, now);
+    s.source = 'exchange';
+    s.lastGoodSyncAt = now;
+    s.isLastAttemptFailed = false;
+    s.failures = 0;
+    s.notBefore = 0;
+  }
+
+  /** Reads every symbol's fills (and funding on perpetuals) from their cursors, writing as pages arrive. */
+  async #pullAll(instance: StrategyInstance, s: InstanceSyncState, session: ExchangeSession, limit: number): Promise<void> {
+    const { ledger } = this.#o;
     for (const symbol of instance.config.symbols) {
       const shared = this.#sharesSymbol(instance, symbol);
       await this.#pull(
@@ -436,15 +460,6 @@ export class PortfolioSync {
         );
       }
     }
-    this.#foldNew(instance, s);
-    await this.#mark(instance, s);
-    const now = this.#o.clock.now();
-    this.#publishMetrics(instance, s, now);
-    s.source = 'exchange';
-    s.lastGoodSyncAt = now;
-    s.isLastAttemptFailed = false;
-    s.failures = 0;
-    s.notBefore = 0;
   }
 
   /**
@@ -516,10 +531,9 @@ export class PortfolioSync {
   }
 
   /** Marks open positions: perpetuals at the exchange's mark price (and its own unrealized kept to cross-check), spot at mid. */
-  async #mark(instance: StrategyInstance, s: InstanceSyncState): Promise<void> {
+  async #mark(instance: StrategyInstance, s: InstanceSyncState, open: readonly string[]): Promise<void> {
     const session = instance.session;
-    if (!session) return;
-    const open = [...s.book.state.positions].filter(([, pos]) => pos.qty !== 0).map(([symbol]) => symbol);
+    if (!session || open.length === 0) return;
     const perps = open.filter(isPerpetual);
     if (perps.length > 0) {
       for (const report of await session.fetchPositions(perps)) {
@@ -706,6 +720,11 @@ export class PortfolioSync {
       this.#o.ledger.orderOwner(session.exchangeId, session.accountId, symbol, orderId),
     );
   }
+}
+
+/** The symbols where the instance holds a position (the ones a sync must mark). */
+function openSymbols(s: InstanceSyncState): string[] {
+  return [...s.book.state.positions].filter(([, pos]) => pos.qty !== 0).map(([symbol]) => symbol);
 }
 
 /**
