@@ -236,6 +236,44 @@ const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '—');
 const mb = (bytes: number): string => (bytes / 1_048_576).toFixed(1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * Self time per event name on the renderer's main thread (CrRendererMain), from a Chromium trace:
+ * an event's duration minus its children's, so style, layout, paint and script add up to the busy time.
+ */
+function mainThreadBreakdown(trace: Buffer): string {
+  const events = (JSON.parse(trace.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  if (main === undefined) return 'trace: no renderer main thread';
+  const spans = events
+    .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && (e.dur ?? 0) > 0)
+    .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+  const self = new Map<string, number>();
+  const open: { end: number; name: string }[] = [];
+  for (const e of spans) {
+    while (open.length > 0 && (open[open.length - 1] as { end: number }).end <= e.ts) open.pop();
+    const parent = open[open.length - 1];
+    const dur = (e.dur ?? 0) / 1000;
+    self.set(e.name, (self.get(e.name) ?? 0) + dur);
+    if (parent !== undefined) self.set(parent.name, (self.get(parent.name) ?? 0) - dur);
+    open.push({ end: e.ts + (e.dur ?? 0), name: e.name });
+  }
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 20)
+    .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`)
+    .join('\n');
+}
+
 // ---- run -----------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -269,6 +307,10 @@ async function main(): Promise<void> {
   const page = await context.newPage();
   // In-page code is passed as source text: this file is typechecked for Node, without the DOM library.
   await page.addInitScript(`
+    // React's profiling build logs every component render to the performance timeline (console.timeStamp,
+    // React 19.2's "Components" track); the production build users run does not, and with DevTools
+    // attached it was a third of React's main-thread time here. React checks for it once, at load.
+    console.timeStamp = undefined;
     // The trader's worst case: sorted by Total PnL, so the order can change on every delta.
     localStorage.setItem('stratdesk.prefs.v1', JSON.stringify({ sort: { key: 'total', dir: 'desc' } }));
     window.__longTasks = [];
@@ -309,8 +351,12 @@ async function main(): Promise<void> {
   const isCpuProfiling = process.env['BENCH_CPUPROFILE'] === '1';
   if (isCpuProfiling) {
     await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     await cdp.send('Profiler.start');
   }
+  // BENCH_TRACE=1: the renderer main thread's time by trace event (script, style, layout, paint…), for tuning only.
+  const isTracing = process.env['BENCH_TRACE'] === '1';
+  if (isTracing) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   for (tick = 1; tick <= SECONDS; tick++) {
     const now = Date.now();
     // ~all: every instance but a random 2 % changes this second.
@@ -322,20 +368,39 @@ async function main(): Promise<void> {
   if (isCpuProfiling) {
     const { profile } = await cdp.send('Profiler.stop');
     const self = new Map<string, number>();
+    const total = new Map<string, number>();
     const dt = new Map<number, number>();
     profile.samples?.forEach((id, k) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas?.[k] ?? 0)));
-    for (const node of profile.nodes) {
-      const key = `${node.callFrame.functionName || '(anon)'} ${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber}`;
-      self.set(key, (self.get(key) ?? 0) + (dt.get(node.id) ?? 0) / 1000);
-    }
-    console.log(
-      [...self.entries()]
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const keyOf = (id: number): string => {
+      const frame = (byId.get(id) as (typeof profile.nodes)[number]).callFrame;
+      return `${frame.functionName || '(anon)'} ${frame.url.split('/').pop()}:${frame.lineNumber}`;
+    };
+    // Inclusive time: a node's own samples plus its subtree's, counted once per function on a stack (recursion).
+    const inclusive = (id: number, onStack: Set<string>): number => {
+      const node = byId.get(id) as (typeof profile.nodes)[number];
+      const key = keyOf(id);
+      const isOuter = !onStack.has(key);
+      if (isOuter) onStack.add(key);
+      let sum = (dt.get(id) ?? 0) / 1000;
+      for (const child of node.children ?? []) sum += inclusive(child, onStack);
+      if (isOuter) {
+        onStack.delete(key);
+        total.set(key, (total.get(key) ?? 0) + sum);
+      }
+      self.set(key, (self.get(key) ?? 0) + (dt.get(id) ?? 0) / 1000);
+      return sum;
+    };
+    inclusive((profile.nodes[0] as (typeof profile.nodes)[number]).id, new Set());
+    const top = (times: Map<string, number>): string =>
+      [...times.entries()]
         .sort((a, b) => b[1] - a[1])
-        .slice(0, 25)
+        .slice(0, Number(process.env['BENCH_TOP'] ?? 25))
         .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`)
-        .join('\n'),
-    );
+        .join('\n');
+    console.log(`self time:\n${top(self)}\n\ntotal time (with callees):\n${top(total)}`);
   }
+  if (isTracing) console.log(mainThreadBreakdown(await browser.stopTracing()));
   const heapEnd = await heap();
   const run = await page.evaluate<{ commits: number[]; updateToPaint: number[]; longTasks: number[] }>(
     `({ commits: [...window.__stratdeskProfile.commits], updateToPaint: [...window.__stratdeskProfile.updateToPaint], longTasks: [...window.__longTasks] })`,
