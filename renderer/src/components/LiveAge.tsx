@@ -29,6 +29,11 @@ interface LiveAgeProps {
   /** Younger than this, nothing is shown: a fresh figure needs no age, and 200 ticking cells cost a relayout a second. */
   hideBelowMs?: number;
   prefix?: string;
+  /** The span's own class and the one it gets past `oldAfterMs` (the header's "as of" styles itself). */
+  className?: string;
+  oldClassName?: string;
+  testId?: string;
+  title?: string;
 }
 
 function ageText(since: number | null, prefix: string, hideBelowMs: number): string {
@@ -37,7 +42,16 @@ function ageText(since: number | null, prefix: string, hideBelowMs: number): str
   return age < hideBelowMs ? '' : `${prefix}${formatAge(age)}`;
 }
 
-export function LiveAge({ since, oldAfterMs = 30_000, hideBelowMs = 0, prefix = '' }: LiveAgeProps) {
+export function LiveAge({
+  since,
+  oldAfterMs = 30_000,
+  hideBelowMs = 0,
+  prefix = '',
+  className = 'age',
+  oldClassName = 'age--old',
+  testId = 'age',
+  title,
+}: LiveAgeProps) {
   const ref = useRef<HTMLSpanElement>(null);
   useEffect(() => {
     const tick = (): void => {
@@ -47,14 +61,14 @@ export function LiveAge({ since, oldAfterMs = 30_000, hideBelowMs = 0, prefix = 
       const text = ageText(since, prefix, hideBelowMs);
       if (el.textContent !== text) el.textContent = text;
       const isOld = since === null || Date.now() - since > oldAfterMs;
-      if (el.classList.contains('age--old') !== isOld) el.classList.toggle('age--old', isOld);
+      if (el.classList.contains(oldClassName) !== isOld) el.classList.toggle(oldClassName, isOld);
     };
     tick();
     return subscribe(tick);
-  }, [since, oldAfterMs, hideBelowMs, prefix]);
+  }, [since, oldAfterMs, hideBelowMs, prefix, oldClassName]);
   // Server rendering (tests) and the first paint get the text at render time.
   return (
-    <span ref={ref} className="age" data-testid="age">
+    <span ref={ref} className={className} data-testid={testId} title={title}>
       {ageText(since, prefix, hideBelowMs)}
     </span>
   );

@@ -1,20 +1,26 @@
-import { formatAge, formatTimestamp } from '../../format.ts';
+import { formatTimestamp } from '../../format.ts';
 import { useStratdesk } from '../../store/hooks.ts';
-import { useNow } from '../../components/useNow.ts';
+import { LiveAge } from '../../components/LiveAge.tsx';
 
 /** Past this the figures on screen are old enough that the trader should notice. */
 const STALE_AFTER_MS = 30_000;
 
-/** The one component that ticks every second; it holds the clock so the table does not. */
+/**
+ * How old the figures on screen are. The age ticks on LiveAge's shared clock, written into the DOM:
+ * a React state clock here made a whole commit every second on top of each delta's.
+ */
 export function AsOf() {
   const asOf = useStratdesk((state) => state.asOf);
-  const now = useNow(1000);
   if (asOf === null) return <span className="as-of">as of —</span>;
-  const age = now - Date.parse(asOf);
-  const isOld = Number.isFinite(age) && age > STALE_AFTER_MS;
   return (
-    <span className={`as-of${isOld ? ' as-of--old' : ''}`} data-testid="as-of" title={`Snapshot taken ${formatTimestamp(asOf)}`}>
-      as of {formatAge(age)}
-    </span>
+    <LiveAge
+      since={Date.parse(asOf)}
+      prefix="as of "
+      oldAfterMs={STALE_AFTER_MS}
+      className="as-of"
+      oldClassName="as-of--old"
+      testId="as-of"
+      title={`Snapshot taken ${formatTimestamp(asOf)}`}
+    />
   );
 }
