@@ -6,7 +6,15 @@ import type { SparkPoint } from '../store/index.ts';
 const W = 68;
 const H = 24;
 
-/** SVG polyline points, x by time, y by value; a flat line sits in the middle. */
+/** One decimal is finer than a pixel; Math.round and string concatenation cost a fraction of toFixed. */
+const r1 = (v: number): number => Math.round(v * 10) / 10;
+
+/**
+ * SVG polyline points, x by time, y by value; a flat line sits in the middle. Per pixel column only
+ * its first, lowest, highest and last point (in time order): up to 480 points drawn into ~66 columns
+ * would otherwise cost the string, the attribute parse and the paint of points no one can see, on
+ * every row every second, for the same line on screen.
+ */
 export function sparkPath(points: readonly SparkPoint[], width = W, height = H): string {
   if (points.length < 2) return '';
   const first = points[0] as SparkPoint;
@@ -15,17 +23,39 @@ export function sparkPath(points: readonly SparkPoint[], width = W, height = H):
   let min = Infinity;
   let max = -Infinity;
   for (const p of points) {
-    min = Math.min(min, p.v);
-    max = Math.max(max, p.v);
+    if (p.v < min) min = p.v;
+    if (p.v > max) max = p.v;
   }
   const range = max - min;
-  return points
-    .map((p) => {
-      const x = ((p.t - first.t) / span) * (width - 2) + 1;
-      const y = range === 0 ? height / 2 : height - 2 - ((p.v - min) / range) * (height - 4);
-      return `${x.toFixed(1)},${y.toFixed(1)}`;
-    })
-    .join(' ');
+  const xOf = (p: SparkPoint): number => ((p.t - first.t) / span) * (width - 2) + 1;
+  const yOf = (p: SparkPoint): number => (range === 0 ? height / 2 : height - 2 - ((p.v - min) / range) * (height - 4));
+  const parts: string[] = [];
+  // The current column's first, lowest, highest and last points, by index into `points`.
+  let column = NaN;
+  let start = 0;
+  let low = 0;
+  let high = 0;
+  const flush = (end: number): void => {
+    let previous = -1;
+    for (const i of [start, low, high, end].sort((a, b) => a - b)) {
+      if (i === previous) continue;
+      previous = i;
+      const p = points[i] as SparkPoint;
+      parts.push(`${r1(xOf(p))},${r1(yOf(p))}`);
+    }
+  };
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i] as SparkPoint;
+    const at = Math.floor(xOf(p));
+    if (at !== column) {
+      if (i > 0) flush(i - 1);
+      column = at;
+      start = low = high = i;
+    } else if (p.v < (points[low] as SparkPoint).v) low = i;
+    else if (p.v > (points[high] as SparkPoint).v) high = i;
+  }
+  flush(points.length - 1);
+  return parts.join(' ');
 }
 
 /** A strategy's recent total PnL; selects only its own series, so a new point re-renders only it. */

@@ -160,7 +160,7 @@ describe('small pure helpers', () => {
         12,
         10,
       ),
-    ).toBe('1.0,8.0 11.0,2.0');
+    ).toBe('1,8 11,2');
     expect(
       sparkPath(
         [
@@ -170,6 +170,21 @@ describe('small pure helpers', () => {
         12,
         10,
       ),
-    ).toBe('1.0,5.0 11.0,5.0');
+    ).toBe('1,5 11,5');
+  });
+
+  it('sparkPath draws at most four points per pixel column and keeps the ends and the extremes', () => {
+    // 480 points (SPARK_MAX_POINTS) into the table's 68 px: one spike up, one down, the rest a slow wave.
+    const points = Array.from({ length: 480 }, (_, k) => ({ t: k * 2000, v: k === 100 ? 50 : k === 300 ? -50 : Math.sin(k / 40) }));
+    const drawn = sparkPath(points)
+      .split(' ')
+      .map((xy) => xy.split(',').map(Number) as [number, number]);
+    expect(drawn.length).toBeLessThanOrEqual(66 * 4);
+    expect(drawn[0]).toEqual([1, 12]); // v = 0, half-way between −50 and +50
+    expect(drawn.at(-1)?.[0]).toBe(67);
+    expect(Math.min(...drawn.map(([, y]) => y))).toBe(2); // the spike up reaches the top
+    expect(Math.max(...drawn.map(([, y]) => y))).toBe(22); // and the one down the bottom
+    const xs = drawn.map(([x]) => x);
+    expect(xs).toEqual([...xs].sort((a, b) => a - b)); // still in time order
   });
 });
