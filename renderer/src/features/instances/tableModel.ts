@@ -212,6 +212,13 @@ export function rowHeight(key: string): number {
 }
 
 /**
+ * Rows rendered beyond the view on either side: four strategy rows, enough for a wheel step between
+ * two frames. Every one of them re-renders, restyles and lays out on each delta, so at 400 px the
+ * rows no one saw were over half the table's work (bench/renderer.ts).
+ */
+export const TABLE_OVERSCAN_PX = 4 * ROW_HEIGHT.strategy;
+
+/**
  * The rows a window shows: [start, end) over `keys`, with the px above and below for spacers.
  * Rows are not all one height (group and subtotal rows are shorter), hence the walk.
  */
@@ -219,7 +226,7 @@ export function windowRows(
   keys: readonly string[],
   scrollTop: number,
   height: number,
-  overscanPx = 400,
+  overscanPx = TABLE_OVERSCAN_PX,
 ): { start: number; end: number; above: number; below: number } {
   const from = Math.max(0, scrollTop - overscanPx);
   const to = scrollTop + height + overscanPx;
