@@ -1,14 +1,19 @@
 /**
- * Public prices by stream where a strategy quotes (issue 12): Binance spot and USDⓈ-M book tickers
- * (`watchBidsAsks`) and USDⓈ-M mark prices (`watchMarkPrice`) through ccxt.pro, so a market maker's
- * quote read spends no request weight while its stream is live.
+ * Public prices by stream where a strategy quotes (issue 12), through ccxt.pro, so a market maker's
+ * quote read spends no request weight while its stream is live:
+ * - Binance spot and USDⓈ-M book tickers (`watchBidsAsks`) and USDⓈ-M mark prices (`watchMarkPrice`);
+ * - Bybit v5: spot book tickers from the level-1 book (`watchBidsAsks` → `orderbook.1.{id}`: Bybit's
+ *   spot ticker stream has no bid or ask) and linear tickers (`watchTicker` → `tickers.{id}`, whose
+ *   bid, ask, last and mark serve a perpetual's quote and mark from one subscription).
  *
  * One feed per exchange host, shared by every account on it (public data needs no keys): one
- * connection per market type (spot, USDⓈ-M), each symbol subscribed once whoever asks. A symbol is
+ * connection per market type (spot, linear), each symbol subscribed once whoever asks. A symbol is
  * subscribed on its first `quote()` (which answers null, so that read goes to REST) and read from the
- * stream from then on. Spot and USDⓈ-M are separate ccxt clients, each loading only its own markets:
- * a loopback URL has no `/stream` in it, so a client holding both `BTCUSDT`s would read a spot book
- * ticker as the perpetual's (ccxt's `isSpotUrl`).
+ * stream from then on, until nobody has read it for `QUOTE_IDLE_MS` (the strategies quoting it
+ * stopped, paused or were removed): then it is unsubscribed (ccxt.pro's unWatch*) and its loop ends.
+ * Spot and linear are separate ccxt clients, each loading only its own markets: a loopback URL has
+ * no `/stream` in it, so a Binance client holding both `BTCUSDT`s would read a spot book ticker as
+ * the perpetual's (ccxt's `isSpotUrl`).
  *
  * A quote is served while it is at most `STREAM_QUOTE_MAX_AGE_MS` old and its watcher has not failed
  * since; otherwise the caller falls back to REST (today's behaviour), so a dead, refused or silent
@@ -54,6 +59,8 @@ export interface PriceFeedOptions {
   onError?: (error: unknown) => void;
   /** Reconnect backoff: first wait, cap (ms). Default 250 ms, 5 s. */
   backoff?: { baseMs: number; maxMs: number };
+  /** A symbol unread this long is unsubscribed (default `QUOTE_IDLE_MS`). */
+  idleMs?: number;
 }
 
 export interface PriceFeedStats {
@@ -65,13 +72,36 @@ export interface PriceFeedStats {
 }
 
 /** Exchanges whose public streams are read here (the simulator speaks them too). */
-export const PRICE_STREAM_EXCHANGES: ReadonlySet<string> = new Set(['binance']);
+export const PRICE_STREAM_EXCHANGES: ReadonlySet<string> = new Set(['binance', 'bybit']);
+
+/**
+ * A symbol nobody has read for this long is unsubscribed (its strategies stopped, paused or were
+ * removed). A strategy stepping slower than this pays one REST read per step, as polling did; one
+ * stepping faster (market makers: 1–5 s) keeps its subscription.
+ */
+export const QUOTE_IDLE_MS = 60_000;
 
 type ProClass = new (config: object) => Exchange;
 type Kind = 'spot' | 'linear';
+/**
+ * What a watch reads: a book ticker (`watchBidsAsks`: Binance `@bookTicker`, Bybit `orderbook.1`),
+ * Binance's mark price (`watchMarkPrice`), or Bybit's ticker (`watchTicker`, `tickers.{id}`: on a
+ * perpetual it carries bid, ask, last and mark at once, so one subscription serves both; its spot
+ * ticker has no bid or ask, so Bybit spot quotes come from `orderbook.1`).
+ */
+type Channel = 'bidask' | 'mark' | 'ticker';
 
 const proDir = new URL('./src/pro/', import.meta.resolve('ccxt'));
-let binancePro: Promise<ProClass> | null = null;
+const proClasses = new Map<string, Promise<ProClass>>();
+
+function proClass(id: string): Promise<ProClass> {
+  let cls = proClasses.get(id);
+  if (cls === undefined) {
+    cls = import(new URL(`./${id}.js`, proDir).href).then((m: { default: ProClass }) => m.default);
+    proClasses.set(id, cls);
+  }
+  return cls;
+}
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -84,31 +114,50 @@ interface Entry {
 }
 
 interface Watch {
+  symbol: string;
+  channel: Channel;
   /** False from a failure until the next message: nothing it holds is served meanwhile. */
   isUp: boolean;
   entry: Entry | null;
   mark: MarkPrice | null;
+  /** When a strategy last read it (ms, `now`): idle past `idleMs`, it is dropped. */
+  readAt: number;
+  /** Dropped for idleness: its loop ends and nothing more is read into it. */
+  isDropped: boolean;
 }
 
-type FeedConfig = Required<Pick<PriceFeedOptions, 'now' | 'onError' | 'backoff'>> & { markets: SharedMarkets };
+type FeedConfig = Required<Pick<PriceFeedOptions, 'now' | 'onError' | 'backoff' | 'idleMs'>> & { markets: SharedMarkets };
+
+interface Unwatcher {
+  unWatchBidsAsks?(symbols: string[]): Promise<unknown>;
+  unWatchMarkPrice?(symbol: string): Promise<unknown>;
+  unWatchTicker?(symbol: string): Promise<unknown>;
+  unWatchOrderBook?(symbol: string, params: object): Promise<unknown>;
+  clients: Record<string, { subscriptions: Record<string, unknown>; futures: Record<string, unknown> }>;
+  cleanUnsubscription(client: unknown, subHash: string, unsubHash: string | undefined): void;
+}
 
 /** One host's feed: a ccxt.pro client per market type, the watch loops, the latest values. */
 class HostFeed {
   #account: PriceAccount;
   #o: FeedConfig;
   #clients = new Map<Kind, Promise<Exchange>>();
-  #quotes = new Map<string, Watch>();
-  #marks = new Map<string, Watch>();
-  #loops: Promise<void>[] = [];
+  #watches = new Map<string, Watch>();
+  #loops = new Set<Promise<void>>();
   #isClosed = false;
+  #isBybit: boolean;
+  #sweeper: NodeJS.Timeout;
 
   constructor(account: PriceAccount, o: FeedConfig) {
     this.#account = account;
     this.#o = o;
+    this.#isBybit = account.exchange === 'bybit';
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(20, o.idleMs / 4));
+    this.#sweeper.unref();
   }
 
   get subscriptions(): number {
-    return this.#quotes.size + this.#marks.size;
+    return this.#watches.size;
   }
 
   get connections(): number {
@@ -116,7 +165,8 @@ class HostFeed {
   }
 
   quote(symbol: string): Quote | null {
-    const w = this.#watch(this.#quotes, symbol, 'bidask');
+    const isLinear = parseSymbol(symbol).kind === 'linear';
+    const w = this.#watch(symbol, this.#isBybit && isLinear ? 'ticker' : 'bidask');
     const e = w.entry;
     if (!w.isUp || e === null || this.#o.now() - e.receivedAt > STREAM_QUOTE_MAX_AGE_MS) return null;
     return { symbol, bid: e.bid, ask: e.ask, last: e.last, timestamp: e.timestamp };
@@ -124,20 +174,56 @@ class HostFeed {
 
   mark(symbol: string): MarkPrice | null {
     if (parseSymbol(symbol).kind !== 'linear') return null;
-    const w = this.#watch(this.#marks, symbol, 'mark');
+    const w = this.#watch(symbol, this.#isBybit ? 'ticker' : 'mark');
     const m = w.mark;
     if (!w.isUp || m === null || this.#o.now() - m.receivedAt > STREAM_QUOTE_MAX_AGE_MS) return null;
     return { ...m };
   }
 
-  #watch(map: Map<string, Watch>, symbol: string, what: 'bidask' | 'mark'): Watch {
-    let w = map.get(symbol);
+  #watch(symbol: string, channel: Channel): Watch {
+    const key = `${channel}|${symbol}`;
+    let w = this.#watches.get(key);
     if (w === undefined) {
-      w = { isUp: false, entry: null, mark: null };
-      map.set(symbol, w);
-      if (!this.#isClosed) this.#loops.push(this.#loop(w, symbol, what));
+      w = { symbol, channel, isUp: false, entry: null, mark: null, readAt: 0, isDropped: false };
+      this.#watches.set(key, w);
+      if (!this.#isClosed) {
+        const loop = this.#loop(w);
+        this.#loops.add(loop);
+        void loop.finally(() => this.#loops.delete(loop));
+      }
     }
+    w.readAt = this.#o.now();
     return w;
+  }
+
+  /** Drops what nobody read for `idleMs`: ccxt unsubscribes where it can, else the loop just stops reading. */
+  #sweep(): void {
+    const now = this.#o.now();
+    for (const [key, w] of this.#watches) {
+      if (now - w.readAt <= this.#o.idleMs) continue;
+      this.#watches.delete(key);
+      w.isDropped = true;
+      w.isUp = false;
+      void this.#unwatch(w).catch((error: unknown) => this.#o.onError(error));
+    }
+  }
+
+  async #unwatch(w: Watch): Promise<void> {
+    const kind: Kind = parseSymbol(w.symbol).kind === 'linear' ? 'linear' : 'spot';
+    const client = this.#clients.get(kind);
+    // A client that never opened has nothing subscribed (its failure was reported by the loop).
+    const ex = (await client?.catch(() => undefined)) as unknown as Unwatcher | undefined;
+    if (ex === undefined) return;
+    if (w.channel === 'ticker' && ex.unWatchTicker) await ex.unWatchTicker(w.symbol);
+    else if (w.channel === 'mark' && ex.unWatchMarkPrice) await ex.unWatchMarkPrice(w.symbol);
+    else if (w.channel === 'bidask' && ex.unWatchBidsAsks) await ex.unWatchBidsAsks([w.symbol]);
+    else if (w.channel === 'bidask' && this.#isBybit && ex.unWatchOrderBook) {
+      // Bybit's book ticker is its level-1 book: ccxt.pro has no unWatchBidsAsks there, so the
+      // `orderbook.1` topic is left by unWatchOrderBook and the bid-ask subscription ccxt keeps for
+      // it is cleaned the way ccxt cleans its own (so a later watchBidsAsks subscribes again).
+      await ex.unWatchOrderBook(w.symbol, { limit: 1 });
+      for (const c of Object.values(ex.clients)) if (`bidask:${w.symbol}` in c.subscriptions) ex.cleanUnsubscription(c, `bidask:${w.symbol}`, undefined);
+    }
   }
 
   #client(kind: Kind): Promise<Exchange> {
@@ -154,8 +240,7 @@ class HostFeed {
   }
 
   async #open(kind: Kind): Promise<Exchange> {
-    binancePro ??= import(new URL('./binance.js', proDir).href).then((m: { default: ProClass }) => m.default);
-    const Pro = await binancePro;
+    const Pro = await proClass(this.#account.exchange);
     const client = new Pro({
       timeout: 5000,
       enableRateLimit: true,
@@ -176,23 +261,26 @@ class HostFeed {
     return client;
   }
 
-  async #loop(w: Watch, symbol: string, what: 'bidask' | 'mark'): Promise<void> {
-    const kind: Kind = parseSymbol(symbol).kind === 'linear' ? 'linear' : 'spot';
+  async #read(client: Exchange, w: Watch): Promise<Ticker | undefined> {
+    if (w.channel === 'mark') return client.watchMarkPrice(w.symbol);
+    if (w.channel === 'ticker') return client.watchTicker(w.symbol);
+    const tickers = (await client.watchBidsAsks([w.symbol])) as Record<string, Ticker>;
+    return tickers[w.symbol];
+  }
+
+  async #loop(w: Watch): Promise<void> {
+    const kind: Kind = parseSymbol(w.symbol).kind === 'linear' ? 'linear' : 'spot';
     let failures = 0;
-    while (!this.#isClosed) {
+    while (!this.#isClosed && !w.isDropped) {
       try {
         const client = await this.#client(kind);
-        if (what === 'bidask') {
-          const tickers = (await client.watchBidsAsks([symbol])) as Record<string, Ticker>;
-          const t = tickers[symbol];
-          if (t !== undefined) this.#onBidAsk(w, t);
-        } else {
-          this.#onMark(w, symbol, await client.watchMarkPrice(symbol));
-        }
+        const t = await this.#read(client, w);
+        if (t !== undefined && !w.isDropped) this.#onTicker(w, t);
         failures = 0;
       } catch (error) {
         w.isUp = false;
-        if (this.#isClosed) return;
+        // Closed, or unsubscribed because idle (ccxt rejects the pending watch with UnsubscribeError).
+        if (this.#isClosed || w.isDropped) return;
         this.#o.onError(error);
         const { baseMs, maxMs } = this.#o.backoff;
         await delay(Math.min(maxMs, baseMs * 2 ** Math.min(failures++, 10)));
@@ -200,31 +288,35 @@ class HostFeed {
     }
   }
 
-  #onBidAsk(w: Watch, t: Ticker): void {
+  /** A book ticker (bid, ask), a mark price, or Bybit's ticker (both): whatever the message carries. */
+  #onTicker(w: Watch, t: Ticker): void {
+    const receivedAt = this.#o.now();
+    const timestamp = t.timestamp ?? receivedAt;
     const bid = Number(t.bid);
     const ask = Number(t.ask);
-    if (!(bid > 0 && ask > 0)) return;
-    const receivedAt = this.#o.now();
-    // A book ticker carries no last trade: the mid stands in (strategies quote off bid and ask).
-    w.entry = { bid, ask, last: (bid + ask) / 2, timestamp: t.timestamp ?? receivedAt, receivedAt };
-    w.isUp = true;
-  }
-
-  #onMark(w: Watch, symbol: string, t: Ticker): void {
+    let isRead = false;
+    if (w.channel !== 'mark' && bid > 0 && ask > 0) {
+      // A book ticker carries no last trade: the mid stands in (strategies quote off bid and ask).
+      const last = Number(t.last);
+      w.entry = { bid, ask, last: last > 0 ? last : (bid + ask) / 2, timestamp, receivedAt };
+      isRead = true;
+    }
     const info = (t.info ?? {}) as Record<string, unknown>;
     const markPrice = Number(t.markPrice ?? info['p']);
-    if (!(markPrice > 0)) return;
-    const index = Number(t.indexPrice ?? info['i']);
-    const receivedAt = this.#o.now();
-    w.mark = { symbol, markPrice, indexPrice: index > 0 ? index : null, timestamp: t.timestamp ?? receivedAt, receivedAt };
-    w.isUp = true;
+    if (w.channel !== 'bidask' && markPrice > 0) {
+      const index = Number(t.indexPrice ?? info['i']);
+      w.mark = { symbol: w.symbol, markPrice, indexPrice: index > 0 ? index : null, timestamp, receivedAt };
+      isRead = true;
+    }
+    if (isRead) w.isUp = true;
   }
 
   async close(): Promise<void> {
     this.#isClosed = true;
+    clearInterval(this.#sweeper);
     const clients = await Promise.allSettled([...this.#clients.values()]);
     await Promise.allSettled(clients.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)));
-    await Promise.allSettled(this.#loops);
+    await Promise.allSettled([...this.#loops]);
   }
 }
 
@@ -241,6 +333,7 @@ export class PriceFeeds implements QuoteSource {
       now: options.now ?? Date.now,
       onError: options.onError ?? (() => undefined),
       backoff: options.backoff ?? { baseMs: 250, maxMs: 5000 },
+      idleMs: options.idleMs ?? QUOTE_IDLE_MS,
     };
   }
 

@@ -1,6 +1,7 @@
 /**
- * Binance public market streams as ccxt.pro reaches them (issue 12: prices by stream where a
- * strategy quotes), on the simulator's own HTTP server:
+ * Public market streams as ccxt.pro reaches them (issue 12: prices by stream where a strategy
+ * quotes), on the simulator's own HTTP server. Bybit v5's `tickers.{id}` and `orderbook.1.{id}` at
+ * `/v5/public/spot` and `/v5/public/linear` are bybitPublic.ts's; Binance's:
  * - spot `<symbol>@bookTicker` at `/ws/<n>` (ccxt: `urls.api.ws.spot + '/' + streamIndex`),
  * - USDⓈ-M `<symbol>@bookTicker` at `/public/ws/<n>` and `<symbol>@markPrice[@1s]` at
  *   `/market/ws/<n>` (ccxt splits futures streams by category, `getFutureWsCategory`).
@@ -23,6 +24,7 @@ import type { Engine } from '../engine.ts';
 import type { Json } from '../format.ts';
 import { px, qty } from '../futuresFormat.ts';
 import type { PerpEngine } from '../perpEngine.ts';
+import { answerBybitPublicFrame, BYBIT_PUBLIC_PATHS, bybitTopicData, bybitTopicMessage, type BybitPublicMarket } from './bybitPublic.ts';
 
 export interface PublicStreamStats {
   connections: number;
@@ -56,7 +58,9 @@ type Market = 'spot' | 'future';
 interface Conn {
   ws: WebSocket;
   market: Market;
-  /** Stream name → the last value sent on it (without event times), to send only changes. */
+  /** Bybit's market and connection id; null on Binance's connections. */
+  bybit: { market: BybitPublicMarket; connId: string } | null;
+  /** Stream name (Bybit: topic) → the last value sent on it (without event times), to send only changes. */
   streams: Map<string, string>;
 }
 
@@ -73,6 +77,8 @@ const STREAM_INDEX = /^\d{1,4}$/;
 /** The market a path serves, or null when it is not a public stream path (a listen key's is not). */
 function marketOf(url: URL): Market | null {
   if (url.searchParams.has('listenKey')) return null;
+  if (url.pathname === BYBIT_PUBLIC_PATHS.spot) return 'spot';
+  if (url.pathname === BYBIT_PUBLIC_PATHS.linear) return 'future';
   const parts = url.pathname.split('/').filter((p) => p !== '');
   const last = parts[parts.length - 1] ?? '';
   const tail = STREAM_INDEX.test(last) ? parts.slice(0, -1) : parts;
@@ -88,6 +94,7 @@ export function createPublicStreams(ctx: PublicStreamsContext): PublicStreams {
   const conns = new Set<Conn>();
   let eventsSent = 0;
   let refusing = false;
+  let seq = 0;
 
   /** One stream's event: [value to compare, full payload]; null for an unknown stream. */
   const event = (market: Market, stream: string): [string, Json] | null => {
@@ -135,13 +142,40 @@ export function createPublicStreams(ctx: PublicStreamsContext): PublicStreams {
     return null;
   };
 
+  /** Bybit's event for a topic: the data compared, the message built from what was last sent. */
+  const bybitEvent = (market: BybitPublicMarket, topic: string, last: string | undefined): [string, Json] | null => {
+    const data = bybitTopicData(ctx, market, topic);
+    if (data === null) return null;
+    const previous = last === undefined || last === '' ? null : (JSON.parse(last) as { [key: string]: Json });
+    return [JSON.stringify(data), bybitTopicMessage(market, topic, data, previous, now(), seq++)];
+  };
+
   const sendChanged = (c: Conn, stream: string): void => {
-    const e = event(c.market, stream);
-    if (e === null || c.streams.get(stream) === e[0]) return;
+    const last = c.streams.get(stream);
+    const e = c.bybit === null ? event(c.market, stream) : bybitEvent(c.bybit.market, stream, last);
+    if (e === null || last === e[0]) return;
     c.streams.set(stream, e[0]);
     if (c.ws.readyState !== c.ws.OPEN) return;
     c.ws.send(JSON.stringify(e[1]));
     eventsSent++;
+  };
+
+  /** Applies a subscription change: new streams start empty and are sent at once, after the answer. */
+  const subscribe = (c: Conn, add: readonly string[], answer: unknown): void => {
+    const fresh = add.filter((p) => !c.streams.has(p));
+    for (const p of fresh) c.streams.set(p, '');
+    c.ws.send(JSON.stringify(answer));
+    for (const p of fresh) sendChanged(c, p);
+  };
+
+  const onBybitMessage = (c: Conn, bybit: NonNullable<Conn['bybit']>, data: RawData): void => {
+    const r = answerBybitPublicFrame(data.toString(), bybit.connId, (topic) => bybitTopicData(ctx, bybit.market, topic) !== null);
+    if (r.subscribe !== undefined) {
+      subscribe(c, r.subscribe, r.answer);
+      return;
+    }
+    for (const topic of r.unsubscribe ?? []) c.streams.delete(topic);
+    c.ws.send(JSON.stringify(r.answer));
   };
 
   const onMessage = (c: Conn, data: RawData): void => {
@@ -156,10 +190,7 @@ export function createPublicStreams(ctx: PublicStreamsContext): PublicStreams {
     const id = frame.id ?? null;
     const params = Array.isArray(frame.params) ? frame.params.filter((p): p is string => typeof p === 'string') : [];
     if (frame.method === 'SUBSCRIBE') {
-      const fresh = params.filter((p) => !c.streams.has(p));
-      for (const p of fresh) c.streams.set(p, '');
-      c.ws.send(JSON.stringify({ result: null, id }));
-      for (const p of fresh) sendChanged(c, p);
+      subscribe(c, params, { result: null, id });
       return;
     }
     if (frame.method === 'UNSUBSCRIBE') {
@@ -176,8 +207,10 @@ export function createPublicStreams(ctx: PublicStreamsContext): PublicStreams {
 
   const self: PublicStreams = {
     handleUpgrade(req, socket, head) {
-      const market = marketOf(new URL(req.url ?? '/', 'http://simulator.invalid'));
+      const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+      const market = marketOf(url);
       if (market === null) return false;
+      const isBybit = url.pathname.startsWith('/v5/public/');
       const port = (socket as { localPort?: number }).localPort;
       if (port !== undefined) byPort.set(port, self);
       if (refusing) {
@@ -185,13 +218,15 @@ export function createPublicStreams(ctx: PublicStreamsContext): PublicStreams {
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const c: Conn = { ws, market, streams: new Map() };
+        const bybit = isBybit ? { market: market === 'spot' ? ('spot' as const) : ('linear' as const), connId: `pub-${(seq++).toString(36)}` } : null;
+        const c: Conn = { ws, market, bybit, streams: new Map() };
         conns.add(c);
         ws.on('close', () => conns.delete(c));
         ws.on('error', () => conns.delete(c));
         ws.on('message', (data) => {
           try {
-            onMessage(c, data);
+            if (c.bybit === null) onMessage(c, data);
+            else onBybitMessage(c, c.bybit, data);
           } catch (error) {
             ctx.onError(error);
           }
