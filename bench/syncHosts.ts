@@ -68,7 +68,7 @@ for (const d of desks) {
   );
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log(
-    `       CPU per round: app ${mean(d.appCpu).toFixed(0)} ms, simulators ${mean(d.simCpu).toFixed(0)} ms (${((mean(d.appCpu) / d.n) * 1000).toFixed(0)} µs app CPU per instance)`,
+    `       ${d.n > 1 ? `+${(m - base).toFixed(0)} ms over one instance (${(((m - base) / (d.n - 1)) * 1000).toFixed(0)} µs per added instance); ` : ''}CPU per round: app ${mean(d.appCpu).toFixed(0)} ms, simulators ${mean(d.simCpu).toFixed(0)} ms (${((mean(d.appCpu) / d.n) * 1000).toFixed(0)} µs app CPU per instance)`,
   );
   const failed = d.desk.instances.filter((i) => d.desk.rest.health(i).state === 'error');
   if (failed.length > 0) console.log(`  ${failed.length} instances in error`);
