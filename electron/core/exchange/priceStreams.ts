@@ -129,10 +129,11 @@ interface Watch {
 type FeedConfig = Required<Pick<PriceFeedOptions, 'now' | 'onError' | 'backoff' | 'idleMs'>> & { markets: SharedMarkets };
 
 interface Unwatcher {
-  unWatchBidsAsks?(symbols: string[]): Promise<unknown>;
-  unWatchMarkPrice?(symbol: string): Promise<unknown>;
-  unWatchTicker?(symbol: string): Promise<unknown>;
-  unWatchOrderBook?(symbol: string, params: object): Promise<unknown>;
+  has: Record<string, unknown>;
+  unWatchBidsAsks(symbols: string[]): Promise<unknown>;
+  unWatchMarkPrice(symbol: string): Promise<unknown>;
+  unWatchTicker(symbol: string): Promise<unknown>;
+  unWatchOrderBook(symbol: string, params: object): Promise<unknown>;
   clients: Record<string, { subscriptions: Record<string, unknown>; futures: Record<string, unknown> }>;
   cleanUnsubscription(client: unknown, subHash: string, unsubHash: string | undefined): void;
 }
@@ -214,15 +215,18 @@ class HostFeed {
     // A client that never opened has nothing subscribed (its failure was reported by the loop).
     const ex = (await client?.catch(() => undefined)) as unknown as Unwatcher | undefined;
     if (ex === undefined) return;
-    if (w.channel === 'ticker' && ex.unWatchTicker) await ex.unWatchTicker(w.symbol);
-    else if (w.channel === 'mark' && ex.unWatchMarkPrice) await ex.unWatchMarkPrice(w.symbol);
-    else if (w.channel === 'bidask' && ex.unWatchBidsAsks) await ex.unWatchBidsAsks([w.symbol]);
-    else if (w.channel === 'bidask' && this.#isBybit && ex.unWatchOrderBook) {
+    // ccxt's base class defines every unWatch* (throwing NotSupported): `has` says which are real.
+    const has = (method: string): boolean => ex.has[method] === true;
+    if (w.channel === 'ticker' && has('unWatchTicker')) await ex.unWatchTicker(w.symbol);
+    else if (w.channel === 'mark' && has('unWatchMarkPrice')) await ex.unWatchMarkPrice(w.symbol);
+    else if (w.channel === 'bidask' && has('unWatchBidsAsks')) await ex.unWatchBidsAsks([w.symbol]);
+    else if (w.channel === 'bidask' && this.#isBybit && has('unWatchOrderBook')) {
       // Bybit's book ticker is its level-1 book: ccxt.pro has no unWatchBidsAsks there, so the
       // `orderbook.1` topic is left by unWatchOrderBook and the bid-ask subscription ccxt keeps for
       // it is cleaned the way ccxt cleans its own (so a later watchBidsAsks subscribes again).
       await ex.unWatchOrderBook(w.symbol, { limit: 1 });
-      for (const c of Object.values(ex.clients)) if (`bidask:${w.symbol}` in c.subscriptions) ex.cleanUnsubscription(c, `bidask:${w.symbol}`, undefined);
+      for (const c of Object.values(ex.clients))
+        if (`bidask:${w.symbol}` in c.subscriptions) ex.cleanUnsubscription(c, `bidask:${w.symbol}`, undefined);
     }
   }
 

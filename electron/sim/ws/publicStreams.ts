@@ -218,7 +218,9 @@ export function createPublicStreams(ctx: PublicStreamsContext): PublicStreams {
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const bybit = isBybit ? { market: market === 'spot' ? ('spot' as const) : ('linear' as const), connId: `pub-${(seq++).toString(36)}` } : null;
+        const bybit = isBybit
+          ? { market: market === 'spot' ? ('spot' as const) : ('linear' as const), connId: `pub-${(seq++).toString(36)}` }
+          : null;
         const c: Conn = { ws, market, bybit, streams: new Map() };
         conns.add(c);
         ws.on('close', () => conns.delete(c));
