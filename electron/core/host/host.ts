@@ -76,6 +76,8 @@ export interface StreamTiming
     Pick<CcxtStreamOptions, 'keepAliveMs' | 'maxPingPongMisses' | 'backoff'> {
   /** How often REST reads the gap of an instance whose stream is healthy, ms. */
   gapReadMs?: number;
+  /** A quoted symbol nobody read this long is unsubscribed from the public stream, ms (default `QUOTE_IDLE_MS`). */
+  quoteIdleMs?: number;
 }
 
 /**
@@ -142,7 +144,10 @@ export class Host {
     this.#budgets = options.budgets ?? sharedBudgets;
     this.#priceFeeds =
       options.streams === true
-        ? new PriceFeeds({ onError: (error) => this.log.warn('price stream failed', { error: (error as Error).message }) })
+        ? new PriceFeeds({
+            onError: (error) => this.log.warn('price stream failed', { error: (error as Error).message }),
+            ...(this.#streamTiming.quoteIdleMs === undefined ? {} : { idleMs: this.#streamTiming.quoteIdleMs }),
+          })
         : null;
     this.portfolio = new PortfolioManager({
       policy: this.#workspace.portfolio.policy,

@@ -42,6 +42,8 @@ export interface SimHostSpec {
   start?: boolean;
   /** Private and public streams on, as both shells run the host (default off). */
   streams?: boolean;
+  /** Shorter stream timings for a test (e.g. `quoteIdleMs`). */
+  streamTiming?: HostOptions['streamTiming'];
 }
 
 export interface SimRig {
@@ -86,6 +88,7 @@ export function simRig(): SimRig {
         log: silentLogger,
         ...(spec.sessionFactory ? { sessionFactory: spec.sessionFactory } : {}),
         ...(spec.streams === true ? { streams: true } : {}),
+        ...(spec.streamTiming ? { streamTiming: spec.streamTiming } : {}),
       });
       defer(() => h.close());
       if (spec.start === true) h.start();
