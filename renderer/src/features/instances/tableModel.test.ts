@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeSnapshot } from '../../bridge.ts';
 import { initialSnapshotSlice } from '../../store/snapshotSlice.ts';
 import { defaultPrefs, parsePrefs, type Prefs } from '../../store/prefsSlice.ts';
-import { drawdownSeries, portfolioSums, rowHeight, rowOffset, tableKeys, windowRows } from './tableModel.ts';
+import { drawdownSeries, portfolioSums, rowHeight, sharedPortfolioSums, rowOffset, tableKeys, windowRows } from './tableModel.ts';
 import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy } from '../../testFixtures.ts';
 import { visibleRange } from '../../components/VirtualRows.tsx';
 import { sparkPath } from '../../components/Sparkline.tsx';
@@ -70,6 +70,18 @@ describe('portfolioSums', () => {
 
   it('sums one type for a subtotal', () => {
     expect(portfolioSums(source.strategyIds, source.strategiesById, 'funding_rate').live.funding).toBe(4);
+  });
+
+  it('is shared per store state: asked again it answers the same sums, a changed strategy or list recomputes', () => {
+    const { strategyIds: ids, strategiesById: byId } = source;
+    const all = sharedPortfolioSums(ids, byId);
+    expect(sharedPortfolioSums(ids, byId)).toBe(all);
+    expect(sharedPortfolioSums(ids, byId, 'funding_rate')).toEqual(portfolioSums(ids, byId, 'funding_rate'));
+    expect(sharedPortfolioSums(ids, byId)).toBe(all);
+    const changed = { ...byId, 'mm-b': makeStrategy('mm-b', { metrics: makeMetrics({ totalPnl: 1000 }) }) };
+    expect(sharedPortfolioSums(ids, changed)).toEqual(portfolioSums(ids, changed));
+    expect(sharedPortfolioSums(ids, changed).live.totalPnl).not.toBe(all.live.totalPnl);
+    expect(sharedPortfolioSums(['mm-b'], byId).live.count).toBe(portfolioSums(['mm-b'], byId).live.count);
   });
 });
 
@@ -149,7 +161,7 @@ describe('small pure helpers', () => {
     ]);
   });
 
-  it('sparkPath scales time and value into the box; a flat line sits mid-height', () => {
+  it('sparkPath scales time and value into the box (tenths of a pixel); a flat line sits mid-height', () => {
     expect(sparkPath([{ t: 0, v: 0 }])).toBe('');
     expect(
       sparkPath(
@@ -160,7 +172,7 @@ describe('small pure helpers', () => {
         12,
         10,
       ),
-    ).toBe('1,8 11,2');
+    ).toBe('10,80 110,20');
     expect(
       sparkPath(
         [
@@ -170,7 +182,7 @@ describe('small pure helpers', () => {
         12,
         10,
       ),
-    ).toBe('1,5 11,5');
+    ).toBe('10,50 110,50');
   });
 
   it('sparkPath draws at most four points per pixel column and keeps the ends and the extremes', () => {
@@ -180,10 +192,10 @@ describe('small pure helpers', () => {
       .split(' ')
       .map((xy) => xy.split(',').map(Number) as [number, number]);
     expect(drawn.length).toBeLessThanOrEqual(66 * 4);
-    expect(drawn[0]).toEqual([1, 12]); // v = 0, half-way between −50 and +50
-    expect(drawn.at(-1)?.[0]).toBe(67);
-    expect(Math.min(...drawn.map(([, y]) => y))).toBe(2); // the spike up reaches the top
-    expect(Math.max(...drawn.map(([, y]) => y))).toBe(22); // and the one down the bottom
+    expect(drawn[0]).toEqual([10, 120]); // v = 0, half-way between −50 and +50
+    expect(drawn.at(-1)?.[0]).toBe(670);
+    expect(Math.min(...drawn.map(([, y]) => y))).toBe(20); // the spike up reaches the top
+    expect(Math.max(...drawn.map(([, y]) => y))).toBe(220); // and the one down the bottom
     const xs = drawn.map(([x]) => x);
     expect(xs).toEqual([...xs].sort((a, b) => a - b)); // still in time order
   });

@@ -195,6 +195,26 @@ export function portfolioSums(ids: readonly string[], byId: Readonly<Record<stri
   return sums;
 }
 
+const sumsCache = new WeakMap<object, Map<string, { ids: readonly string[]; sums: PortfolioSums }>>();
+
+/**
+ * `portfolioSums` once per store state: the header, the sync light and each type's two subtotal rows
+ * all ask for it on every delta, and six passes over every strategy became three.
+ */
+export function sharedPortfolioSums(
+  ids: readonly string[],
+  byId: Readonly<Record<string, StrategyView>>,
+  type?: InstanceType,
+): PortfolioSums {
+  let byType = sumsCache.get(byId);
+  if (byType === undefined) sumsCache.set(byId, (byType = new Map()));
+  const held = byType.get(type ?? '');
+  if (held !== undefined && held.ids === ids) return held.sums;
+  const sums = portfolioSums(ids, byId, type);
+  byType.set(type ?? '', { ids, sums });
+  return sums;
+}
+
 /** The detail panel's drawdown series: equity minus its running peak (≤ 0), in quote. */
 export function drawdownSeries(points: readonly { t: number; equity: number }[]): { t: number; value: number }[] {
   let peak = -Infinity;

@@ -1,7 +1,6 @@
-import { useMemo } from 'react';
 import { formatCount } from '../../format.ts';
 import { useStratdesk } from '../../store/hooks.ts';
-import { portfolioSums } from '../instances/tableModel.ts';
+import { sharedPortfolioSums } from '../instances/tableModel.ts';
 import { LiveAge } from '../../components/LiveAge.tsx';
 
 /**
@@ -13,7 +12,7 @@ export function SyncLight() {
   const ids = useStratdesk((state) => state.strategyIds);
   const connection = useStratdesk((state) => state.connection);
   const showProblemsOnly = useStratdesk((state) => state.showProblemsOnly);
-  const sums = useMemo(() => portfolioSums(ids, byId), [ids, byId]);
+  const sums = sharedPortfolioSums(ids, byId);
   const { error, stale } = sums.health;
   const state = connection !== 'connected' || error > 0 ? 'error' : stale > 0 ? 'stale' : 'ok';
   const problems = [error > 0 ? `${formatCount(error)} in error` : '', stale > 0 ? `${formatCount(stale)} stale` : '']

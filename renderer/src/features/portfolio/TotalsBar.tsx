@@ -1,7 +1,6 @@
-import { useMemo } from 'react';
 import { feesAsPnl, formatCount, formatMoney } from '../../format.ts';
 import { useStratdesk } from '../../store/hooks.ts';
-import { portfolioSums } from '../instances/tableModel.ts';
+import { sharedPortfolioSums } from '../instances/tableModel.ts';
 import { Money } from '../../components/Money.tsx';
 
 /**
@@ -47,7 +46,7 @@ export function TotalsBar() {
   const totals = useStratdesk((state) => state.totals);
   const byId = useStratdesk((state) => state.strategiesById);
   const ids = useStratdesk((state) => state.strategyIds);
-  const paperCount = useMemo(() => portfolioSums(ids, byId).paper.count, [ids, byId]);
+  const paperCount = sharedPortfolioSums(ids, byId).paper.count;
   if (totals === null) {
     return (
       <div className="totals" data-testid="totals" aria-busy="true">
