@@ -1,4 +1,4 @@
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { InstanceType } from '../../../../shared/model.ts';
 import { NOT_A_FIGURE, feesAsPnl, formatCount } from '../../format.ts';
@@ -9,7 +9,7 @@ import {
   TYPE_LABEL,
   reportingCurrency,
   isStrategyKey,
-  portfolioSums,
+  sharedPortfolioSums,
   rowOffset,
   tableKeys,
   windowRows,
@@ -125,7 +125,7 @@ function sumsCells(sums: MoneySums, currency: string) {
 function useTypeSums(type: InstanceType) {
   const byId = useStratdesk((state) => state.strategiesById);
   const ids = useStratdesk((state) => state.strategyIds);
-  return useMemo(() => portfolioSums(ids, byId, type), [ids, byId, type]);
+  return sharedPortfolioSums(ids, byId, type);
 }
 
 /** Real money (live + observe, as in the header): a subtotal never mixes simulated money into real. */
@@ -300,7 +300,10 @@ export function StrategiesTable() {
               }
               if (key.startsWith('subtotal:')) return <SubtotalRow key={key} type={key.slice(9) as InstanceType} />;
               if (key.startsWith('other:')) return <OtherRow key={key} type={key.slice(6) as InstanceType} />;
-              return <StrategyRow key={key} id={key} />;
+              // Keyed by place, not by id: a re-sort then rewrites the rows in place instead of
+              // unmounting the ones that left the window and mounting new ones (new DOM, styled and
+              // laid out from scratch), which halved the table's commit time (bench/renderer.ts).
+              return <StrategyRow key={`row-at-${index}`} id={key} />;
             })}
             <Spacer px={win.below} />
           </tbody>

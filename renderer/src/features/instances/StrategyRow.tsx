@@ -1,4 +1,4 @@
-import { memo, type MouseEvent } from 'react';
+import { memo, useLayoutEffect, useRef, type MouseEvent } from 'react';
 import type { Health } from '../../../../shared/model.ts';
 import { NOT_A_FIGURE, feesAsPnl, formatCount, formatTimestamp, formatWeight } from '../../format.ts';
 import { useCommands, useStratdesk } from '../../store/hooks.ts';
@@ -37,6 +37,24 @@ export function hasPerpetual(symbols: readonly string[] | undefined): boolean {
 }
 
 /**
+ * The table keys rows by place, so after a re-sort this row's DOM may show another strategy. A button
+ * focused in it must not stay focused for the strategy that moved in (Enter would pause that one):
+ * the focus goes back to the grid, whose arrow keys still work.
+ */
+function useFocusLeavesWithStrategy(id: string) {
+  const ref = useRef<HTMLTableRowElement>(null);
+  const shown = useRef(id);
+  useLayoutEffect(() => {
+    const row = ref.current;
+    if (shown.current === id || row === null) return;
+    shown.current = id;
+    const focused = row.ownerDocument.activeElement;
+    if (focused !== null && row.contains(focused)) row.closest<HTMLElement>('[role="grid"]')?.focus();
+  }, [id]);
+  return ref;
+}
+
+/**
  * One strategy. Takes only the id and selects its own strategy, so a delta that replaces one
  * strategy object re-renders one row; `memo` keeps the table's re-render (a new key list) from
  * cascading into rows whose id did not change. Ages tick outside React (LiveAge).
@@ -51,6 +69,7 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
   const totalAllocation = useStratdesk((state) => state.totals?.allocation ?? 0);
   const commands = useCommands();
   const select = useStratdesk((state) => state.select);
+  const rowRef = useFocusLeavesWithStrategy(id);
   if (strategy === undefined) return null;
 
   countRender(id);
@@ -87,6 +106,7 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
 
   return (
     <tr
+      ref={rowRef}
       id={`row-${id}`}
       data-testid={`strategy-row-${id}`}
       data-status={status}
