@@ -15,7 +15,7 @@
  * Prints numbers; never fails on timing.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -243,6 +243,8 @@ interface TraceEvent {
   tid: number;
   ts: number;
   dur?: number;
+  /** Thread (CPU) time: unlike `dur`, it does not grow when other processes take the core. */
+  tdur?: number;
   args?: { name?: string };
 }
 
@@ -259,19 +261,28 @@ function mainThreadBreakdown(trace: Buffer): string {
     .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
   const self = new Map<string, number>();
   const open: { end: number; name: string }[] = [];
+  let busyWall = 0;
+  let busyCpu = 0;
   for (const e of spans) {
     while (open.length > 0 && (open[open.length - 1] as { end: number }).end <= e.ts) open.pop();
     const parent = open[open.length - 1];
+    if (parent === undefined) {
+      busyWall += (e.dur ?? 0) / 1000;
+      busyCpu += (e.tdur ?? 0) / 1000;
+    }
     const dur = (e.dur ?? 0) / 1000;
     self.set(e.name, (self.get(e.name) ?? 0) + dur);
     if (parent !== undefined) self.set(parent.name, (self.get(parent.name) ?? 0) - dur);
     open.push({ end: e.ts + (e.dur ?? 0), name: e.name });
   }
-  return [...self.entries()]
+  const lines = [...self.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 20)
-    .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`)
-    .join('\n');
+    .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`);
+  return [
+    `main thread busy ${busyWall.toFixed(0)} ms wall, ${busyCpu.toFixed(0)} ms CPU (thread time); self time by event:`,
+    ...lines,
+  ].join('\n');
 }
 
 // ---- run -----------------------------------------------------------------------------------
@@ -367,6 +378,8 @@ async function main(): Promise<void> {
   await sleep(1000);
   if (isCpuProfiling) {
     const { profile } = await cdp.send('Profiler.stop');
+    // For DevTools' Performance panel (load the file) or a closer look than the two lists below.
+    writeFileSync(join(ROOT, 'out', 'renderer.cpuprofile'), JSON.stringify(profile));
     const self = new Map<string, number>();
     const total = new Map<string, number>();
     const dt = new Map<number, number>();
@@ -400,7 +413,12 @@ async function main(): Promise<void> {
         .join('\n');
     console.log(`self time:\n${top(self)}\n\ntotal time (with callees):\n${top(total)}`);
   }
-  if (isTracing) console.log(mainThreadBreakdown(await browser.stopTracing()));
+  if (isTracing) {
+    const trace = await browser.stopTracing();
+    // For DevTools' Performance panel (load the file), like the CPU profile.
+    writeFileSync(join(ROOT, 'out', 'renderer.trace.json'), trace);
+    console.log(mainThreadBreakdown(trace));
+  }
   const heapEnd = await heap();
   const run = await page.evaluate<{ commits: number[]; updateToPaint: number[]; longTasks: number[] }>(
     `({ commits: [...window.__stratdeskProfile.commits], updateToPaint: [...window.__stratdeskProfile.updateToPaint], longTasks: [...window.__longTasks] })`,
