@@ -17,6 +17,8 @@ export interface HostDeskOptions {
   mode: 'live' | 'observe';
   symbols?: (i: number) => string[];
   budgets?: WeightBudgetRegistry;
+  /** Every account's exchange (default binance). */
+  exchange?: 'binance' | 'bybit';
 }
 
 /** Starts the host and resolves once every instance streams (or after 60 s), with the connect-time gap reads settled. */
@@ -28,7 +30,7 @@ export async function openHostDesk(options: HostDeskOptions): Promise<{ host: Ho
       syncIntervalMs: options.syncIntervalMs,
       accounts: options.accounts.map((a, i) => ({
         id: `acc-${i}`,
-        exchange: 'binance',
+        exchange: options.exchange ?? 'binance',
         apiBaseUrl: a.url,
         credentials: { apiKey: a.apiKey, secret: a.secret },
       })),

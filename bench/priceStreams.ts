@@ -7,7 +7,8 @@
  * long the book has been quiet — a live stream's value is current until the next change arrives),
  * and how long the maker waits for its quote (fetchQuote's own time).
  *
- * `node bench/priceStreams.ts [seconds] [makers, e.g. 10,100]` — prints numbers, never fails on timing.
+ * `node bench/priceStreams.ts [seconds] [makers, e.g. 10,100] [binance|bybit]` — prints numbers, never fails on timing.
+ * Bybit v5: the same makers on Bybit accounts (its level-1 book by stream); a ticker request is weight 1 (Bybit counts requests).
  */
 import { cpus, loadavg } from 'node:os';
 import { createCcxtSession } from '../electron/core/exchange/ccxtSession.ts';
@@ -22,21 +23,28 @@ const SECONDS = Number(process.argv[2] ?? 20);
 const SIZES = (process.argv[3] ?? '10,100').split(',').map(Number);
 const REQUOTE_MS = 2000;
 const SYMBOL = 'BTC/USDT';
-/** Binance spot's weight of GET /api/v3/ticker/24hr for one symbol (what ccxt's fetchTicker calls). */
-const TICKER_WEIGHT = 2;
+const EXCHANGE: 'binance' | 'bybit' = process.argv[4] === 'bybit' ? 'bybit' : 'binance';
+/** Binance spot's weight of GET /api/v3/ticker/24hr for one symbol (what ccxt's fetchTicker calls); Bybit counts requests. */
+const TICKER_WEIGHT = EXCHANGE === 'bybit' ? 1 : 2;
+const TICKER_ROUTE = EXCHANGE === 'bybit' ? '/v5/market/tickers' : '/api/v3/ticker/*';
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function run(n: number, mode: 'poll' | 'stream'): Promise<void> {
-  const accounts = Array.from({ length: n }, (_, i) => ({ apiKey: `k-${i}`, secret: `s-${i}`, balances: { USDT: 1000 } }));
+  const accounts = Array.from({ length: n }, (_, i) => ({
+    apiKey: `k-${i}`,
+    secret: `s-${i}`,
+    balances: { USDT: 1000 },
+    dialect: EXCHANGE,
+  }));
   const sim = await startSimulator({ accounts, tickMs: 250 });
-  sim.addFaults([{ id: 'ticker', kind: 'latency', route: '/api/v3/ticker/*', latency: { dist: 'fixed', ms: 0 } }]);
+  sim.addFaults([{ id: 'ticker', kind: 'latency', route: TICKER_ROUTE, latency: { dist: 'fixed', ms: 0 } }]);
   const markets = new SharedMarkets();
   const feeds = mode === 'stream' ? new PriceFeeds({ markets }) : null;
   const budgets = new WeightBudgetRegistry();
   const sessions: ExchangeSession[] = accounts.map((a, i) =>
     createCcxtSession({
-      account: { id: `a-${i}`, exchange: 'binance', apiBaseUrl: sim.url },
+      account: { id: `a-${i}`, exchange: EXCHANGE, apiBaseUrl: sim.url },
       credentials: a,
       symbols: [SYMBOL],
       budgets,
@@ -95,7 +103,7 @@ async function run(n: number, mode: 'poll' | 'stream'): Promise<void> {
 console.log(
   `load ${loadavg()
     .map((l) => l.toFixed(1))
-    .join(' ')} on ${cpus().length} cores; ${SECONDS} s per case, requote every ${REQUOTE_MS} ms`,
+    .join(' ')} on ${cpus().length} cores; ${EXCHANGE}; ${SECONDS} s per case, requote every ${REQUOTE_MS} ms`,
 );
 for (const n of SIZES) {
   await run(n, 'poll');
