@@ -11,7 +11,7 @@ import {
   isStrategyKey,
   sharedPortfolioSums,
   rowOffset,
-  tableKeys,
+  sharedTableKeys,
   windowRows,
   type MoneySums,
 } from './tableModel.ts';
@@ -51,7 +51,7 @@ const COLUMNS: readonly Column[] = [
 ];
 
 function selectKeys(state: StratdeskState): string[] {
-  return tableKeys(state, state.prefs);
+  return sharedTableKeys(state, state.prefs);
 }
 
 function SortHeader({ column }: { column: Column }) {

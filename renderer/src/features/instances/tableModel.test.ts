@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { mergeSnapshot } from '../../bridge.ts';
 import { initialSnapshotSlice } from '../../store/snapshotSlice.ts';
 import { defaultPrefs, parsePrefs, type Prefs } from '../../store/prefsSlice.ts';
-import { drawdownSeries, portfolioSums, rowHeight, sharedPortfolioSums, rowOffset, tableKeys, windowRows } from './tableModel.ts';
+import {
+  drawdownSeries,
+  portfolioSums,
+  rowHeight,
+  sharedPortfolioSums,
+  rowOffset,
+  sharedTableKeys,
+  tableKeys,
+  windowRows,
+} from './tableModel.ts';
 import { makeHealth, makeInstance, makeMetrics, makeSnapshot, makeStrategy } from '../../testFixtures.ts';
 import { visibleRange } from '../../components/VirtualRows.tsx';
 import { sparkPath } from '../../components/Sparkline.tsx';
@@ -21,6 +30,20 @@ const source = mergeSnapshot(initialSnapshotSlice(), {
 const prefs = (over: Partial<Prefs> = {}): Prefs => ({ ...defaultPrefs(), ...over });
 
 describe('tableKeys', () => {
+  it('is shared per store state and prefs; a changed strategy or sort computes it again', () => {
+    const sorted = prefs({ sort: { key: 'total', dir: 'desc' } });
+    const keys = sharedTableKeys(source, sorted);
+    expect(keys).toEqual(tableKeys(source, sorted));
+    expect(sharedTableKeys({ ...source }, sorted)).toBe(keys);
+    const bigger = {
+      ...source,
+      strategiesById: { ...source.strategiesById, 'mm-p': makeStrategy('mm-p', { metrics: makeMetrics({ totalPnl: -500 }) }) },
+    };
+    expect(sharedTableKeys(bigger, sorted)).toEqual(tableKeys(bigger, sorted));
+    expect(sharedTableKeys(bigger, sorted).indexOf('mm-p')).toBeGreaterThan(keys.indexOf('mm-p'));
+    expect(sharedTableKeys(bigger, prefs())).toEqual(tableKeys(bigger, prefs()));
+  });
+
   it('groups by type in model order with a subtotal each, host order inside when unsorted', () => {
     expect(tableKeys(source, prefs())).toEqual([
       'group:fixed_spread',
