@@ -3,7 +3,7 @@
  * share: no request, no budget, no markets), against one instance on one account, with 50 ms of
  * latency on every request (the simulator's latency fault). With `--profile`, the measured rounds of
  * the largest count are CPU-profiled in-process and the top self-time functions printed.
- * `node bench/syncHosts.ts [counts…] [--profile]` — prints numbers, never fails on timing; `PROFILE_OUT=file`
+ * `node bench/syncHosts.ts [counts…] [--profile] [--symbols A,B]` — prints numbers, never fails on timing; `PROFILE_OUT=file`
  * also writes the raw CPU profile (open it in Chrome DevTools) for inclusive times.
  */
 import { writeFileSync } from 'node:fs';
@@ -13,13 +13,16 @@ import { openDesk, startFleet } from './streamFleet.ts';
 const args = process.argv.slice(2);
 const isProfiled = args.includes('--profile');
 const counts = args.map(Number).filter((n) => n > 0);
+// `--symbols BTC/USDT,BTC/USDT:USDT`: each instance's symbols (default one spot symbol), e.g. a funding-arbitrage pair.
+const symbolsArg = args[args.indexOf('--symbols') + 1];
+const symbols = args.includes('--symbols') && symbolsArg !== undefined ? symbolsArg.split(',') : ['BTC/USDT'];
 const COUNTS = counts.length > 0 ? counts : [1, 100];
 const LATENCY = 50;
 const ROUNDS = 9;
 const max = Math.max(...COUNTS);
 
 const fleet = await startFleet(max, 1, LATENCY, 0);
-console.log(`${max} simulator hosts (own process), one account each, ${LATENCY} ms per request`);
+console.log(`${max} simulator hosts (own process), one account each, ${LATENCY} ms per request; symbols ${symbols.join(' ')}`);
 await fleet.go(Math.min(200, max * 2), 2); // every account has fills and an open spot position to mark
 console.log(`instances (each its own account and host) | sync round (median of ${ROUNDS}) | ratio to 1`);
 
@@ -38,7 +41,7 @@ interface Profile {
 const desks = [];
 for (const n of COUNTS) {
   const accounts = Array.from({ length: n }, (_, i) => ({ url: fleet.urls[i] ?? '', apiKey: `k${i}-0`, secret: `s${i}-0` }));
-  const desk = await openDesk({ n, accounts, intervalMs: 3_600_000, streams: false, startRest: false });
+  const desk = await openDesk({ n, accounts, intervalMs: 3_600_000, streams: false, startRest: false, symbols: () => symbols });
   await desk.rest.syncNow(); // warm-up: cursors written, first marks read
   desks.push({ n, desk, times: [] as number[], appCpu: [] as number[], simCpu: [] as number[] });
 }

@@ -5,9 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { binanceClient } from '../../sim/testClient.ts';
+import type { Host } from '../host/host.ts';
 import { observer, simRig } from '../testing/simHost.ts';
 
 const rig = simRig();
+
+/**
+ * A sync that began after what the test did at the exchange. `syncNow` joins a sync already running,
+ * and the host's reconcile loop starts one when it sees a balance move (maybe before the test's last order).
+ */
+async function settled(host: Host): Promise<void> {
+  await host.sync.syncNow();
+  await host.sync.syncNow();
+}
 
 describe('marks read beside the fills', () => {
   it('a position opened between two syncs is marked in the next one, and follows the price after', async () => {
@@ -25,7 +35,7 @@ describe('marks read beside the fills', () => {
     sim.advance(40);
     const tick = 0.01;
     const p1 = sim.price('BTC/USDT');
-    await host.sync.syncNow();
+    await settled(host);
     const btc = sim.balances('k')['BTC'];
     const held = (btc?.free ?? 0) + (btc?.locked ?? 0);
     expect(metrics().tradeCount).toBe(sim.trades('k', 'BTC/USDT').length);
@@ -39,11 +49,38 @@ describe('marks read beside the fills', () => {
     sim.advance(40);
     const p2 = sim.price('BTC/USDT');
     expect(p2).not.toBe(p1);
-    await host.sync.syncNow();
+    await settled(host);
     expect(metrics().tradeCount).toBe(sim.trades('k', 'BTC/USDT').length);
     // Unrealized is linear in the mark: its change is the position times the price move only if the
     // first sync marked at p1 (the fill's own price, or no mark, would leave the entry's move in it)
     // and this one at p2.
     expect(Math.abs(metrics().unrealizedPnl - u1 - held * (p2 - p1))).toBeLessThanOrEqual(held * tick * 2);
+  });
+
+  it('a spot and a perpetual symbol read side by side: every fill of both, each position as the exchange holds it', async () => {
+    const sim = await rig.simulator({
+      seed: 8,
+      autoTick: false,
+      accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 100_000 }, futuresUsdt: 100_000 }],
+    });
+    const client = binanceClient(sim.url, { apiKey: 'k', secret: 's' }, { linear: true });
+    rig.defer(() => client.close());
+    await client.loadMarkets();
+    const symbols = ['BTC/USDT', 'BTC/USDT:USDT'];
+    const host = rig.host(sim, { syncIntervalMs: 60_000, instances: [observer('arb', symbols, Date.now() - 1000)], start: true });
+    const metrics = () => host.snapshot().strategies[0]!.metrics;
+    await host.sync.syncNow();
+    // Fills on both markets land between syncs, twice.
+    for (let round = 0; round < 2; round++) {
+      await client.createOrder('BTC/USDT', 'market', 'buy', 0.3);
+      await client.createOrder('BTC/USDT:USDT', 'market', 'sell', 0.3);
+      await client.createOrder('BTC/USDT:USDT', 'market', 'sell', 0.1);
+      await settled(host);
+      expect(metrics().tradeCount).toBe(sim.trades('k', 'BTC/USDT').length + sim.perpTrades('k', 'BTC/USDT:USDT').length);
+      const btc = sim.balances('k')['BTC'];
+      expect(metrics().positions['BTC/USDT']).toBeCloseTo((btc?.free ?? 0) + (btc?.locked ?? 0), 8);
+      const perp = sim.positions('k').find((p) => p.symbol === 'BTCUSDT');
+      expect(metrics().positions['BTC/USDT:USDT']).toBeCloseTo(perp?.positionAmt ?? Number.NaN, 8);
+    }
   });
 });

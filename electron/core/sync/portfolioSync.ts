@@ -417,48 +417,64 @@ export class PortfolioSync {
     s.notBefore = 0;
   }
 
-  /** Reads every symbol's fills (and funding on perpetuals) from their cursors, writing as pages arrive. */
+  /**
+   * Reads every symbol's fills (and funding on perpetuals) from their cursors, writing as pages arrive.
+   * Symbols are read side by side (separate cursors, separate fills); a perpetual's funding still waits
+   * for its own fills, since each payment's share is the position at its time from the stored fills.
+   */
   async #pullAll(instance: StrategyInstance, s: InstanceSyncState, session: ExchangeSession, limit: number): Promise<void> {
+    const results = await Promise.allSettled(
+      instance.config.symbols.map((symbol) => this.#pullSymbol(instance, s, session, limit, symbol)),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async #pullSymbol(
+    instance: StrategyInstance,
+    s: InstanceSyncState,
+    session: ExchangeSession,
+    limit: number,
+    symbol: string,
+  ): Promise<void> {
     const { ledger } = this.#o;
-    for (const symbol of instance.config.symbols) {
-      const shared = this.#sharesSymbol(instance, symbol);
+    const shared = this.#sharesSymbol(instance, symbol);
+    await this.#pull(
+      instance,
+      FILLS_ENDPOINT,
+      symbol,
+      async (since, until) => this.#priceFees(session, await session.fetchFills(symbol, since, limit, until)),
+      (rows, cursor, now) => {
+        ledger.appendFills(
+          {
+            exchange: session.exchangeId,
+            account: session.accountId,
+            fills: rows.map((fill) => ({ fill, instanceId: this.#owner(instance, fill, shared) })),
+            cursor,
+          },
+          now,
+        );
+        // Fold in the same turn as the write: a fill the ledger holds is always in the position the strategy reads.
+        this.#foldNew(instance, s);
+      },
+    );
+    if (isPerpetual(symbol)) {
       await this.#pull(
         instance,
-        FILLS_ENDPOINT,
+        FUNDING_ENDPOINT,
         symbol,
-        async (since, until) => this.#priceFees(session, await session.fetchFills(symbol, since, limit, until)),
+        (since, until) => session.fetchFunding(symbol, since, limit, until),
         (rows, cursor, now) => {
-          ledger.appendFills(
-            {
-              exchange: session.exchangeId,
-              account: session.accountId,
-              fills: rows.map((fill) => ({ fill, instanceId: this.#owner(instance, fill, shared) })),
-              cursor,
-            },
-            now,
-          );
-          // Fold in the same turn as the write: a fill the ledger holds is always in the position the strategy reads.
-          this.#foldNew(instance, s);
+          const events = rows.flatMap((event) => this.#splitFunding(instance, event, shared));
+          const { touched } = ledger.attributeFunding({ exchange: session.exchangeId, account: session.accountId, events, cursor }, now);
+          // A payment that moved between instances changes every one it left or joined.
+          for (const id of touched) {
+            const other = this.#states.get(id);
+            if (other) other.needsFundingRefresh = true;
+          }
+          s.needsFundingRefresh ||= touched.has(instance.id);
         },
       );
-      if (isPerpetual(symbol)) {
-        await this.#pull(
-          instance,
-          FUNDING_ENDPOINT,
-          symbol,
-          (since, until) => session.fetchFunding(symbol, since, limit, until),
-          (rows, cursor, now) => {
-            const events = rows.flatMap((event) => this.#splitFunding(instance, event, shared));
-            const { touched } = ledger.attributeFunding({ exchange: session.exchangeId, account: session.accountId, events, cursor }, now);
-            // A payment that moved between instances changes every one it left or joined.
-            for (const id of touched) {
-              const other = this.#states.get(id);
-              if (other) other.needsFundingRefresh = true;
-            }
-            s.needsFundingRefresh ||= touched.has(instance.id);
-          },
-        );
-      }
     }
   }
 
