@@ -4,19 +4,35 @@
  * no fill is missed. Checked against the simulator's own record through real ccxt.
  */
 import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../sim/simulator.ts';
 import { binanceClient } from '../../sim/testClient.ts';
-import type { Host } from '../host/host.ts';
+import { systemClock } from '../clock.ts';
+import { silentLogger } from '../log.ts';
 import { observer, simRig } from '../testing/simHost.ts';
+import { PortfolioSync } from './portfolioSync.ts';
 
 const rig = simRig();
 
 /**
- * A sync that began after what the test did at the exchange. `syncNow` joins a sync already running,
- * and the host's reconcile loop starts one when it sees a balance move (maybe before the test's last order).
+ * The instance on a started host (sessions attached), synced by a PortfolioSync of its own over the
+ * host's ledger: the host's reconcile loop starts syncs of its own when balances move, and `syncNow`
+ * joins a sync already running — this one's syncs begin when the test says, after its orders.
  */
-async function settled(host: Host): Promise<void> {
-  await host.sync.syncNow();
-  await host.sync.syncNow();
+function syncOf(
+  sim: Simulator,
+  id: string,
+  symbols: string[],
+): { sync: PortfolioSync; metrics: () => ReturnType<PortfolioSync['metrics']> } {
+  const host = rig.host(sim, { syncIntervalMs: 3_600_000, instances: [observer(id, symbols, Date.now() - 1000)], start: true });
+  const sync = new PortfolioSync({
+    clock: systemClock,
+    ledger: host.ledger,
+    log: silentLogger,
+    intervalMs: 3_600_000,
+    instances: () => host.engine.all(),
+  });
+  rig.defer(() => sync.stop());
+  return { sync, metrics: () => sync.metrics(id) };
 }
 
 describe('marks read beside the fills', () => {
@@ -25,9 +41,8 @@ describe('marks read beside the fills', () => {
     const client = binanceClient(sim.url, { apiKey: 'k', secret: 's' });
     rig.defer(() => client.close());
     await client.loadMarkets();
-    const host = rig.host(sim, { syncIntervalMs: 60_000, instances: [observer('obs', ['BTC/USDT'], Date.now() - 1000)], start: true });
-    const metrics = () => host.snapshot().strategies[0]!.metrics;
-    await host.sync.syncNow();
+    const { sync, metrics } = syncOf(sim, 'obs', ['BTC/USDT']);
+    await sync.syncNow();
     expect(metrics().positions['BTC/USDT'] ?? 0).toBe(0);
 
     // A fill lands at the exchange between rounds, then the market moves: nothing was open when the sync began.
@@ -35,7 +50,7 @@ describe('marks read beside the fills', () => {
     sim.advance(40);
     const tick = 0.01;
     const p1 = sim.price('BTC/USDT');
-    await settled(host);
+    await sync.syncNow();
     const btc = sim.balances('k')['BTC'];
     const held = (btc?.free ?? 0) + (btc?.locked ?? 0);
     expect(metrics().tradeCount).toBe(sim.trades('k', 'BTC/USDT').length);
@@ -49,7 +64,7 @@ describe('marks read beside the fills', () => {
     sim.advance(40);
     const p2 = sim.price('BTC/USDT');
     expect(p2).not.toBe(p1);
-    await settled(host);
+    await sync.syncNow();
     expect(metrics().tradeCount).toBe(sim.trades('k', 'BTC/USDT').length);
     // Unrealized is linear in the mark: its change is the position times the price move only if the
     // first sync marked at p1 (the fill's own price, or no mark, would leave the entry's move in it)
@@ -67,15 +82,14 @@ describe('marks read beside the fills', () => {
     rig.defer(() => client.close());
     await client.loadMarkets();
     const symbols = ['BTC/USDT', 'BTC/USDT:USDT'];
-    const host = rig.host(sim, { syncIntervalMs: 60_000, instances: [observer('arb', symbols, Date.now() - 1000)], start: true });
-    const metrics = () => host.snapshot().strategies[0]!.metrics;
-    await host.sync.syncNow();
+    const { sync, metrics } = syncOf(sim, 'arb', symbols);
+    await sync.syncNow();
     // Fills on both markets land between syncs, twice.
     for (let round = 0; round < 2; round++) {
       await client.createOrder('BTC/USDT', 'market', 'buy', 0.3);
       await client.createOrder('BTC/USDT:USDT', 'market', 'sell', 0.3);
       await client.createOrder('BTC/USDT:USDT', 'market', 'sell', 0.1);
-      await settled(host);
+      await sync.syncNow();
       expect(metrics().tradeCount).toBe(sim.trades('k', 'BTC/USDT').length + sim.perpTrades('k', 'BTC/USDT:USDT').length);
       const btc = sim.balances('k')['BTC'];
       expect(metrics().positions['BTC/USDT']).toBeCloseTo((btc?.free ?? 0) + (btc?.locked ?? 0), 8);
