@@ -24,13 +24,8 @@ function syncOf(
   symbols: string[],
 ): { sync: PortfolioSync; metrics: () => ReturnType<PortfolioSync['metrics']> } {
   const host = rig.host(sim, { syncIntervalMs: 3_600_000, instances: [observer(id, symbols, Date.now() - 1000)], start: true });
-  const sync = new PortfolioSync({
-    clock: systemClock,
-    ledger: host.ledger,
-    log: silentLogger,
-    intervalMs: 3_600_000,
-    instances: () => host.engine.all(),
-  });
+  const deps = { clock: systemClock, ledger: host.ledger, log: silentLogger };
+  const sync = new PortfolioSync({ ...deps, intervalMs: 3_600_000, instances: () => host.engine.all() });
   rig.defer(() => sync.stop());
   return { sync, metrics: () => sync.metrics(id) };
 }
