@@ -121,9 +121,10 @@ export class StreamSync {
   }
 
   /**
-   * False for a streamed instance with perpetuals whose stream never reports funding (Bybit): its
-   * funding payments arrive only by REST, so its REST reads must keep running around each funding
-   * time even while the stream is connected. True otherwise (Binance says funding was paid; spot has none).
+   * False for a streamed instance with perpetuals whose stream does not report funding
+   * (`AccountStream.reportsFunding === false`): its funding payments arrive only by REST, so its REST
+   * reads must keep running around each funding time even while the stream is connected. True
+   * otherwise: Binance's ACCOUNT_UPDATE and Bybit's Funding execution say a payment was made; spot has none.
    */
   isFundingStreamed(instanceId: string): boolean {
     const instance = this.#o.instances().find((i) => i.id === instanceId);
