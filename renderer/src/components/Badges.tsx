@@ -1,5 +1,7 @@
+import { memo } from 'react';
 import type { HealthState, InstanceMode, StrategyStatus } from '../../../shared/model.ts';
 
+// Memoised: a table row re-renders on every figure it shows, its badges only when their value changes.
 // The text content stays the raw model value ("paper", "live"): CSS uppercases it, and tests and
 // screen readers get the word the API uses.
 
@@ -26,14 +28,14 @@ function Badge<F extends keyof typeof BADGE_HINT>({ family, value }: { family: F
   );
 }
 
-export function ModeBadge({ mode }: { mode: InstanceMode }) {
+export const ModeBadge = memo(function ModeBadge({ mode }: { mode: InstanceMode }) {
   return <Badge family="mode" value={mode} />;
-}
+});
 
-export function StatusBadge({ status }: { status: StrategyStatus }) {
+export const StatusBadge = memo(function StatusBadge({ status }: { status: StrategyStatus }) {
   return <Badge family="status" value={status} />;
-}
+});
 
-export function HealthBadge({ state }: { state: HealthState }) {
+export const HealthBadge = memo(function HealthBadge({ state }: { state: HealthState }) {
   return <span className={`health health--${state}`}>{state}</span>;
-}
+});

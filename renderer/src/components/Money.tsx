@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { roundMoney } from '../../../shared/totals.ts';
 import { formatMoney, formatSignedMoney, moneyTone } from '../format.ts';
 
@@ -14,9 +15,10 @@ interface MoneyProps {
 
 /**
  * A money figure with its unit; the tooltip carries the full value to 1e-8 (rounded at the edge like
- * the API's figures, so float noise such as −0.014672939999999999 never reaches the screen).
+ * the API's figures, so float noise such as −0.014672939999999999 never reaches the screen). Memoised:
+ * a row re-renders when any of its figures moves, each figure only when its own value does.
  */
-export function Money({ value, currency, isSigned = true, isEstimated = false, detail }: MoneyProps) {
+export const Money = memo(function Money({ value, currency, isSigned = true, isEstimated = false, detail }: MoneyProps) {
   const text = isSigned ? formatSignedMoney(value, currency) : formatMoney(value, currency);
   const tone = isSigned ? moneyTone(value) : 'zero';
   const title = [
@@ -29,4 +31,4 @@ export function Money({ value, currency, isSigned = true, isEstimated = false, d
       {text}
     </span>
   );
-}
+});

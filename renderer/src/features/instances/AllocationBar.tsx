@@ -1,10 +1,14 @@
+import { memo } from 'react';
 import { formatWeight } from '../../format.ts';
 
 const W = 64;
 const H = 8;
 
-/** Current share of capital as a bar, the target as a tick. SVG attributes, since the CSP forbids inline styles. */
-export function AllocationBar({ weight, target }: { weight: number | null; target: number | null }) {
+/**
+ * Current share of capital as a bar, the target as a tick. SVG attributes, since the CSP forbids inline
+ * styles. Memoised: its row re-renders every second, the shares change when capital moves.
+ */
+export const AllocationBar = memo(function AllocationBar({ weight, target }: { weight: number | null; target: number | null }) {
   const w = weight === null || !Number.isFinite(weight) ? 0 : Math.min(1, Math.max(0, weight));
   const label = `Now ${formatWeight(weight)} of capital, target ${formatWeight(target)}`;
   const off = target !== null && weight !== null && Math.abs(weight - target) > 0.02;
@@ -25,4 +29,4 @@ export function AllocationBar({ weight, target }: { weight: number | null; targe
       )}
     </svg>
   );
-}
+});
