@@ -469,6 +469,8 @@ async function main(): Promise<void> {
     `| bytes per update crossing the bridge (WebSocket text frame) | avg ${Math.round(avgBytes).toLocaleString('en-US')} B, max ${Math.max(...frameBytes).toLocaleString('en-US')} B per delta (${(avgBytes / N).toFixed(0)} B per instance); snapshot ${snapshotBytes.toLocaleString('en-US')} B |`,
     `| a delta changing one instance re-renders | ${rerendered.length} row(s): ${rerendered.join(', ') || 'none'} (expected ${ids[target]}) |`,
   ];
+  // In arrival order: a lone slow commit (a GC, the history seed) reads differently from a slow trend.
+  console.log(`commits, ms, in order: ${run.commits.map((c) => c.toFixed(1)).join(' ')}`);
   console.log('\n' + lines.join('\n'));
 }
 
