@@ -89,10 +89,11 @@ export function instrumentClient(client: Exchange, options: InstrumentOptions): 
   const originalFetch = client.fetch.bind(client) as Fetch;
   const originalHandle = client.handleRestResponse.bind(client) as HandleRestResponse;
   client.enableRateLimit = false;
+  const bucket = isClientThrottled ? new ClientBucket(Number(client.rateLimit) || 1) : null;
 
   const wrappedFetch2: Fetch2 = async (path, api = 'public', method = 'GET', params = {}, headers, body, config = {}) => {
     const cost = Number(client.calculateRateLimiterCost(api, method, path, params, config));
-    if (isClientThrottled) await client.throttle(cost);
+    if (bucket !== null) await bucket.take(cost);
     const target = budgets.target(exchangeId, predictBaseUrl(client, api));
     const weight = requestWeight(target.policy, cost);
     const scope = callScope.getStore();
@@ -134,6 +135,55 @@ export function instrumentClient(client: Exchange, options: InstrumentOptions): 
   };
 
   Object.assign(client, { fetch2: wrappedFetch2, fetch: wrappedFetch, handleRestResponse: wrappedHandle });
+}
+
+/**
+ * The per-account leaky bucket of an exchange whose limits are per account (Bybit, OKX): ccxt's own
+ * (base/functions/throttle.js), with the time a client sat idle counted. ccxt's loop restarts its
+ * refill clock each time it wakes from idle (ccxt issue #25556), so the tokens a pause should have
+ * refilled are lost and every request after one waits as if sent back to back: ~100 ms on each Bybit
+ * read (a ticker costs 5 × 20 ms), an order's cancel included. Same parameters as ccxt's: refill one
+ * token per `rateLimitMs`, capacity 1, a request goes when the tokens are not negative and takes its
+ * cost; requests go in the order they asked.
+ */
+export class ClientBucket {
+  readonly rateLimitMs: number;
+  #tokens = 0;
+  #at: number;
+  #queue: Promise<void> = Promise.resolve();
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    rateLimitMs: number,
+    now: () => number = () => performance.now(),
+    sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {
+    this.rateLimitMs = rateLimitMs;
+    this.#now = now;
+    this.#sleep = sleep;
+    this.#at = now();
+  }
+
+  /** Resolves when a request of `cost` may go. */
+  take(cost: number): Promise<void> {
+    const turn = this.#queue.then(() => this.#wait(cost));
+    this.#queue = turn;
+    return turn;
+  }
+
+  async #wait(cost: number): Promise<void> {
+    for (;;) {
+      const t = this.#now();
+      this.#tokens = Math.min(1, this.#tokens + (t - this.#at) / this.rateLimitMs);
+      this.#at = t;
+      if (this.#tokens >= 0) {
+        this.#tokens -= cost;
+        return;
+      }
+      await this.#sleep(Math.max(1, -this.#tokens * this.rateLimitMs));
+    }
+  }
 }
 
 function tag(error: unknown, meta: ResponseMeta): void {
