@@ -4,7 +4,7 @@
  * `import.meta.env.MODE !== 'profile'` is a constant and these are no-ops.
  *
  * What it records, on `window.__stratdeskProfile`:
- * - commits: React Profiler actualDuration per commit (ms);
+ * - commits: React Profiler actualDuration per commit (ms); commitAt: when each was committed (performance.now());
  * - updateToPaint: from a stream message's arrival to the frame after React committed it (ms);
  * - frames: stream frames seen, with their size in characters (UTF-16 ≈ bytes for this ASCII JSON).
  */
@@ -12,16 +12,26 @@ import type { Transport } from './transport.ts';
 
 export interface ProfileData {
   commits: number[];
+  commitAt: number[];
   updateToPaint: number[];
   frames: number;
 }
 
 const isProfiling = import.meta.env.MODE === 'profile';
-const data: ProfileData = { commits: [], updateToPaint: [], frames: 0 };
+const data: ProfileData = { commits: [], commitAt: [], updateToPaint: [], frames: 0 };
 if (isProfiling && typeof window !== 'undefined') (window as unknown as { __stratdeskProfile: ProfileData }).__stratdeskProfile = data;
 
-export function recordCommit(_id: string, _phase: string, actualDuration: number): void {
-  if (isProfiling) data.commits.push(actualDuration);
+export function recordCommit(
+  _id: string,
+  _phase: string,
+  actualDuration: number,
+  _baseDuration: number,
+  _startTime: number,
+  commitTime: number,
+): void {
+  if (!isProfiling) return;
+  data.commits.push(actualDuration);
+  data.commitAt.push(commitTime);
 }
 
 /** Wraps the transport so each stream message's time from arrival to the next painted frame is measured. */
