@@ -447,20 +447,23 @@ export class Ledger {
       group = [];
     };
     // Pages of rows by `all()` rather than one `iterate()`: node:sqlite's iterator pays a round trip into
-    // C++ and a result object per row, a third of a full recompute at 1 M fills. The page resumes after the
-    // last row's (ts, id, rowid), which the index holds in that order; the first starts at `fromTs`
-    // inclusive (no id sorts before '', no rowid before 0). The start is the key itself, not a separate
-    // `ts >= ?`, so that every page seeks to where it resumes instead of scanning from `fromTs` again.
+    // C++ and a result object per row, a third of a full recompute at 1 M fills. A page resumes at the
+    // last row's (ts, id), inclusive, skipping the rows of that key it already read: the index holds
+    // rows of one key in rowid order, and a key is shared by at most one fill per symbol (a rowid
+    // column to resume after would cost a value per row). The first page starts at `fromTs` inclusive
+    // (no id sorts before ''); the start is the key itself, not a separate `ts >= ?`, so that every
+    // page seeks to where it resumes instead of scanning from `fromTs` again.
     let ts = fromTs;
     let id = '';
-    let rowid = -1;
+    let skip = 0;
     for (;;) {
-      const rows = stmt.all(...params, ts, id, rowid) as unknown as FoldRow[];
-      for (const r of rows) {
-        // id, symbol, side, price, amount, cost, fees, ts, rowid[, order_id, is_maker, exchange_realized]
+      const rows = stmt.all(...params, ts, id) as unknown as FoldRow[];
+      for (let k = skip; k < rows.length; k++) {
+        const r = rows[k] as FoldRow;
+        // id, symbol, side, price, amount, cost, fees, ts[, order_id, is_maker, exchange_realized]
         const fill: StoredFill = {
           id: r[0],
-          orderId: r.length > 9 ? (r[9] ?? null) : null,
+          orderId: r.length > 8 ? (r[8] ?? null) : null,
           symbol: r[1],
           side: r[2],
           price: r[3],
@@ -468,10 +471,10 @@ export class Ledger {
           cost: r[5],
           fees: parseFees(r[6]),
           timestamp: r[7],
-          isMaker: r.length > 9 && r[10] !== null && r[10] !== undefined ? r[10] === 1 : null,
+          isMaker: r.length > 8 && r[9] !== null && r[9] !== undefined ? r[9] === 1 : null,
           instanceId,
         };
-        const realized = r[11];
+        const realized = r[10];
         if (realized !== null && realized !== undefined) fill.exchangeRealizedPnl = realized;
         if (group.length > 0 && (group[0] as StoredFill).timestamp !== fill.timestamp) flush();
         group.push(fill);
@@ -479,9 +482,18 @@ export class Ledger {
       }
       if (rows.length < FOLD_PAGE) break;
       const last = rows[rows.length - 1] as FoldRow;
+      let tail = 1;
+      while (
+        tail < rows.length &&
+        (rows[rows.length - 1 - tail] as FoldRow)[7] === last[7] &&
+        (rows[rows.length - 1 - tail] as FoldRow)[0] === last[0]
+      )
+        tail++;
+      if (tail === rows.length)
+        throw new LedgerError(`more than ${FOLD_PAGE} fills of ${instanceId} share the time ${last[7]} and the id ${last[0]}`);
       ts = last[7];
       id = last[0];
-      rowid = last[8];
+      skip = tail;
     }
     flush();
     return n;
@@ -948,13 +960,13 @@ export interface FillRow {
 export const FOLD_PAGE = 4096;
 /** How much of the ledger file is read through a memory map (the rest by read()). */
 const MMAP_BYTES = 256 * 1024 * 1024;
-const FOLD_COLUMNS = 'id, symbol, side, price, amount, cost, fees, ts, rowid';
-const FOLD_PAGE_SQL = `AND (ts, id, rowid) > (?, ?, ?) ORDER BY ts, id, rowid LIMIT ${FOLD_PAGE}`;
+const FOLD_COLUMNS = 'id, symbol, side, price, amount, cost, fees, ts';
+const FOLD_PAGE_SQL = `AND (ts, id) >= (?, ?) ORDER BY ts, id LIMIT ${FOLD_PAGE}`;
 const FOLD_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? ${FOLD_PAGE_SQL}`;
 const FILL_ROWS_SQL = `SELECT ${FOLD_COLUMNS}, order_id, is_maker, exchange_realized FROM fills WHERE instance_id = ? ${FOLD_PAGE_SQL}`;
 const FOLD_SYMBOL_ROWS_SQL = `SELECT ${FOLD_COLUMNS} FROM fills WHERE instance_id = ? AND symbol = ? ${FOLD_PAGE_SQL}`;
 
-type FoldRow = [string, string, Side, number, number, number, string, number, number, (string | null)?, (number | null)?, (number | null)?];
+type FoldRow = [string, string, Side, number, number, number, string, number, (string | null)?, (number | null)?, (number | null)?];
 
 /**
  * Fee lines as stored. Nearly every fill pays one fee in one currency: that shape is read directly,
