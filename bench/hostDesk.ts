@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Host } from '../electron/core/host/host.ts';
 import type { WeightBudgetRegistry } from '../electron/core/exchange/weightBudget.ts';
 import { silentLogger } from '../electron/core/log.ts';
-import { parseWorkspace } from '../electron/core/workspace/workspace.ts';
+import { fleetWorkspace } from './streamFleet.ts';
 
 export interface HostDeskOptions {
   n: number;
@@ -25,25 +25,15 @@ export interface HostDeskOptions {
 export async function openHostDesk(options: HostDeskOptions): Promise<{ host: Host; dataDir: string; streaming: () => number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-host-'));
   const host = new Host({
-    workspace: parseWorkspace({
-      version: 2,
+    workspace: fleetWorkspace({
+      n: options.n,
+      accounts: options.accounts,
       syncIntervalMs: options.syncIntervalMs,
-      accounts: options.accounts.map((a, i) => ({
-        id: `acc-${i}`,
-        exchange: options.exchange ?? 'binance',
-        apiBaseUrl: a.url,
-        credentials: { apiKey: a.apiKey, secret: a.secret },
-      })),
-      instances: Array.from({ length: options.n }, (_, i) => ({
-        id: `mm-${i}`,
-        type: 'fixed_spread',
-        account: `acc-${i % options.accounts.length}`,
-        mode: options.mode,
-        symbols: options.symbols?.(i) ?? ['BTC/USDT'],
-        startTime: new Date(Date.now() - 1000).toISOString(),
-        params: { spreadBps: 20, orderFraction: 0.0001, intervalMs: 2000, capital: 10_000 },
-      })),
-      portfolio: { policy: 'target_weights', targets: {} },
+      idPrefix: 'mm',
+      mode: options.mode,
+      params: { spreadBps: 20, orderFraction: 0.0001, intervalMs: 2000, capital: 10_000 },
+      ...(options.exchange ? { exchange: options.exchange } : {}),
+      ...(options.symbols ? { symbols: options.symbols } : {}),
     }),
     dataDir,
     log: silentLogger,

@@ -17,7 +17,7 @@ import { Ledger } from '../electron/core/ledger/ledger.ts';
 import { silentLogger } from '../electron/core/log.ts';
 import { PortfolioSync } from '../electron/core/sync/portfolioSync.ts';
 import { StreamSync } from '../electron/core/sync/streamSync.ts';
-import { parseWorkspace, type AccountConfig } from '../electron/core/workspace/workspace.ts';
+import { parseWorkspace, type AccountConfig, type Workspace } from '../electron/core/workspace/workspace.ts';
 import { watchDeps } from '../electron/core/testing/watchDeps.ts';
 
 export interface Fleet {
@@ -83,6 +83,43 @@ export interface Desk {
 }
 
 /**
+ * The benches' workspace: one account per fleet host (`acc-i`), `n` fixed-spread instances
+ * (`<idPrefix>-i`) on account i % accounts, started a second ago.
+ */
+export function fleetWorkspace(o: {
+  n: number;
+  accounts: { url: string; apiKey: string; secret: string }[];
+  syncIntervalMs: number;
+  idPrefix: string;
+  mode: 'live' | 'observe';
+  params: Record<string, unknown>;
+  exchange?: 'binance' | 'bybit';
+  symbols?: (i: number) => string[];
+}): Workspace {
+  const startTime = new Date(Date.now() - 1000).toISOString();
+  return parseWorkspace({
+    version: 2,
+    syncIntervalMs: o.syncIntervalMs,
+    accounts: o.accounts.map((a, i) => ({
+      id: `acc-${i}`,
+      exchange: o.exchange ?? 'binance',
+      apiBaseUrl: a.url,
+      credentials: { apiKey: a.apiKey, secret: a.secret },
+    })),
+    instances: Array.from({ length: o.n }, (_, i) => ({
+      id: `${o.idPrefix}-${i}`,
+      type: 'fixed_spread',
+      account: `acc-${i % o.accounts.length}`,
+      mode: o.mode,
+      symbols: o.symbols?.(i) ?? ['BTC/USDT'],
+      startTime,
+      params: o.params,
+    })),
+    portfolio: { policy: 'target_weights', targets: {} },
+  });
+}
+
+/**
  * `n` observe instances on BTC/USDT, instance i on account i % accounts.length; `streams` adds a
  * StreamSync whose gap reads go to the PortfolioSync (as the host will wire it).
  */
@@ -97,26 +134,15 @@ export async function openDesk(options: {
   symbols?: (i: number) => string[];
   startRest?: boolean;
 }): Promise<Desk> {
-  const startTime = new Date(Date.now() - 1000).toISOString();
-  const workspace = parseWorkspace({
-    version: 2,
+  const workspace = fleetWorkspace({
+    n: options.n,
+    accounts: options.accounts,
     syncIntervalMs: options.intervalMs,
-    accounts: options.accounts.map((a, i) => ({
-      id: `acc-${i}`,
-      exchange: options.exchange ?? 'binance',
-      apiBaseUrl: a.url,
-      credentials: { apiKey: a.apiKey, secret: a.secret },
-    })),
-    instances: Array.from({ length: options.n }, (_, i) => ({
-      id: `obs-${i}`,
-      type: 'fixed_spread',
-      account: `acc-${i % options.accounts.length}`,
-      mode: 'observe',
-      symbols: options.symbols?.(i) ?? ['BTC/USDT'],
-      startTime,
-      params: {},
-    })),
-    portfolio: { policy: 'target_weights', targets: {} },
+    idPrefix: 'obs',
+    mode: 'observe',
+    params: {},
+    ...(options.exchange ? { exchange: options.exchange } : {}),
+    ...(options.symbols ? { symbols: options.symbols } : {}),
   });
   const byId = new Map<string, AccountConfig>(workspace.accounts.map((a) => [a.id, a]));
   const creds = (accountId: string): { apiKey: string; secret: string } => {
