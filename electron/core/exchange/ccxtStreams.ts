@@ -21,7 +21,7 @@ import type { AccountConfig } from '../workspace/workspace.ts';
 import { isCcxtExchange } from './ccxtLoader.ts';
 import { rebaseUrls, type Credentials } from './ccxtSession.ts';
 import { instrumentClient } from './ccxtTransport.ts';
-import { normalizeTrade } from './normalize.ts';
+import { isFundingRow, normalizeTrade } from './normalize.ts';
 import { marketsKey, sharedMarkets, type SharedMarkets } from './sharedMarkets.ts';
 import type { AccountStream, StreamLinkState, StreamMarket, StreamSink } from './streams.ts';
 import type { Fill } from './types.ts';
@@ -449,7 +449,7 @@ class CcxtAccountStream implements AccountStream {
       const rowMarket: StreamMarket = row['category'] === 'spot' ? 'spot' : 'future';
       if (!this.markets.includes(rowMarket)) continue;
       // A settlement pays every perpetual of the account at once: one REST read for the message.
-      if (row['execType'] === 'Funding') isFundingPaid = true;
+      if (isFundingRow(row)) isFundingPaid = true;
       else this.#fill(rowMarket, () => ex.parseTrade(row));
     }
     if (isFundingPaid) this.#sink?.funding('future');

@@ -13,8 +13,12 @@ import { isInverse, pnlCurrency } from '../../../shared/symbols.ts';
  * is a funding event and arrives through `fetchFunding`.
  */
 export function isFundingExecution(t: Trade): boolean {
-  const info = t.info as Record<string, unknown> | undefined;
-  return info?.execType === 'Funding';
+  return isFundingRow(t.info as Record<string, unknown> | undefined);
+}
+
+/** The same test on the exchange's own row (a REST answer's `info`, a stream message's `data` entry). */
+export function isFundingRow(row: Record<string, unknown> | undefined): boolean {
+  return row?.['execType'] === 'Funding';
 }
 
 /** What a fill needs of its market (ccxt's loaded `market`): absent or spot, the amount is already in base. */
