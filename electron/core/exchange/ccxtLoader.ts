@@ -31,6 +31,21 @@ export async function preloadExchanges(ids: Iterable<string>): Promise<void> {
   }
 }
 
+const proDir = new URL('./pro/', srcDir);
+const proClasses = new Map<string, Promise<ExchangeClass>>();
+
+/** An exchange's ccxt.pro (WebSocket) class, loaded once on first use: the private and the public streams share it. */
+export function proExchangeClass(id: string): Promise<ExchangeClass> {
+  let cls = proClasses.get(id);
+  if (cls === undefined) {
+    cls = isCcxtExchange(id)
+      ? import(new URL(`./${id}.js`, proDir).href).then((m: { default: ExchangeClass }) => m.default)
+      : Promise.reject(new Error(`unknown exchange "${id}"`));
+    proClasses.set(id, cls);
+  }
+  return cls;
+}
+
 /** The class of a preloaded exchange, or undefined. */
 export function exchangeClass(id: string): ExchangeClass | undefined {
   return loaded.get(id);

@@ -18,7 +18,7 @@
  */
 import type { Exchange, Trade } from 'ccxt';
 import type { AccountConfig } from '../workspace/workspace.ts';
-import { isCcxtExchange } from './ccxtLoader.ts';
+import { proExchangeClass } from './ccxtLoader.ts';
 import { rebaseUrls, type Credentials } from './ccxtSession.ts';
 import { instrumentClient } from './ccxtTransport.ts';
 import { isFundingRow, normalizeTrade } from './normalize.ts';
@@ -28,25 +28,10 @@ import type { Fill } from './types.ts';
 import { sharedBudgets, type WeightBudgetRegistry } from './weightBudget.ts';
 import { parseSymbol } from '../../../shared/symbols.ts';
 
-type ProClass = new (config: object) => Exchange;
-
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
-
-const proDir = new URL('./src/pro/', import.meta.resolve('ccxt'));
-const proClasses = new Map<string, ProClass>();
 
 /** Exchanges whose private streams are wired here (the simulator speaks them too). */
 export const STREAM_EXCHANGES: ReadonlySet<string> = new Set(['binance', 'bybit']);
-
-async function proClass(id: string): Promise<ProClass> {
-  let cls = proClasses.get(id);
-  if (cls === undefined) {
-    if (!isCcxtExchange(id)) throw new Error(`unknown exchange "${id}"`);
-    cls = ((await import(new URL(`./${id}.js`, proDir).href)) as { default: ProClass }).default;
-    proClasses.set(id, cls);
-  }
-  return cls;
-}
 
 export interface CcxtStreamOptions {
   account: AccountConfig;
@@ -80,7 +65,7 @@ export function streamMarketsFor(exchangeId: string, symbols: readonly string[])
 export async function createCcxtAccountStream(options: CcxtStreamOptions): Promise<AccountStream | null> {
   const markets = streamMarketsFor(options.account.exchange, options.symbols);
   if (markets.length === 0) return null;
-  const Pro = await proClass(options.account.exchange);
+  const Pro = await proExchangeClass(options.account.exchange);
   const types = markets.map((m) => (m === 'future' ? 'linear' : 'spot'));
   const client = new Pro({
     ...options.credentials,

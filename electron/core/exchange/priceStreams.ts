@@ -22,6 +22,7 @@
  */
 import type { Exchange, Ticker } from 'ccxt';
 import type { AccountConfig } from '../workspace/workspace.ts';
+import { proExchangeClass } from './ccxtLoader.ts';
 import { rebaseUrls } from './ccxtSession.ts';
 import { rebaseStreamUrls } from './ccxtStreams.ts';
 import { marketsKey, sharedMarkets, type SharedMarkets } from './sharedMarkets.ts';
@@ -81,7 +82,6 @@ export const PRICE_STREAM_EXCHANGES: ReadonlySet<string> = new Set(['binance', '
  */
 export const QUOTE_IDLE_MS = 60_000;
 
-type ProClass = new (config: object) => Exchange;
 type Kind = 'spot' | 'linear';
 /**
  * What a watch reads: a book ticker (`watchBidsAsks`: Binance `@bookTicker`, Bybit `orderbook.1`),
@@ -90,18 +90,6 @@ type Kind = 'spot' | 'linear';
  * ticker has no bid or ask, so Bybit spot quotes come from `orderbook.1`).
  */
 type Channel = 'bidask' | 'mark' | 'ticker';
-
-const proDir = new URL('./src/pro/', import.meta.resolve('ccxt'));
-const proClasses = new Map<string, Promise<ProClass>>();
-
-function proClass(id: string): Promise<ProClass> {
-  let cls = proClasses.get(id);
-  if (cls === undefined) {
-    cls = import(new URL(`./${id}.js`, proDir).href).then((m: { default: ProClass }) => m.default);
-    proClasses.set(id, cls);
-  }
-  return cls;
-}
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -244,7 +232,7 @@ class HostFeed {
   }
 
   async #open(kind: Kind): Promise<Exchange> {
-    const Pro = await proClass(this.#account.exchange);
+    const Pro = await proExchangeClass(this.#account.exchange);
     const client = new Pro({
       timeout: 5000,
       enableRateLimit: true,
