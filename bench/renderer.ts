@@ -353,6 +353,10 @@ async function main(): Promise<void> {
     const p = window.__stratdeskProfile;
     p.commits.length = 0;
     p.commitAt.length = 0;
+    p.writes.length = 0;
+    p.updates.length = 0;
+    p.updateReact.length = 0;
+    p.updateAt.length = 0;
     window.__benchStart = performance.now();
     p.updateToPaint.length = 0;
     window.__longTasks.length = 0;
@@ -422,13 +426,22 @@ async function main(): Promise<void> {
     console.log(mainThreadBreakdown(trace));
   }
   const heapEnd = await heap();
-  const run = await page.evaluate<{ commits: number[]; commitAt: number[]; updateToPaint: number[]; longTasks: number[] }>(
-    `({ commits: [...window.__stratdeskProfile.commits], commitAt: window.__stratdeskProfile.commitAt.map((t) => t - window.__benchStart), updateToPaint: [...window.__stratdeskProfile.updateToPaint], longTasks: [...window.__longTasks] })`,
+  const run = await page.evaluate<{
+    commits: number[];
+    commitAt: number[];
+    writes: number[];
+    updates: number[];
+    updateReact: number[];
+    updateAt: number[];
+    updateToPaint: number[];
+    longTasks: number[];
+  }>(
+    `({ commits: [...window.__stratdeskProfile.commits], commitAt: window.__stratdeskProfile.commitAt.map((t) => t - window.__benchStart), writes: [...window.__stratdeskProfile.writes], updates: [...window.__stratdeskProfile.updates], updateReact: [...window.__stratdeskProfile.updateReact], updateAt: window.__stratdeskProfile.updateAt.map((t) => t - window.__benchStart), updateToPaint: [...window.__stratdeskProfile.updateToPaint], longTasks: [...window.__longTasks] })`,
   );
   // The first seconds run cold code (V8 has not optimised the row renders yet); a window open for
   // hours lives in the warm part, so it is shown apart (the headline figure keeps every commit).
   const WARM_AFTER_MS = 10_000;
-  const warm = run.commits.filter((_, k) => (run.commitAt[k] ?? 0) >= WARM_AFTER_MS);
+  const warm = run.updates.filter((_, k) => (run.updateAt[k] ?? 0) >= WARM_AFTER_MS);
 
   // One instance changes: how many rows re-render?
   const renders = '({ ...window.__stratdeskRowRenders })';
@@ -445,14 +458,19 @@ async function main(): Promise<void> {
   await sleep(1000);
   const countsAfter = await page.evaluate<Record<string, number>>(renders);
   const rerendered = Object.keys(countsAfter).filter((id) => (countsAfter[id] ?? 0) !== (countsBefore[id] ?? 0));
+  // The figure must still reach the screen: written into the row directly, not by a render.
+  const shownCount = await page.evaluate<string | null>(
+    `document.querySelector('tr[data-testid="strategy-row-${ids[target]}"] [data-testid="trade-count"]')?.getAttribute('data-value') ?? null`,
+  );
 
   await browser.close();
   for (const ws of clients) ws.terminate();
   wss.close();
   server.close();
 
-  const commitsP50 = pct(run.commits, 50);
-  const commitsP95 = pct(run.commits, 95);
+  const updatesP50 = pct(run.updates, 50);
+  const updatesP95 = pct(run.updates, 95);
+  const writesTotal = run.writes.reduce((a, b) => a + b, 0);
   const paintP50 = pct(run.updateToPaint, 50);
   const paintP95 = pct(run.updateToPaint, 95);
   const long = run.longTasks;
@@ -461,23 +479,27 @@ async function main(): Promise<void> {
     `### Renderer: ${N} instances, ~all changing every second, ${SECONDS} s`,
     '',
     `Command: \`node bench/renderer.ts\` (BENCH_SECONDS / BENCH_INSTANCES override). Real built renderer (\`vite build --mode profile\`: React's`,
-    `profiling build, so <Profiler> reports commit times) in Debian Chromium (headless, --disable-gpu), fed by an in-bench server that`,
+    `profiling build, so <Profiler> reports render times; the figures rows write straight into the DOM are timed around each write and`,
+    `counted in the same delta's work) in Debian Chromium (headless, --disable-gpu), fed by an in-bench server that`,
     `speaks serve mode's protocol (snapshot, then one delta per second carrying ~98 % of the strategies). Table sorted by Total PnL (the order`,
     `can change every delta). Viewport 1440×900; the table is windowed: ${rowsInDom} of ${N} strategy rows in the DOM at a time.`,
     '',
     '| figure | value |',
     '| --- | --- |',
-    `| React commits | ${run.commits.length} (Profiler actualDuration) |`,
-    `| commit time p50 / p95 / max | ${f1(commitsP50)} / ${f1(commitsP95)} / ${f1(Math.max(...run.commits))} ms |`,
-    `| commit time after the first ${WARM_AFTER_MS / 1000} s p50 / p95 / max | ${f1(pct(warm, 50))} / ${f1(pct(warm, 95))} / ${f1(warm.length ? Math.max(...warm) : NaN)} ms (${warm.length} commits) |`,
+    `| render work per delta p50 / p95 / max (React commit + direct writes) | ${f1(updatesP50)} / ${f1(updatesP95)} / ${f1(Math.max(...run.updates))} ms (${run.updates.length} deltas) |`,
+    `| the same after the first ${WARM_AFTER_MS / 1000} s p50 / p95 / max | ${f1(pct(warm, 50))} / ${f1(pct(warm, 95))} / ${f1(warm.length ? Math.max(...warm) : NaN)} ms (${warm.length} deltas) |`,
+    `| of which React commits p50 / p95 | ${f1(pct(run.commits, 50))} / ${f1(pct(run.commits, 95))} ms (${run.commits.length} commits, Profiler actualDuration) |`,
+    `| of which direct writes | ${run.writes.length} writes, ${f1(writesTotal)} ms in all (${f1(writesTotal / Math.max(1, run.updates.length))} ms per delta) |`,
     `| stream message → next painted frame p50 / p95 | ${f1(paintP50)} / ${f1(paintP95)} ms (${run.updateToPaint.length} messages) |`,
     `| long tasks > 50 ms | ${long.length} (max ${f1(long.length ? Math.max(...long) : 0)} ms, total ${f1(long.reduce((a, b) => a + b, 0))} ms over ${SECONDS} s) |`,
     `| JS heap used, start → end (after GC) | ${mb(heapStart)} → ${mb(heapEnd)} MB |`,
     `| bytes per update crossing the bridge (WebSocket text frame) | avg ${Math.round(avgBytes).toLocaleString('en-US')} B, max ${Math.max(...frameBytes).toLocaleString('en-US')} B per delta (${(avgBytes / N).toFixed(0)} B per instance); snapshot ${snapshotBytes.toLocaleString('en-US')} B |`,
-    `| a delta changing one instance re-renders | ${rerendered.length} row(s): ${rerendered.join(', ') || 'none'} (expected ${ids[target]}) |`,
+    `| a delta changing one instance's trade count | re-renders ${rerendered.length} row(s)${rerendered.length > 0 ? `: ${rerendered.join(', ')}` : ''}; the row shows ${shownCount ?? 'nothing'} (expected ${changed.metrics.tradeCount}, written directly) |`,
   ];
   // In arrival order: a lone slow commit (a GC, the history seed) reads differently from a slow trend.
-  console.log(`commits, ms, in order: ${run.commits.map((c) => c.toFixed(1)).join(' ')}`);
+  console.log(
+    `render work per delta, ms, in order (React + direct writes): ${run.updates.map((c, k) => `${(run.updateReact[k] ?? 0).toFixed(1)}+${(c - (run.updateReact[k] ?? 0)).toFixed(1)}`).join(' ')}`,
+  );
   console.log('\n' + lines.join('\n'));
 }
 

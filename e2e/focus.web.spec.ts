@@ -1,8 +1,10 @@
 /**
- * The strategies table keys its rows by place (a re-sort rewrites rows in place). A button focused in a
- * row must not stay focused when that row starts showing another strategy: Enter would then act on the
- * strategy that moved in. Here another client pauses the focused row's strategy, the table re-sorts by
- * status, and Enter must not pause the strategy now shown where the focus was.
+ * The strategies table keeps a row for each strategy while it stays in view (a re-sort moves the rows'
+ * DOM) and gives a row that left to a strategy that entered. So the focus must follow its strategy: a
+ * button focused in a row that moves stays focused (Chromium blurs an element whose row is moved), a
+ * button that goes away (Pause becoming Resume) hands the focus to the grid, and no focused button ever
+ * ends up acting on another strategy. Here another client pauses the focused row's strategy and the
+ * table re-sorts by status.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { openApp, strategyRow as row, useDemoServe } from './fixtures.ts';
@@ -47,4 +49,26 @@ test('a focused button does not follow its row to the strategy that moved in: En
   await page.waitForTimeout(1000);
   expect(await statusOf(movedIn)).toBe('live');
   await expect(row(page, movedIn)).toHaveAttribute('data-status', 'live');
+});
+
+test('a focused button moves with its strategy when a re-sort moves the row: the focus stays on it', async ({ page }) => {
+  await openApp(page, app.served);
+  await page.getByTestId('sort-status').click();
+  await expect.poll(() => rowIds(page)).toHaveLength(3);
+  const [, middle] = await rowIds(page);
+  const stop = row(page, middle as string).getByRole('button', { name: 'Stop' });
+  await stop.focus();
+  await expect(stop).toBeFocused();
+
+  // Paused by another client, it leaves the middle: its row's DOM moves, and the focus with it.
+  expect((await app.served.api(`/api/strategies/${middle}/pause`, { method: 'POST', body: {} })).status).toBe(200);
+  await expect.poll(async () => (await rowIds(page))[1]).not.toBe(middle);
+  await expect(row(page, middle as string)).toHaveAttribute('data-status', 'paused');
+  await expect(stop).toBeFocused();
+  // Enter acts on that same strategy: its Stop asks first, naming it.
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('confirm-dialog')).toContainText(middle as string);
+  await page.keyboard.press('Escape');
+  expect(await statusOf(middle as string)).toBe('paused');
+  await app.served.api(`/api/strategies/${middle}/resume`, { method: 'POST', body: {} });
 });

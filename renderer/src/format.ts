@@ -52,10 +52,15 @@ export interface MoneyOptions {
 
 /** "+12.34 USDT", "−5.00 USDT", "0.00 USDT". For PnL, funding, moves: anything with a direction. */
 export function formatSignedMoney(value: number, currency: string, options: MoneyOptions = {}): string {
-  if (!Number.isFinite(value)) return `${NOT_A_FIGURE} ${currency}`;
+  return signedMoneyParts(value, currency, options).text;
+}
+
+/** `formatSignedMoney` and `moneyTone` from one rounding: figures redrawn every second need both. */
+export function signedMoneyParts(value: number, currency: string, options: MoneyOptions = {}): { text: string; tone: Tone } {
+  if (!Number.isFinite(value)) return { text: `${NOT_A_FIGURE} ${currency}`, tone: 'zero' };
   const { digits, tone } = roundAmount(value, options.decimals ?? 2);
   const sign = tone === 'pos' ? '+' : tone === 'neg' ? MINUS : '';
-  return `${sign}${digits} ${currency}`;
+  return { text: `${sign}${digits} ${currency}`, tone };
 }
 
 /** "1,234.56 USDT", "−3.00 USDT". For balances and budgets, where "+" would be noise. */

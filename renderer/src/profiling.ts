@@ -5,6 +5,9 @@
  *
  * What it records, on `window.__stratdeskProfile`:
  * - commits: React Profiler actualDuration per commit (ms); commitAt: when each was committed (performance.now());
+ * - writes: the time of each direct DOM write outside React (`useStoreWriter`: the figures of rows on screen), ms;
+ * - updates (updateReact: React's part): per stream message, the render work it caused: React's actualDuration of its commits plus its
+ *   direct writes (ms), so moving work out of React cannot hide it; updateAt: when the message arrived;
  * - updateToPaint: from a stream message's arrival to the frame after React committed it (ms);
  * - frames: stream frames seen, with their size in characters (UTF-16 ≈ bytes for this ASCII JSON).
  */
@@ -13,13 +16,30 @@ import type { Transport } from './transport.ts';
 export interface ProfileData {
   commits: number[];
   commitAt: number[];
+  writes: number[];
+  updates: number[];
+  /** The same, React's part only. */
+  updateReact: number[];
+  updateAt: number[];
   updateToPaint: number[];
   frames: number;
 }
 
 const isProfiling = import.meta.env.MODE === 'profile';
-const data: ProfileData = { commits: [], commitAt: [], updateToPaint: [], frames: 0 };
+const data: ProfileData = {
+  commits: [],
+  commitAt: [],
+  writes: [],
+  updates: [],
+  updateReact: [],
+  updateAt: [],
+  updateToPaint: [],
+  frames: 0,
+};
 if (isProfiling && typeof window !== 'undefined') (window as unknown as { __stratdeskProfile: ProfileData }).__stratdeskProfile = data;
+
+/** The render work of the stream message being handled (until its frame is drawn), or null between messages. */
+let current: { work: number; react: number } | null = null;
 
 export function recordCommit(
   _id: string,
@@ -32,9 +52,26 @@ export function recordCommit(
   if (!isProfiling) return;
   data.commits.push(actualDuration);
   data.commitAt.push(commitTime);
+  if (current !== null) {
+    current.work += actualDuration;
+    current.react += actualDuration;
+  }
 }
 
-/** Wraps the transport so each stream message's time from arrival to the next painted frame is measured. */
+/** Runs a direct DOM write; in the profiling build, times it and counts it in the current message's work. */
+export function timeWrite(write: () => void): void {
+  if (!isProfiling) {
+    write();
+    return;
+  }
+  const start = performance.now();
+  write();
+  const ms = performance.now() - start;
+  data.writes.push(ms);
+  if (current !== null) current.work += ms;
+}
+
+/** Wraps the transport so each stream message's render work and time to the next painted frame are measured. */
 export function installProfiling(transport: Transport): Transport {
   if (!isProfiling) return transport;
   return {
@@ -42,10 +79,19 @@ export function installProfiling(transport: Transport): Transport {
     onStream: (listener) =>
       transport.onStream((message) => {
         const start = performance.now();
+        const bucket = { work: 0, react: 0 };
+        current = bucket;
         data.frames += 1;
         listener(message);
-        // rAF runs before the next paint; the timeout after it runs once that frame is out.
-        requestAnimationFrame(() => setTimeout(() => data.updateToPaint.push(performance.now() - start), 0));
+        // rAF runs before the next paint, after React's commit (a microtask); the timeout after it runs
+        // once that frame is out.
+        requestAnimationFrame(() => {
+          data.updates.push(bucket.work);
+          data.updateReact.push(bucket.react);
+          data.updateAt.push(start);
+          if (current === bucket) current = null;
+          setTimeout(() => data.updateToPaint.push(performance.now() - start), 0);
+        });
       }),
   };
 }

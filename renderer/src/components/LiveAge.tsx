@@ -1,10 +1,11 @@
 import { useEffect, useRef } from 'react';
 import { formatAge } from '../format.ts';
+import { setText } from './setText.ts';
 
 /**
  * One shared 1 s clock for every age on screen. Ages are written straight into their text nodes
  * instead of through React state: 200 rows each showing "4s ago" would otherwise make React commit
- * 200 rows every second, and the table's promise is that a row re-renders only when its data changes.
+ * 200 rows every second, and the table's promise is that a row re-renders only when its shape changes.
  */
 const tickers = new Set<() => void>();
 let timer: ReturnType<typeof setInterval> | null = null;
@@ -19,6 +20,17 @@ function subscribe(tick: () => void): () => void {
       timer = null;
     }
   };
+}
+
+/** Each mounted age's current start, by its span, so a row's direct writer can move it (`writeAgeSince`). */
+const ages = new WeakMap<Element, { since: number | null; tick: () => void }>();
+
+/** A new start for an age on screen (a row's fresh sync), shown at once rather than at the next tick. */
+export function writeAgeSince(span: Element | null | undefined, since: number | null): void {
+  const age = span === null || span === undefined ? undefined : ages.get(span);
+  if (age === undefined || age.since === since) return;
+  age.since = since;
+  age.tick();
 }
 
 interface LiveAgeProps {
@@ -54,17 +66,23 @@ export function LiveAge({
 }: LiveAgeProps) {
   const ref = useRef<HTMLSpanElement>(null);
   useEffect(() => {
-    const tick = (): void => {
-      const el = ref.current;
-      if (el === null) return;
+    const el = ref.current;
+    if (el === null) return;
+    const age = { since, tick: () => {} };
+    age.tick = (): void => {
       // Write only what changed: an unchanged text node still costs style and layout when replaced.
-      const text = ageText(since, prefix, hideBelowMs);
-      if (el.textContent !== text) el.textContent = text;
-      const isOld = since === null || Date.now() - since > oldAfterMs;
+      const text = ageText(age.since, prefix, hideBelowMs);
+      setText(el, text);
+      const isOld = age.since === null || Date.now() - age.since > oldAfterMs;
       if (el.classList.contains(oldClassName) !== isOld) el.classList.toggle(oldClassName, isOld);
     };
-    tick();
-    return subscribe(tick);
+    ages.set(el, age);
+    age.tick();
+    const unsubscribe = subscribe(() => age.tick());
+    return () => {
+      unsubscribe();
+      ages.delete(el);
+    };
   }, [since, oldAfterMs, hideBelowMs, prefix, oldClassName]);
   // Server rendering (tests) and the first paint get the text at render time.
   return (

@@ -1,6 +1,8 @@
-import { memo } from 'react';
+import { memo, useRef } from 'react';
 import { formatSignedMoney, formatTimestamp } from '../format.ts';
-import { useStratdesk } from '../store/hooks.ts';
+import { isLookedAt, lookHandlers } from './lookedAt.ts';
+import { setText } from './setText.ts';
+import { useStoreApi, useStoreWriter, useStratdesk } from '../store/hooks.ts';
 import type { SparkPoint } from '../store/index.ts';
 
 const W = 68;
@@ -67,34 +69,102 @@ export function sparkPath(points: readonly SparkPoint[], width = W, height = H):
   return out;
 }
 
-/** A strategy's recent total PnL; selects only its own series, so a new point re-renders only it. */
+/** What a sparkline shows for its points: tone (class), tooltip and path. One home for the component and its writer. */
+function sparkView(
+  points: readonly SparkPoint[],
+  currency: string,
+  withTitle: boolean,
+): { className: string; title: string | null; path: string } {
+  const first = points[0] as SparkPoint;
+  const last = points[points.length - 1] as SparkPoint;
+  const change = last.v - first.v;
+  const tone = change > 0 ? 'pos' : change < 0 ? 'neg' : 'zero';
+  const title = !withTitle
+    ? null
+    : `Total PnL ${formatSignedMoney(first.v, currency)} → ${formatSignedMoney(last.v, currency)}\n${formatTimestamp(new Date(first.t).toISOString())} → ${formatTimestamp(new Date(last.t).toISOString())}`;
+  return { className: `spark spark--${tone}`, title, path: sparkPath(points) };
+}
+
+/**
+ * A line on screen is redrawn every SPARK_EVERY-th new point (every 4 s at one sync a second), not on
+ * each: at ~55 s of history per pixel column a point moves the picture by a pixel at most, while building
+ * and parsing the path was half of a delta's work for the ~18 rows on screen. Rows start at different
+ * offsets (by id), so each delta redraws about a quarter of them. The figures beside the line stay live.
+ */
+const SPARK_EVERY = 4;
+/** New points each line on screen has not drawn yet. */
+const undrawn = new WeakMap<SVGSVGElement, number>();
+
+function staggerOf(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
+  return Math.abs(hash) % SPARK_EVERY;
+}
+
+/**
+ * The sparkline on screen redrawn for new points, outside React (see `useStoreWriter`). Its tooltip (and
+ * label) only when the pointer is on it or `withTitle`, as for the row's figures; those redraw at once.
+ */
+function writeSpark(
+  svg: SVGSVGElement | null,
+  id: string,
+  points: readonly SparkPoint[] | undefined,
+  currency: string,
+  withTitle = isLookedAt(svg),
+): void {
+  if (svg === null || points === undefined || points.length < 2) return;
+  const waiting = (undrawn.get(svg) ?? staggerOf(id)) + 1;
+  if (waiting < SPARK_EVERY && !withTitle) {
+    undrawn.set(svg, waiting);
+    return;
+  }
+  undrawn.set(svg, 0);
+  const { className, title, path } = sparkView(points, currency, withTitle);
+  if (svg.getAttribute('class') !== className) svg.setAttribute('class', className);
+  svg.setAttribute('data-points', String(points.length));
+  svg.querySelector('polyline')?.setAttribute('points', path);
+  if (title === null) return;
+  if (svg.getAttribute('aria-label') !== title) svg.setAttribute('aria-label', title);
+  const titleEl = svg.querySelector('title');
+  if (titleEl !== null) setText(titleEl, title);
+}
+
+/**
+ * A strategy's recent total PnL. React renders it when it appears or when it gains its first line; every
+ * new point after that is drawn by a direct write, so a second of new points re-renders no row.
+ */
 export const Sparkline = memo(function Sparkline({ id, currency }: { id: string; currency: string }) {
-  const points = useStratdesk((state) => state.sparkById[id]);
-  if (points === undefined || points.length < 2) {
+  const hasLine = useStratdesk((state) => (state.sparkById[id]?.length ?? 0) >= 2);
+  const store = useStoreApi();
+  const ref = useRef<SVGSVGElement>(null);
+  useStoreWriter(
+    (state) => state.sparkById[id],
+    (points) => writeSpark(ref.current, id, points, currency),
+  );
+  const points = store.getState().sparkById[id];
+  if (!hasLine || points === undefined || points.length < 2) {
     return (
       <span className="spark spark--empty" title="Not enough history yet">
         —
       </span>
     );
   }
-  const first = points[0] as SparkPoint;
-  const last = points[points.length - 1] as SparkPoint;
-  const change = last.v - first.v;
-  const tone = change > 0 ? 'pos' : change < 0 ? 'neg' : 'zero';
-  const title = `Total PnL ${formatSignedMoney(first.v, currency)} → ${formatSignedMoney(last.v, currency)}\n${formatTimestamp(new Date(first.t).toISOString())} → ${formatTimestamp(new Date(last.t).toISOString())}`;
+  const { className, title, path } = sparkView(points, currency, true);
   return (
     <svg
-      className={`spark spark--${tone}`}
+      ref={ref}
+      className={className}
       width={W}
       height={H}
       viewBox={`0 0 ${W * UNIT} ${H * UNIT}`}
       role="img"
-      aria-label={title}
+      aria-label={title ?? undefined}
       data-testid="sparkline"
       data-points={points.length}
+      {...lookHandlers(() => writeSpark(ref.current, id, store.getState().sparkById[id], currency, true))}
     >
       <title>{title}</title>
-      <polyline points={sparkPath(points)} fill="none" stroke="currentColor" strokeWidth={1.25 * UNIT} />
+      <polyline points={path} fill="none" stroke="currentColor" strokeWidth={1.25 * UNIT} />
     </svg>
   );
 });

@@ -2,9 +2,10 @@
  * React access to the store and the app's commands. Both come from context rather than module
  * singletons so the same components render against a test store with a fake transport.
  */
-import { createContext, useContext } from 'react';
+import { createContext, useContext, useLayoutEffect } from 'react';
 import { useStore } from 'zustand';
 import type { AppCommands } from '../commands.ts';
+import { timeWrite } from '../profiling.ts';
 import type { StratdeskState, StratdeskStore } from './index.ts';
 
 export interface AppServices {
@@ -35,4 +36,30 @@ export function useCommands(): AppCommands {
 /** The store itself, for event handlers that read state without subscribing to it. */
 export function useStoreApi(): StratdeskStore {
   return useServices().store;
+}
+
+/**
+ * Writes a selected value straight into the DOM, outside React: for figures that change on every delta
+ * in rows whose shape does not (the strategies table), so a second of 200 moving figures costs a few
+ * text writes instead of re-rendering every row on screen.
+ *
+ * The calling component must also render the same value itself (server markup and the first paint have
+ * it), and `write` must set everything the render sets from it. `write` then runs after every commit of
+ * the component and on every store change that changes the selection (Object.is), so the DOM always
+ * holds the store's current value: a later render whose diff finds "nothing changed" against React's own
+ * older props cannot leave an older figure behind, because the write after that commit puts it back.
+ */
+export function useStoreWriter<T>(select: (state: StratdeskState) => T, write: (value: T) => void): void {
+  const store = useStoreApi();
+  // No dependency list: after every commit of the caller (rare: its selected shape changed).
+  useLayoutEffect(() => {
+    let last = select(store.getState());
+    timeWrite(() => write(last));
+    return store.subscribe((state) => {
+      const next = select(state);
+      if (Object.is(next, last)) return;
+      last = next;
+      timeWrite(() => write(next));
+    });
+  });
 }

@@ -13,10 +13,12 @@ import {
   rowOffset,
   sharedTableKeys,
   windowRows,
+  rowSlots,
   type MoneySums,
 } from './tableModel.ts';
 import { Money } from '../../components/Money.tsx';
 import { StrategyRow } from './StrategyRow.tsx';
+import { useFocusKept } from '../../components/keepFocus.ts';
 
 interface Column {
   key: SortKey | null;
@@ -202,9 +204,19 @@ export function StrategiesTable() {
   const ids = keys.filter(isStrategyKey);
   const scrollRef = useRef<HTMLDivElement>(null);
   const view = useViewport(scrollRef);
+  // A re-sort moves the focused row's DOM, which blurs its button: the focus stays with that strategy.
+  useFocusKept(
+    () => scrollRef.current?.querySelector<HTMLElement>('[role="grid"]') ?? null,
+    (grid) => grid,
+  );
   // Only the rows in view (plus ~400 px either side) are rendered: 200 instances ticking every second
   // cost the ~25 rows on screen, not 200 rows of React work, style and layout.
   const win = windowRows(keys, view.top, view.height);
+  const slotsRef = useRef<ReadonlyMap<string, string>>(new Map());
+  const slots = rowSlots(slotsRef.current, keys.slice(win.start, win.end).filter(isStrategyKey));
+  useLayoutEffect(() => {
+    slotsRef.current = slots;
+  });
 
   const onKeyDown = (event: KeyboardEvent<HTMLTableElement>): void => {
     // Keys typed into a button or field inside the table belong to it.
@@ -300,10 +312,10 @@ export function StrategiesTable() {
               }
               if (key.startsWith('subtotal:')) return <SubtotalRow key={key} type={key.slice(9) as InstanceType} />;
               if (key.startsWith('other:')) return <OtherRow key={key} type={key.slice(6) as InstanceType} />;
-              // Keyed by place, not by id: a re-sort then rewrites the rows in place instead of
-              // unmounting the ones that left the window and mounting new ones (new DOM, styled and
-              // laid out from scratch), which halved the table's commit time (bench/renderer.ts).
-              return <StrategyRow key={`row-at-${index}`} id={key} />;
+              // Keyed by slot (rowSlots): a re-sort moves the rows that stay in the window and re-renders
+              // none of them, a strategy that enters reuses the row of one that left; the figures that
+              // moved are written into the rows directly (StrategyRow). See bench/renderer.ts.
+              return <StrategyRow key={slots.get(key) ?? key} id={key} />;
             })}
             <Spacer px={win.below} />
           </tbody>

@@ -1,14 +1,18 @@
-import { memo, useLayoutEffect, useRef, type MouseEvent } from 'react';
-import type { Health } from '../../../../shared/model.ts';
+import { memo, useLayoutEffect, useRef, type MouseEvent, type RefObject } from 'react';
+import type { Health, StrategyView } from '../../../../shared/model.ts';
 import { NOT_A_FIGURE, feesAsPnl, formatCount, formatTimestamp, formatWeight } from '../../format.ts';
 import { useShallow } from 'zustand/react/shallow';
-import { useCommands, useStratdesk } from '../../store/hooks.ts';
+import { useCommands, useStoreApi, useStoreWriter, useStratdesk } from '../../store/hooks.ts';
+import type { StratdeskState } from '../../store/index.ts';
+import { useFocusKept } from '../../components/keepFocus.ts';
+import { isLookedAt, lookHandlers } from '../../components/lookedAt.ts';
+import { setText } from '../../components/setText.ts';
 import { catchUpLine } from '../portfolio/catchUp.ts';
 import { AllocationBar } from './AllocationBar.tsx';
 import { HealthBadge, ModeBadge, StatusBadge } from '../../components/Badges.tsx';
 import { CatchUpProgress } from '../portfolio/CatchUp.tsx';
-import { LiveAge } from '../../components/LiveAge.tsx';
-import { Money } from '../../components/Money.tsx';
+import { LiveAge, writeAgeSince } from '../../components/LiveAge.tsx';
+import { Money, writeMoney } from '../../components/Money.tsx';
 import { Sparkline } from '../../components/Sparkline.tsx';
 import { isPerpetual } from '../../../../shared/symbols.ts';
 
@@ -38,12 +42,11 @@ export function hasPerpetual(symbols: readonly string[] | undefined): boolean {
 }
 
 /**
- * The table keys rows by place, so after a re-sort this row's DOM may show another strategy. A button
- * focused in it must not stay focused for the strategy that moved in (Enter would pause that one):
- * the focus goes back to the grid, whose arrow keys still work.
+ * The table reuses a row that left the window for a strategy that entered it (rowSlots), so this row's
+ * DOM may start showing another strategy. A button focused in it must not stay focused for the strategy
+ * that moved in (Enter would pause that one): the focus goes back to the grid, whose arrow keys still work.
  */
-function useFocusLeavesWithStrategy(id: string) {
-  const ref = useRef<HTMLTableRowElement>(null);
+function useFocusLeavesWithStrategy(ref: RefObject<HTMLTableRowElement | null>, id: string): void {
   const shown = useRef(id);
   useLayoutEffect(() => {
     const row = ref.current;
@@ -51,50 +54,170 @@ function useFocusLeavesWithStrategy(id: string) {
     shown.current = id;
     const focused = row.ownerDocument.activeElement;
     if (focused !== null && row.contains(focused)) row.closest<HTMLElement>('[role="grid"]')?.focus();
-  }, [id]);
-  return ref;
+  }, [ref, id]);
 }
 
-/**
- * One strategy. Takes only the id and selects its own strategy, so a delta that replaces one
- * strategy object re-renders one row; `memo` keeps the table's re-render (a new key list) from
- * cascading into rows whose id did not change. Ages tick outside React (LiveAge).
- */
-export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
-  // One subscription, compared field by field: eight apart cost eight store checks per row per delta.
-  const { strategy, pending, isFocused, isSelected, isRunning, isPerp, totalAllocation, select } = useStratdesk(
-    useShallow((state) => ({
-      strategy: state.strategiesById[id],
-      pending: state.pendingById[id],
-      isFocused: state.focusedId === id,
-      isSelected: state.selectedId === id,
-      isRunning: state.instancesById[id]?.running,
-      isPerp: hasPerpetual(state.instancesById[id]?.symbols),
-      totalAllocation: state.totals?.allocation ?? 0,
-      select: state.select,
-    })),
-  );
-  const commands = useCommands();
-  const rowRef = useFocusLeavesWithStrategy(id);
-  if (strategy === undefined) return null;
-
-  countRender(id);
-  const { metrics, health, status, mode } = strategy;
-  const currency = metrics.quoteCurrency;
-  const breakdown = [
+/** A strategy's total split into its parts, for the total's tooltip. */
+function totalBreakdown(metrics: StrategyView['metrics']): string {
+  return [
     `Realized ${metrics.realizedPnl}`,
     `Unrealized ${metrics.unrealizedPnl}`,
     `Funding ${metrics.funding} (+ received)`,
     `Fees ${metrics.fees} (+ paid)`,
   ].join('\n');
-  const isBusy = pending !== undefined;
+}
+
+const FEES_DETAIL = 'Fees shown as their effect on PnL: − paid, + rebate';
+const FUNDING_DETAIL = '+ received, − paid';
+
+/**
+ * What a row's React render depends on: everything but the figures that move on every delta, which
+ * `writeFigures` writes into the row directly. Primitives, compared one by one (`useShallow`).
+ */
+function rowShape(state: StratdeskState, id: string) {
+  const strategy = state.strategiesById[id];
+  const instance = state.instancesById[id];
+  const isPerp = hasPerpetual(instance?.symbols);
+  return {
+    exists: strategy !== undefined,
+    type: strategy?.type,
+    account: strategy?.account,
+    mode: strategy?.mode,
+    status: strategy?.status,
+    healthState: strategy?.health.state,
+    catchUp: strategy?.health.catchUp ?? null,
+    currency: strategy?.metrics.quoteCurrency ?? '',
+    isEstimated: strategy?.metrics.isEstimated ?? false,
+    // Funding exists for perpetuals only: a spot market maker shows "—", not a misleading 0.00.
+    hasFunding: isPerp || strategy?.type === 'funding_rate' || (strategy?.metrics.funding ?? 0) !== 0,
+    allocation: strategy?.allocation ?? 0,
+    targetWeight: strategy?.targetWeight ?? null,
+    pending: state.pendingById[id],
+    isFocused: state.focusedId === id,
+    isSelected: state.selectedId === id,
+    isRunning: instance?.running,
+    totalAllocation: state.totals?.allocation ?? 0,
+    select: state.select,
+  };
+}
+type RowShape = ReturnType<typeof rowShape>;
+
+/** Where each written cell sits in the row (the order of the <td>s below); checked by its test id on every use. */
+const CELL_AT = { health: 4, realized: 5, fees: 6, funding: 7, unrealized: 8, total: 9, 'trade-count': 10 } as const;
+
+function cellOf(row: HTMLTableRowElement, testId: keyof typeof CELL_AT): HTMLElement | null {
+  const td = row.cells[CELL_AT[testId]];
+  return td?.getAttribute('data-testid') === testId ? td : row.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
+}
+
+/**
+ * What each row on screen shows, as last written or rendered: a figure equal to it is not formatted or
+ * written again. Set by every write, and the writer runs after every commit of the row (useStoreWriter),
+ * so it never disagrees with the DOM for long enough to matter.
+ */
+const shown = new WeakMap<HTMLTableRowElement, StrategyView>();
+
+/**
+ * The figures that move on every delta, written into the row on screen (see `useStoreWriter`): the four
+ * PnL parts and the total with their machine-readable values, the trade count, and the health cell's age.
+ * Tooltips (each figure's full value, the total's breakdown, the health cell's) only `withTitles`: by
+ * default when the row is under the pointer or holds the focus, and all of them when either enters it.
+ * Everything here is also rendered by the row itself, from the same strategy.
+ */
+function writeFigures(
+  row: HTMLTableRowElement | null,
+  strategy: StrategyView | undefined,
+  shape: RowShape,
+  withTitles = isLookedAt(row),
+): void {
+  if (row === null || strategy === undefined) return;
+  const before = shown.get(row);
+  shown.set(row, strategy);
+  // Titles carry every figure (the total's breakdown), so a row being looked at is written whole.
+  const was = before !== undefined && before.id === strategy.id && !withTitles ? before : undefined;
+  const { metrics, health } = strategy;
+  const { currency, isEstimated } = shape;
+  const money = (
+    testId: keyof typeof CELL_AT,
+    field: 'realizedPnl' | 'fees' | 'funding' | 'unrealizedPnl' | 'totalPnl',
+    detail?: () => string,
+  ): void => {
+    const v = metrics[field];
+    if (was !== undefined && was.metrics[field] === v) return;
+    const td = cellOf(row, testId);
+    if (td === null) return;
+    td.setAttribute('data-value', String(v));
+    if (testId === 'funding' && !shape.hasFunding) return;
+    const shownValue = field === 'fees' ? feesAsPnl(v) : v;
+    const props = { value: shownValue, currency, isEstimated, ...(detail === undefined || !withTitles ? {} : { detail: detail() }) };
+    writeMoney(td.firstElementChild, props, withTitles);
+  };
+  money('realized', 'realizedPnl');
+  money('fees', 'fees', () => FEES_DETAIL);
+  money('funding', 'funding', () => FUNDING_DETAIL);
+  money('unrealized', 'unrealizedPnl');
+  money('total', 'totalPnl', () => totalBreakdown(metrics));
+  if (was === undefined || was.metrics.tradeCount !== metrics.tradeCount) {
+    const count = cellOf(row, 'trade-count');
+    if (count !== null) {
+      count.setAttribute('data-value', String(metrics.tradeCount));
+      setText(count, formatCount(metrics.tradeCount));
+    }
+  }
+  if (was !== undefined && was.health === health) return;
+  const healthCell = cellOf(row, 'health');
+  if (healthCell === null) return;
+  const retried = String(health.retriedFaults);
+  if (healthCell.getAttribute('data-retried') !== retried) healthCell.setAttribute('data-retried', retried);
+  writeAgeSince(healthCell.querySelector('[data-testid="age"]'), lastGoodOf(health));
+  if (!withTitles) return;
+  const tip = healthTooltip(health);
+  if (healthCell.getAttribute('title') !== tip) healthCell.setAttribute('title', tip);
+  const tipSpan = healthCell.querySelector('.health-tip');
+  if (tipSpan !== null) setText(tipSpan, tip);
+}
+
+function lastGoodOf(health: Health): number | null {
+  return health.lastGoodSyncAt === null ? null : Date.parse(health.lastGoodSyncAt);
+}
+
+/**
+ * One strategy, in a row the table keeps for it while it stays in the window: a re-sort moves its DOM and
+ * re-renders nothing. React renders the row
+ * when its shape changes (status, mode, health state, focus, pending command…); the figures that move on
+ * every delta are written straight into it (`writeFigures`), so 200 strategies changing every second cost
+ * text writes in the ~18 rows on screen, not 18 row renders.
+ */
+export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
+  const shape = useStratdesk(useShallow((state: StratdeskState) => rowShape(state, id)));
+  const store = useStoreApi();
+  const commands = useCommands();
+  const rowRef = useRef<HTMLTableRowElement>(null);
+  useStoreWriter(
+    (state) => state.strategiesById[id],
+    (strategy) => writeFigures(rowRef.current, strategy, shape),
+  );
+  useFocusLeavesWithStrategy(rowRef, id);
+  // A commit that swaps the focused button (Pause becomes Resume) hands the focus to the grid.
+  useFocusKept(
+    () => document.getElementById(`row-${id}`),
+    (row) => row?.closest<HTMLElement>('[role="grid"]') ?? null,
+  );
+  const strategy = store.getState().strategiesById[id];
+  if (!shape.exists || strategy === undefined) return null;
+
+  countRender(id);
+  const { metrics, health, status, mode } = strategy;
+  const { currency, isEstimated, hasFunding, select } = shape;
+  const isBusy = shape.pending !== undefined;
   const isLive = mode === 'live';
-  // Funding exists for perpetuals only: a spot market maker shows "—", not a misleading 0.00.
-  const hasFunding = isPerp || strategy.type === 'funding_rate' || metrics.funding !== 0;
-  const running = isRunning ?? status !== 'stopped';
-  const weight = totalAllocation > 0 ? strategy.allocation / totalAllocation : null;
+  const running = shape.isRunning ?? status !== 'stopped';
+  const weight = shape.totalAllocation > 0 ? shape.allocation / shape.totalAllocation : null;
   const healthTip = healthTooltip(health);
-  const lastGood = health.lastGoodSyncAt === null ? null : Date.parse(health.lastGoodSyncAt);
+  const healthState = health.state;
+
+  // The tooltips a row skipped while nobody looked (writeFigures), brought up to date as someone does.
+  const onLook = (): void => writeFigures(rowRef.current, store.getState().strategiesById[id], shape, true);
 
   const onClick = (event: MouseEvent<HTMLTableRowElement>): void => {
     if ((event.target as HTMLElement).closest('button, a, input, select') !== null) return;
@@ -105,9 +228,9 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
     'strategy-row',
     `strategy-row--${status}`,
     `strategy-row--mode-${mode}`,
-    health.state !== 'ok' ? 'strategy-row--unhealthy' : '',
-    isFocused ? 'is-focused' : '',
-    isSelected ? 'is-selected' : '',
+    healthState !== 'ok' ? 'strategy-row--unhealthy' : '',
+    shape.isFocused ? 'is-focused' : '',
+    shape.isSelected ? 'is-selected' : '',
   ].join(' ');
 
   return (
@@ -116,11 +239,12 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
       id={`row-${id}`}
       data-testid={`strategy-row-${id}`}
       data-status={status}
-      data-health={health.state}
+      data-health={healthState}
       data-mode={mode}
-      aria-selected={isFocused}
+      aria-selected={shape.isFocused}
       className={classes}
       onClick={onClick}
+      {...lookHandlers(onLook)}
     >
       <td className="cell-id" title={id}>
         {id}
@@ -139,15 +263,19 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
         className="cell-health"
         title={healthTip}
         data-retried={health.retriedFaults}
-        data-catching-up={health.catchUp !== null}
+        data-catching-up={shape.catchUp !== null}
       >
-        <span className={`health-cell${health.catchUp !== null ? ' health-cell--catching-up' : ''}`} tabIndex={-1}>
-          <HealthBadge state={health.state} />
-          {health.catchUp === null ? (
-            <LiveAge since={lastGood} oldAfterMs={health.state === 'ok' ? 30_000 : 0} hideBelowMs={health.state === 'ok' ? 10_000 : 0} />
+        <span className={`health-cell${shape.catchUp !== null ? ' health-cell--catching-up' : ''}`} tabIndex={-1}>
+          <HealthBadge state={healthState} />
+          {shape.catchUp === null ? (
+            <LiveAge
+              since={lastGoodOf(health)}
+              oldAfterMs={healthState === 'ok' ? 30_000 : 0}
+              hideBelowMs={healthState === 'ok' ? 10_000 : 0}
+            />
           ) : (
             // While it reads history the useful figure is how far it got; the age is in the tooltip.
-            <CatchUpProgress catchUp={health.catchUp} />
+            <CatchUpProgress catchUp={shape.catchUp} />
           )}
           <span className="health-tip" role="tooltip">
             {healthTip}
@@ -155,20 +283,15 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
         </span>
       </td>
       <td data-testid="realized" data-value={metrics.realizedPnl} className="num cell-money">
-        <Money value={metrics.realizedPnl} currency={currency} isEstimated={metrics.isEstimated} />
+        <Money value={metrics.realizedPnl} currency={currency} isEstimated={isEstimated} />
       </td>
       {/* Shown as their effect on PnL (paid = −); data-value keeps the model's sign (+ = paid). */}
       <td data-testid="fees" data-value={metrics.fees} className="num cell-money">
-        <Money
-          value={feesAsPnl(metrics.fees)}
-          currency={currency}
-          isEstimated={metrics.isEstimated}
-          detail="Fees shown as their effect on PnL: − paid, + rebate"
-        />
+        <Money value={feesAsPnl(metrics.fees)} currency={currency} isEstimated={isEstimated} detail={FEES_DETAIL} />
       </td>
       <td data-testid="funding" data-value={metrics.funding} className="num cell-money">
         {hasFunding ? (
-          <Money value={metrics.funding} currency={currency} isEstimated={metrics.isEstimated} detail="+ received, − paid" />
+          <Money value={metrics.funding} currency={currency} isEstimated={isEstimated} detail={FUNDING_DETAIL} />
         ) : (
           <span className="na" title="No funding: this instance trades no perpetual">
             {NOT_A_FIGURE}
@@ -176,10 +299,10 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
         )}
       </td>
       <td data-testid="unrealized" data-value={metrics.unrealizedPnl} className="num cell-money">
-        <Money value={metrics.unrealizedPnl} currency={currency} isEstimated={metrics.isEstimated} />
+        <Money value={metrics.unrealizedPnl} currency={currency} isEstimated={isEstimated} />
       </td>
       <td data-testid="total" data-value={metrics.totalPnl} className="num cell-money cell-total">
-        <Money value={metrics.totalPnl} currency={currency} isEstimated={metrics.isEstimated} detail={breakdown} />
+        <Money value={metrics.totalPnl} currency={currency} isEstimated={isEstimated} detail={totalBreakdown(metrics)} />
       </td>
       <td data-testid="trade-count" data-value={metrics.tradeCount} className="num">
         {formatCount(metrics.tradeCount)}
@@ -187,13 +310,13 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
       <td className="cell-spark">
         <Sparkline id={id} currency={currency} />
       </td>
-      <td data-testid="allocation" data-value={strategy.allocation} className="num cell-alloc">
-        <Money value={strategy.allocation} currency={currency} isSigned={false} />
+      <td data-testid="allocation" data-value={shape.allocation} className="num cell-alloc">
+        <Money value={shape.allocation} currency={currency} isSigned={false} />
         <span
           className="subfigure"
-          title={`Share of all capital now ${formatWeight(weight)}, the policy's target ${formatWeight(strategy.targetWeight)} (read-only)`}
+          title={`Share of all capital now ${formatWeight(weight)}, the policy's target ${formatWeight(shape.targetWeight)} (read-only)`}
         >
-          <AllocationBar weight={weight} target={strategy.targetWeight} /> {formatWeight(weight)} → {formatWeight(strategy.targetWeight)}
+          <AllocationBar weight={weight} target={shape.targetWeight} /> {formatWeight(weight)} → {formatWeight(shape.targetWeight)}
         </span>
       </td>
       <td className="cell-actions">

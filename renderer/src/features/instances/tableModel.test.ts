@@ -3,6 +3,7 @@ import { mergeSnapshot } from '../../bridge.ts';
 import { initialSnapshotSlice } from '../../store/snapshotSlice.ts';
 import { defaultPrefs, parsePrefs, type Prefs } from '../../store/prefsSlice.ts';
 import {
+  rowSlots,
   drawdownSeries,
   portfolioSums,
   rowHeight,
@@ -221,5 +222,35 @@ describe('small pure helpers', () => {
     expect(Math.max(...drawn.map(([, y]) => y))).toBe(220); // and the one down the bottom
     const xs = drawn.map(([x]) => x);
     expect(xs).toEqual([...xs].sort((a, b) => a - b)); // still in time order
+  });
+});
+
+describe('rowSlots (which row each strategy in the window gets)', () => {
+  it('keeps a strategy in its row while it stays in the window, whatever the order', () => {
+    const first = rowSlots(new Map(), ['a', 'b', 'c']);
+    expect(new Set(first.values()).size).toBe(3);
+    const resorted = rowSlots(first, ['c', 'a', 'b']);
+    for (const id of ['a', 'b', 'c']) expect(resorted.get(id)).toBe(first.get(id));
+  });
+
+  it('gives a strategy that enters the row of one that left, and never one row to two strategies', () => {
+    const first = rowSlots(new Map(), ['a', 'b', 'c']);
+    const next = rowSlots(first, ['d', 'a', 'c']);
+    expect(next.get('a')).toBe(first.get('a'));
+    expect(next.get('c')).toBe(first.get('c'));
+    expect(next.get('d')).toBe(first.get('b'));
+    expect(next.has('b')).toBe(false);
+    expect(new Set(next.values()).size).toBe(3);
+  });
+
+  it('adds rows only when the window grows, and is the same however often it is asked', () => {
+    const first = rowSlots(new Map(), ['a', 'b']);
+    const grown = rowSlots(first, ['c', 'a', 'b', 'd']);
+    expect(new Set(grown.values()).size).toBe(4);
+    expect([...grown.values()].filter((slot) => ![...first.values()].includes(slot))).toHaveLength(2);
+    expect(rowSlots(first, ['c', 'a', 'b', 'd'])).toEqual(grown);
+    const shrunk = rowSlots(grown, ['d']);
+    expect(shrunk.get('d')).toBe(grown.get('d'));
+    expect(shrunk.size).toBe(1);
   });
 });

@@ -319,3 +319,34 @@ export function reportingCurrency(state: {
   const first = state.strategyIds[0];
   return state.totals?.currency ?? (first === undefined ? '' : (state.strategiesById[first]?.metrics.quoteCurrency ?? ''));
 }
+
+/**
+ * React keys for the strategy rows in the window: a strategy keeps its key while it stays in the window
+ * (a re-sort moves its row's DOM and re-renders nothing), and one that enters takes the key of one that
+ * left (its row is re-rendered for the newcomer instead of unmounted and a new one mounted: new DOM,
+ * styled and laid out from scratch). New keys only when the window grows. Pure: the same window and
+ * previous keys give the same keys, however often React renders.
+ */
+export function rowSlots(previous: ReadonlyMap<string, string>, ids: readonly string[]): Map<string, string> {
+  const next = new Map<string, string>();
+  const inWindow = new Set(ids);
+  for (const id of ids) {
+    const slot = previous.get(id);
+    if (slot !== undefined) next.set(id, slot);
+  }
+  const free: string[] = [];
+  for (const [id, slot] of previous) if (!inWindow.has(id)) free.push(slot);
+  // Reused in a fixed order (oldest first), so the assignment does not depend on Map quirks.
+  free.sort();
+  const taken = new Set(next.values());
+  let fresh = 0;
+  for (const id of ids) {
+    if (next.has(id)) continue;
+    // A leaving strategy's key (never one still in use: the previous keys were one per strategy).
+    let slot = free.shift();
+    while (slot === undefined || taken.has(slot)) slot = `slot-${String(fresh++).padStart(4, '0')}`;
+    taken.add(slot);
+    next.set(id, slot);
+  }
+  return next;
+}
