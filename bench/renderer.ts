@@ -23,6 +23,7 @@ import { chromium } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { totalsOf } from '../shared/totals.ts';
 import { Publisher } from '../electron/core/host/publisher.ts';
+import type { ProfileData } from '../renderer/src/profiling.ts';
 import type {
   EquityPoint,
   HealthState,
@@ -426,16 +427,7 @@ async function main(): Promise<void> {
     console.log(mainThreadBreakdown(trace));
   }
   const heapEnd = await heap();
-  const run = await page.evaluate<{
-    commits: number[];
-    commitAt: number[];
-    writes: number[];
-    updates: number[];
-    updateReact: number[];
-    updateAt: number[];
-    updateToPaint: number[];
-    longTasks: number[];
-  }>(
+  const run = await page.evaluate<Omit<ProfileData, 'frames'> & { longTasks: number[] }>(
     `({ commits: [...window.__stratdeskProfile.commits], commitAt: window.__stratdeskProfile.commitAt.map((t) => t - window.__benchStart), writes: [...window.__stratdeskProfile.writes], updates: [...window.__stratdeskProfile.updates], updateReact: [...window.__stratdeskProfile.updateReact], updateAt: window.__stratdeskProfile.updateAt.map((t) => t - window.__benchStart), updateToPaint: [...window.__stratdeskProfile.updateToPaint], longTasks: [...window.__longTasks] })`,
   );
   // The first seconds run cold code (V8 has not optimised the row renders yet); a window open for
