@@ -182,11 +182,11 @@ function lastGoodOf(health: Health): number | null {
 }
 
 /**
- * One strategy, in a row the table keeps for it while it stays in the window: a re-sort moves its DOM and
- * re-renders nothing. React renders the row
- * when its shape changes (status, mode, health state, focus, pending command…); the figures that move on
- * every delta are written straight into it (`writeFigures`), so 200 strategies changing every second cost
- * text writes in the ~18 rows on screen, not 18 row renders.
+ * One strategy, in a row the table keeps for it while it stays in the window (a re-sort moves its DOM and
+ * re-renders nothing) or hands to a strategy that enters (the `id` changes). React renders the row when
+ * its shape changes (status, mode, health state, focus, pending command…); the figures that move on every
+ * delta are written straight into it (`writeFigures`), so 200 strategies changing every second cost text
+ * writes in the ~18 rows on screen, not 18 row renders.
  */
 export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
   const shape = useStratdesk(useShallow((state: StratdeskState) => rowShape(state, id)));
