@@ -90,6 +90,8 @@ export class PortfolioSync {
   /** Third-asset prices by (exchange, pair, minute): many fills of one minute need one candle. */
   #prices = new Map<string, number | null>();
   #isStopped = true;
+  /** How many times stop() was called: a syncNow still starting its instances stops starting them. */
+  #stops = 0;
   #rounds = 0;
 
   constructor(options: SyncOptions) {
@@ -133,6 +135,7 @@ export class PortfolioSync {
    */
   async stop(): Promise<void> {
     this.#isStopped = true;
+    this.#stops++;
     for (const timer of this.#timers.values()) timer.cancel();
     this.#timers.clear();
     const running = [...this.#states.values()].flatMap((s) => [s.shared, s.inFlight]).filter((p) => p !== null);
@@ -164,7 +167,20 @@ export class PortfolioSync {
    */
   async syncNow(ids?: readonly string[]): Promise<void> {
     const instances = this.#o.instances().filter((i) => ids === undefined || ids.includes(i.id));
-    const results = await Promise.all(instances.map((instance) => this.#syncShared(instance)));
+    // One instance per turn of the event loop, as their timers start them: its requests leave before the
+    // next one is built, so building the others' overlaps the wait for the exchange. Started all in one
+    // turn, each went only as far as its next await, and no request left until every instance had done
+    // all the work before its first one (~15 ms for 100 on the bench, added to every round).
+    const stops = this.#stops;
+    const started: Promise<boolean>[] = [];
+    for (const instance of instances) {
+      if (started.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (this.#stops !== stops) break; // stop() waits for the syncs it saw; none may start after it
+      const sync = this.#syncShared(instance);
+      sync.catch(() => undefined); // awaited below with the others; not unhandled while the rest start
+      started.push(sync);
+    }
+    const results = await Promise.all(started);
     this.#rounds++;
     this.#notify(instances.filter((_, i) => results[i] === true).map((i) => i.id));
   }
