@@ -3,28 +3,36 @@
  * share: no request, no budget, no markets), against one instance on one account, with 50 ms of
  * latency on every request (the simulator's latency fault). With `--profile`, the measured rounds of
  * the largest count are CPU-profiled in-process and the top self-time functions printed.
- * `node bench/syncHosts.ts [counts…] [--profile] [--symbols A,B]` — prints numbers, never fails on timing; `PROFILE_OUT=file`
+ * `node bench/syncHosts.ts [counts…] [--profile] [--symbols A,B] [--warmup N]` — prints numbers, never fails on timing; `PROFILE_OUT=file`
  * also writes the raw CPU profile (open it in Chrome DevTools) for inclusive times.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { openDesk, startFleet } from './streamFleet.ts';
 
 const args = process.argv.slice(2);
 const isProfiled = args.includes('--profile');
-const counts = args.map(Number).filter((n) => n > 0);
+const counts = args
+  .filter((a, i) => args[i - 1] !== '--warmup')
+  .map(Number)
+  .filter((n) => n > 0);
 // `--symbols BTC/USDT,BTC/USDT:USDT`: each instance's symbols (default one spot symbol), e.g. a funding-arbitrage pair.
 const symbolsArg = args[args.indexOf('--symbols') + 1];
 const symbols = args.includes('--symbols') && symbolsArg !== undefined ? symbolsArg.split(',') : ['BTC/USDT'];
 const COUNTS = counts.length > 0 ? counts : [1, 100];
 const LATENCY = 50;
 const ROUNDS = 9;
+// Rounds before the measured ones, alternating like them: the app syncs every few seconds for hours, and
+// the first rounds of a process run cold code (a 100-instance round took ~220 ms first, ~80 ms from the
+// sixth on). `--warmup 1` measures from the second round, as this bench did before.
+const warmupArg = Number(args[args.indexOf('--warmup') + 1]);
+const WARMUP = args.includes('--warmup') && Number.isInteger(warmupArg) && warmupArg >= 1 ? warmupArg : 6;
 const max = Math.max(...COUNTS);
 
 const fleet = await startFleet(max, 1, LATENCY, 0);
 console.log(`${max} simulator hosts (own process), one account each, ${LATENCY} ms per request; symbols ${symbols.join(' ')}`);
 await fleet.go(Math.min(200, max * 2), 2); // every account has fills and an open spot position to mark
-console.log(`instances (each its own account and host) | sync round (median of ${ROUNDS}) | ratio to 1`);
+console.log(`instances (each its own account and host) | sync round (median of ${ROUNDS}, after ${WARMUP} warm-up rounds) | ratio to 1`);
 
 interface ProfileNode {
   id: number;
@@ -42,23 +50,34 @@ const desks = [];
 for (const n of COUNTS) {
   const accounts = Array.from({ length: n }, (_, i) => ({ url: fleet.urls[i] ?? '', apiKey: `k${i}-0`, secret: `s${i}-0` }));
   const desk = await openDesk({ n, accounts, intervalMs: 3_600_000, streams: false, startRest: false, symbols: () => symbols });
-  await desk.rest.syncNow(); // warm-up: cursors written, first marks read
-  desks.push({ n, desk, times: [] as number[], appCpu: [] as number[], simCpu: [] as number[] });
+  await desk.rest.syncNow(); // cursors written, first marks read
+  desks.push({ n, desk, times: [] as number[], appCpu: [] as number[], mainCpu: [] as number[], simCpu: [] as number[] });
 }
+for (let r = 1; r < WARMUP; r++) for (const d of desks) await d.desk.rest.syncNow();
 // CPU per round on each side: the app's one JS thread (this process) and the simulators' (one other
 // process for all hosts, so its work is serialised too; real exchange hosts would not share a thread).
 const cpuNow = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+// The main thread's own CPU (Linux schedstat, ns): the process figure also counts V8's GC helpers and libuv's pool.
+const mainCpuNow = (): number => {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+};
 for (let r = 0; r < ROUNDS; r++) {
   for (const d of desks) {
     const app = cpuNow();
+    const main = mainCpuNow();
     const sim = fleet.cpuMs();
     const t = performance.now();
     await d.desk.rest.syncNow();
     d.times.push(performance.now() - t);
     d.appCpu.push(cpuNow() - app);
+    d.mainCpu.push(mainCpuNow() - main);
     d.simCpu.push(fleet.cpuMs() - sim);
   }
 }
@@ -71,7 +90,7 @@ for (const d of desks) {
   );
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log(
-    `       ${d.n > 1 ? `+${(m - base).toFixed(0)} ms over one instance (${(((m - base) / (d.n - 1)) * 1000).toFixed(0)} µs per added instance); ` : ''}CPU per round: app ${mean(d.appCpu).toFixed(0)} ms, simulators ${mean(d.simCpu).toFixed(0)} ms (${((mean(d.appCpu) / d.n) * 1000).toFixed(0)} µs app CPU per instance)`,
+    `       ${d.n > 1 ? `+${(m - base).toFixed(0)} ms over one instance (${(((m - base) / (d.n - 1)) * 1000).toFixed(0)} µs per added instance); ` : ''}CPU per round: app ${mean(d.appCpu).toFixed(0)} ms (main thread ${mean(d.mainCpu).toFixed(0)}), simulators ${mean(d.simCpu).toFixed(0)} ms (${((mean(d.appCpu) / d.n) * 1000).toFixed(0)} µs app CPU per instance, ${((mean(d.mainCpu) / d.n) * 1000).toFixed(0)} on the main thread)`,
   );
   const failed = d.desk.instances.filter((i) => d.desk.rest.health(i).state === 'error');
   if (failed.length > 0) console.log(`  ${failed.length} instances in error`);
