@@ -19,7 +19,13 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
   }
 }
 
-it('a funding settlement on a Bybit perpetual reaches the ledger within seconds by stream, counted once, never as a fill', async () => {
+/**
+ * A Bybit account short one perpetual fill (seen by stream), observed with the host's REST timer a minute
+ * away, once the start's reconciliation is past: it reads the ledger again up to three times a second
+ * apart (settlements every 1.5 s keep it ambiguous); after it the next timed read is a minute away and
+ * the gap read 6 min, so only the stream's Funding rows can ask for a read.
+ */
+async function shortOnBybit() {
   const market = fundingMarket(13, 1500, 100_000);
   const sim = await rig.simulator({ ...market, accounts: (market.accounts ?? []).map((a) => ({ ...a, dialect: 'bybit' as const })) });
   const host = rig.host(sim, {
@@ -34,10 +40,12 @@ it('a funding settlement on a Bybit perpetual reaches the ledger within seconds 
   rig.defer(() => trader.close());
   await trader.createOrder(PERP, 'market', 'sell', 0.01);
   await until('the fill by stream', () => host.ledger.fillsFor('p').length === 1, 5000);
-
-  // The start's reconciliation reads the ledger again up to three times a second apart (settlements
-  // every 1.5 s keep it ambiguous): past it, the next timed read is a minute away and the gap read 6 min.
   await sleep(4000);
+  return { sim, host };
+}
+
+it('a funding settlement on a Bybit perpetual reaches the ledger within seconds by stream, counted once, never as a fill', async () => {
+  const { sim, host } = await shortOnBybit();
   const from = sim.funding('k', PERP).length;
   await until('two settlements on the short', () => sim.funding('k', PERP).length >= from + 2, 10_000);
   const ledgerMatches = (): boolean => {
@@ -67,21 +75,7 @@ it('a funding settlement on a Bybit perpetual reaches the ledger within seconds 
 describe('a funding read the exchange refuses', () => {
   for (const kind of ['503', '429'] as const) {
     it(`(${kind} on every execution read) loses no payment and counts none twice once it clears`, async () => {
-      const market = fundingMarket(13, 1500, 100_000);
-      const sim = await rig.simulator({ ...market, accounts: (market.accounts ?? []).map((a) => ({ ...a, dialect: 'bybit' as const })) });
-      const host = rig.host(sim, {
-        syncIntervalMs: 60_000,
-        streams: true,
-        accounts: [{ ...accountOn(sim), exchange: 'bybit' }],
-        instances: [observer('p', [PERP], Date.parse(justNow()))],
-        start: true,
-      });
-      await until('the stream connected', () => host.streams?.isStreaming('p') === true, 15_000);
-      const trader = bybitClient(sim.url, { apiKey: 'k', secret: 's' });
-      rig.defer(() => trader.close());
-      await trader.createOrder(PERP, 'market', 'sell', 0.01);
-      await until('the fill by stream', () => host.ledger.fillsFor('p').length === 1, 5000);
-      await sleep(4000); // past the start's reconciliation re-reads, as above
+      const { sim, host } = await shortOnBybit();
       const ledgerKey = (): string[] => host.ledger.fundingFor('p').map((f) => `${f.timestamp}|${f.amount.toFixed(8)}`);
       const simKey = (): string[] => sim.funding('k', PERP).map((f) => `${f.time}|${f.amount.toFixed(8)}`);
       await until(
