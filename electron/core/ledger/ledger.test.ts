@@ -55,6 +55,29 @@ describe('ledger', () => {
     expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBe(4000);
   });
 
+  it('fillsVersion moves when a fill is added, by this connection or another, and only then', () => {
+    const file = path();
+    const l = new Ledger(file);
+    const batch = (ids: string[]) => ({
+      exchange: 'binance',
+      account: 'x',
+      fills: ids.map((id) => ({ fill: fill(id, Number(id) * 1000), instanceId: 'a' })),
+      cursor: null,
+    });
+    const start = l.fillsVersion();
+    l.appendFills(batch(['1']), 1);
+    const afterOwn = l.fillsVersion();
+    expect(afterOwn).not.toBe(start);
+    // the overlap re-read (only stored fills) adds nothing: the version stays, a fold has nothing to read
+    l.appendFills(batch(['1']), 2);
+    expect(l.fillsVersion()).toBe(afterOwn);
+    // another connection's commit (a second process on the same data folder) moves it too
+    const other = new Ledger(file);
+    other.appendFills(batch(['2']), 3);
+    expect(l.fillsVersion()).not.toBe(afterOwn);
+    expect(l.fillsAfter('a', 0).map((f) => f.id)).toEqual(['1', '2']);
+  });
+
   it('a failed write leaves neither the fills nor the cursor', () => {
     const l = new Ledger(path());
     const bad = { ...fill('9', 1000), side: 'sideways' as 'buy' };

@@ -26,6 +26,8 @@ interface InstanceSyncState {
   /** The fold per symbol with checkpoints; `book.state` is the instance's figures. */
   book: InstanceFold;
   lastRowid: number;
+  /** The ledger's `fillsVersion` when this instance last folded what was new: unchanged, nothing to read. */
+  foldedVersion: string | null;
   marks: Map<string, number>;
   metrics: Metrics;
   /** The figures of the last sync that reached the exchange (or restored from the ledger): the chain's last step. */
@@ -239,6 +241,7 @@ export class PortfolioSync {
       s = {
         book,
         lastRowid: 0,
+        foldedVersion: null,
         marks: new Map(),
         metrics,
         lastGood: metrics,
@@ -654,6 +657,9 @@ export class PortfolioSync {
   }
 
   #foldRows(instance: StrategyInstance, s: InstanceSyncState): void {
+    // No fill added anywhere since this instance last folded (most rounds): nothing to read.
+    const version = this.#o.ledger.fillsVersion();
+    if (version === s.foldedVersion) return;
     // Read in one synchronous turn: nothing is written between the two, so every row up to `top` is seen
     // (rows other instances wrote are skipped for good, not scanned again on every sync).
     const top = this.#o.ledger.maxRowid();
@@ -661,6 +667,7 @@ export class PortfolioSync {
     // A late fill refolds its own symbol from that symbol's nearest checkpoint; the others fold on.
     if (rows.length > 0) s.book.add(rows, this.#source(instance.id));
     s.lastRowid = rows.reduce((m, r) => Math.max(m, r.rowid), Math.max(s.lastRowid, top));
+    s.foldedVersion = version;
   }
 
   #source(id: string): FoldSource {
@@ -679,6 +686,7 @@ export class PortfolioSync {
     s.book = book;
     s.needsFundingRefresh = false;
     s.lastRowid = this.#o.ledger.maxRowid();
+    s.foldedVersion = null;
     s.needsRecompute = false;
   }
 
