@@ -549,9 +549,10 @@ export class Ledger {
 
   /**
    * Changes whenever a fill row may have been added: by this connection (counted here) or by another
-   * (SQLite's `data_version`, which moves on any commit another connection makes, e.g. a serve mode and a
-   * window on the same data folder). Equal twice: no fill was added in between, so a fold of what was
-   * added since (`fillsAfter`) has nothing to read. One pragma instead of the fold's two reads.
+   * (SQLite's `data_version`, which moves on any commit another connection makes; the data folder's lock
+   * keeps a second app out, but the fold does not rest on that). Equal twice: no fill was added in
+   * between, so a fold of what was added since (`fillsAfter`) has nothing to read. One pragma instead of
+   * the fold's two reads.
    */
   fillsVersion(): string {
     const row = this.#stmt('PRAGMA data_version').get() as { data_version: number };
