@@ -23,7 +23,7 @@ import { chromium } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { totalsOf } from '../shared/totals.ts';
 import { Publisher } from '../electron/core/host/publisher.ts';
-import type { ProfileData } from '../renderer/src/profiling.ts';
+import type { ProfileData } from '../renderer/src/profileData.ts';
 import type {
   EquityPoint,
   HealthState,

@@ -11,19 +11,9 @@
  * - updateToPaint: from a stream message's arrival to the frame after React committed it (ms);
  * - frames: stream frames seen, with their size in characters (UTF-16 ≈ bytes for this ASCII JSON).
  */
+import type { ProfileData } from './profileData.ts';
 import type { Transport } from './transport.ts';
 
-export interface ProfileData {
-  commits: number[];
-  commitAt: number[];
-  writes: number[];
-  updates: number[];
-  /** The same, React's part only. */
-  updateReact: number[];
-  updateAt: number[];
-  updateToPaint: number[];
-  frames: number;
-}
 
 const isProfiling = import.meta.env.MODE === 'profile';
 const data: ProfileData = {
