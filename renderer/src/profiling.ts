@@ -14,7 +14,6 @@
 import type { ProfileData } from './profileData.ts';
 import type { Transport } from './transport.ts';
 
-
 const isProfiling = import.meta.env.MODE === 'profile';
 const data: ProfileData = {
   commits: [],
