@@ -47,6 +47,11 @@ interface InstanceSyncState {
   inFlight: Promise<void> | null;
   /** The deadline-bounded sync callers join instead of starting another. */
   shared: Promise<boolean> | null;
+  /**
+   * The sync queued behind the running one for everyone who asked `syncNow` while it ran: that one may
+   * have read the exchange before what they ask about happened (a reconnect's gap, a trade just made).
+   */
+  next: Promise<boolean> | null;
   /** Set when fills were re-attributed to the instance out of order: recompute from the ledger. */
   needsRecompute: boolean;
   needsFundingRefresh: boolean;
@@ -164,8 +169,10 @@ export class PortfolioSync {
   }
 
   /**
-   * Syncs every instance now, concurrently; an instance whose sync is already running is waited for
-   * instead of being synced twice. Resolves when every instance has an answer (or timed out).
+   * Syncs every instance now, concurrently: each with a sync that starts after this call. An instance
+   * whose sync is already running gets one more after it, shared by every caller meanwhile (so a burst of
+   * asks costs at most two syncs, and none is answered by a read older than its ask). Resolves when
+   * every instance has an answer (or timed out).
    */
   async syncNow(ids?: readonly string[]): Promise<void> {
     const instances = this.#o.instances().filter((i) => ids === undefined || ids.includes(i.id));
@@ -178,7 +185,7 @@ export class PortfolioSync {
     for (const instance of instances) {
       if (started.length > 0) await new Promise((resolve) => setImmediate(resolve));
       if (this.#stops !== stops) break; // stop() waits for the syncs it saw; none may start after it
-      const sync = this.#syncShared(instance);
+      const sync = this.#syncFresh(instance, stops);
       sync.catch(() => undefined); // awaited below with the others; not unhandled while the rest start
       started.push(sync);
     }
@@ -228,6 +235,26 @@ export class PortfolioSync {
     this.#fail(id, this.state(id), 'internal', message);
   }
 
+  /**
+   * A sync that starts after this call. With none running, a new one (shared with the timer's); with one
+   * running, it is not joined (it may have read the exchange before the caller's news) but one sync is
+   * queued behind it, shared by everyone who asks until it starts. Not started after a stop().
+   */
+  #syncFresh(instance: StrategyInstance, stops: number): Promise<boolean> {
+    const s = this.state(instance.id);
+    if (s.shared === null) return this.#syncShared(instance);
+    const running = s.shared;
+    return (s.next ??= running.then(
+      () => this.#startQueued(instance, s, stops),
+      () => this.#startQueued(instance, s, stops),
+    ));
+  }
+
+  #startQueued(instance: StrategyInstance, s: InstanceSyncState, stops: number): Promise<boolean> {
+    s.next = null;
+    return this.#stops === stops ? this.#syncShared(instance) : Promise.resolve(false);
+  }
+
   #syncShared(instance: StrategyInstance): Promise<boolean> {
     const s = this.state(instance.id);
     return s.shared ?? (s.shared = this.#syncWithDeadline(instance).finally(() => (s.shared = null)));
@@ -257,6 +284,7 @@ export class PortfolioSync {
         notBefore: 0,
         inFlight: null,
         shared: null,
+        next: null,
         needsRecompute: true,
         needsFundingRefresh: false,
         risk: emptyRisk(),
