@@ -97,6 +97,8 @@ export class PortfolioSync {
   /** Third-asset prices by (exchange, pair, minute): many fills of one minute need one candle. */
   #prices = new Map<string, number | null>();
   #isStopped = true;
+  /** stop() was called and start() has not been since: unlike #isStopped, false before the first start (syncNow works then). */
+  #isClosed = false;
   /** How many times stop() was called: a syncNow still starting its instances stops starting them. */
   #stops = 0;
   #rounds = 0;
@@ -121,6 +123,7 @@ export class PortfolioSync {
   /** Starts one timer per instance: a slow or failing instance never holds back another's schedule. */
   start(): void {
     this.#isStopped = false;
+    this.#isClosed = false;
     for (const instance of this.#o.instances()) this.#schedule(instance, 0);
   }
 
@@ -142,6 +145,7 @@ export class PortfolioSync {
    */
   async stop(): Promise<void> {
     this.#isStopped = true;
+    this.#isClosed = true;
     this.#stops++;
     for (const timer of this.#timers.values()) timer.cancel();
     this.#timers.clear();
@@ -180,6 +184,9 @@ export class PortfolioSync {
     // next one is built, so building the others' overlaps the wait for the exchange. Started all in one
     // turn, each went only as far as its next await, and no request left until every instance had done
     // all the work before its first one (~15 ms for 100 on the bench, added to every round).
+    // Asked after a stop (a stream's gap read, a vault unlock, while the app quits): nothing starts. A sync
+    // then would read and write after stop() saved the marks, and the next start would show older ones.
+    if (this.#isClosed) return;
     const stops = this.#stops;
     const started: Promise<boolean>[] = [];
     for (const instance of instances) {

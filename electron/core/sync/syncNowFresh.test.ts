@@ -33,3 +33,37 @@ it('a syncNow during a running sync gets a sync of its own after it: the trade m
   expect(host.ledger.fillsFor('obs').map((f) => f.id)).toEqual(traded);
   expect(sim.faults().find((f) => f.id === 'slow-mark')?.fired ?? 0).toBeGreaterThan(0);
 }, 30_000);
+
+it('a syncNow asked after stop() began reads and writes nothing: the marks stop() saved stay the newest', async () => {
+  const sim = await rig.simulator({ seed: 22, accounts: [{ apiKey: 'k', secret: 's', balances: { USDT: 100_000, BTC: 1 } }] });
+  const host = rig.host(sim, { syncIntervalMs: 60_000, instances: [observer('obs', [SPOT], Date.now() - 1000)] });
+  const trader = binanceClient(sim.url, { apiKey: 'k', secret: 's' });
+  rig.defer(() => trader.close());
+  await trader.createOrder(SPOT, 'market', 'buy', 0.01);
+  await host.sync.syncNow();
+
+  await host.sync.stop();
+  const marksAtStop = host.ledger.lastMarks('obs');
+  expect([...marksAtStop.keys()]).toEqual([SPOT]);
+  // Every read from now on is counted (a 1 ms delay that records each request it met).
+  sim.addFaults([
+    { id: 'trades-read', kind: 'latency', route: '/api/v3/myTrades*', latency: { dist: 'fixed', ms: 1 } },
+    { id: 'mark-read', kind: 'latency', route: '/api/v3/ticker*', latency: { dist: 'fixed', ms: 1 } },
+  ]);
+  await trader.createOrder(SPOT, 'market', 'buy', 0.01);
+  sim.advance(20);
+  await host.sync.syncNow();
+  await host.sync.syncNow(['obs']);
+  expect(sim.faults().map((f) => [f.id, f.fired])).toEqual([
+    ['trades-read', 0],
+    ['mark-read', 0],
+  ]);
+  expect(host.ledger.fillsFor('obs')).toHaveLength(1);
+  expect(host.ledger.lastMarks('obs')).toEqual(marksAtStop);
+
+  // Started again, the same ask reads (the counters count) and stores the trade made meanwhile.
+  host.sync.start();
+  await host.sync.syncNow();
+  expect(sim.faults().every((f) => f.fired > 0)).toBe(true);
+  expect(host.ledger.fillsFor('obs')).toHaveLength(2);
+}, 30_000);
