@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import type { ExchangeSession, Fill, MarketRules, OpenOrder, Quote } from '../exchange/types.ts';
 import { Host } from '../host/host.ts';
@@ -139,6 +139,32 @@ describe('incremental sync', () => {
     expect(metrics().tradeCount).toBe(3);
     expect(metrics().realizedPnl).toBeCloseTo(25, 10);
     expect(metrics().positions['BTC/USDT']).toBe(1);
+    await host.close();
+  });
+
+  it('a round with nothing new asks the ledger for no cursor and no stored fill; a new id inside the overlap is still stored once', async () => {
+    const now = Date.UTC(2026, 10, 25, 12);
+    const clock = new ManualClock(now);
+    const { session, host, metrics } = setup(now - 3600_000, clock);
+    session.fills = [fill('1', now - 60_000, 'buy', 100), fill('2', now - 2_000, 'sell', 110)];
+    await host.sync.syncNow();
+    const cursorReads = vi.spyOn(host.ledger, 'cursor');
+    const writes = vi.spyOn(host.ledger, 'appendFills');
+    await clock.advance(1000);
+    await host.sync.syncNow();
+    // Fill 2 was re-read (the overlap) and is known stored: no lookup, no write, the cursor from memory.
+    expect(session.requests.at(-1)).toBe(`fills ${now - 2_000 - 5_000}..now`);
+    expect(cursorReads).not.toHaveBeenCalled();
+    expect(writes).not.toHaveBeenCalled();
+    // The exchange indexes a fill of the same millisecond late: a new id in the overlap is written, alone.
+    session.fills.push(fill('3', now - 2_000, 'buy', 105));
+    await clock.advance(1000);
+    await host.sync.syncNow();
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(writes.mock.calls[0]?.[0].fills.map((f) => f.fill.id)).toEqual(['3']);
+    expect(host.ledger.fillsFor('obs').map((f) => f.id)).toEqual(['1', '2', '3']);
+    expect(metrics().tradeCount).toBe(3);
+    expect(metrics().realizedPnl).toBeCloseTo(10, 10);
     await host.close();
   });
 
