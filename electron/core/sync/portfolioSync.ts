@@ -505,7 +505,9 @@ export class PortfolioSync {
     symbol: string,
   ): Promise<void> {
     const { ledger } = this.#o;
-    const shared = this.#sharesSymbol(instance, symbol);
+    // Asked when something is written, not before the read: it scans every instance (100² checks a round
+    // at 100 instances), and an instance that joined the symbol while the read was out counts.
+    const isShared = (): boolean => this.#sharesSymbol(instance, symbol);
     await this.#pull(
       instance,
       FILLS_ENDPOINT,
@@ -515,6 +517,7 @@ export class PortfolioSync {
         const known = s.storedIds.get(symbol);
         const fresh = known === undefined ? rows : rows.filter((fill) => !known.has(fill.id));
         if (fresh.length > 0 || cursorMoves) {
+          const shared = fresh.length > 0 && isShared();
           const inserted = ledger.appendFills(
             {
               exchange: session.exchangeId,
@@ -541,6 +544,7 @@ export class PortfolioSync {
         symbol,
         (since, until) => session.fetchFunding(symbol, since, limit, until),
         (rows, cursor, now) => {
+          const shared = rows.length > 0 && isShared();
           const events = rows.flatMap((event) => this.#splitFunding(instance, event, shared));
           const { touched } = ledger.attributeFunding({ exchange: session.exchangeId, account: session.accountId, events, cursor }, now);
           // A payment that moved between instances changes every one it left or joined.
