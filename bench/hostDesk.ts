@@ -19,6 +19,8 @@ export interface HostDeskOptions {
   budgets?: WeightBudgetRegistry;
   /** Every account's exchange (default binance). */
   exchange?: 'binance' | 'bybit';
+  /** Private streams (default on); off, the host polls REST on `syncIntervalMs` as before streams. */
+  streams?: boolean;
 }
 
 /** Starts the host and resolves once every instance streams (or after 60 s), with the connect-time gap reads settled. */
@@ -37,13 +39,13 @@ export async function openHostDesk(options: HostDeskOptions): Promise<{ host: Ho
     }),
     dataDir,
     log: silentLogger,
-    streams: true,
+    streams: options.streams ?? true,
     ...(options.budgets ? { budgets: options.budgets } : {}),
   });
   host.start();
   const streaming = (): number => host.engine.all().filter((i) => host.streams?.isStreaming(i.id)).length;
   const end = Date.now() + 60_000;
-  while (streaming() < options.n && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  while (options.streams !== false && streaming() < options.n && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 2000));
   return { host, dataDir, streaming };
 }
