@@ -102,7 +102,8 @@ describe('one budget per host, shared by every session', () => {
     const t0 = env.time.now();
     const error = await b.fetchQuote('BTC/USDT').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExchangeError);
-    expect(error).toMatchObject({ kind: 'rate_limit', retryAfterMs: nextWindow(t0) - t0 });
+    // Nothing was sent (held back by the budget, through the retry's "not retried" note): a sync waits for the slot.
+    expect(error).toMatchObject({ kind: 'rate_limit', retryAfterMs: nextWindow(t0) - t0, isHeldBack: true });
     expect(s.hits.filter((h) => h.path === '/api/v3/ticker/24hr')).toHaveLength(1);
   });
 

@@ -103,7 +103,7 @@ export async function withRetry<T>(attempt: (deadline: number) => Promise<T>, op
 }
 
 function annotate(error: ExchangeError, note: string): ExchangeError {
-  return new ExchangeError(error.kind, `${error.message} (${note})`, error.retryAfterMs);
+  return new ExchangeError(error.kind, `${error.message} (${note})`, error.retryAfterMs, { isHeldBack: error.isHeldBack });
 }
 
 async function raceDeadline<T>(run: () => Promise<T>, deadline: number, policy: RetryPolicy): Promise<T> {

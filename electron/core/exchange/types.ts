@@ -259,9 +259,15 @@ export class ExchangeError extends Error {
   override name = 'ExchangeError';
   readonly kind: ErrorKind;
   readonly retryAfterMs: number | null;
-  constructor(kind: ErrorKind, message: string, retryAfterMs: number | null = null) {
+  /**
+   * Nothing was sent: this app's own weight budget for the host (not the exchange) had no room before the
+   * call's deadline, and `retryAfterMs` says when it will. Not a failure of the exchange or the account.
+   */
+  readonly isHeldBack: boolean;
+  constructor(kind: ErrorKind, message: string, retryAfterMs: number | null = null, options: { isHeldBack?: boolean } = {}) {
     super(message);
     this.kind = kind;
     this.retryAfterMs = retryAfterMs;
+    this.isHeldBack = options.isHeldBack ?? false;
   }
 }

@@ -166,15 +166,24 @@ describe('a fixed window shared by everyone on the host', () => {
 
   it('429 with Retry-After pauses the host that long; without, for the rest of the window', async () => {
     const s = setup();
-    expect(await refusal(s, 429, { 'Retry-After': '3' }, 1000)).toMatchObject({ kind: 'rate_limit', retryAfterMs: 3000 });
+    // The exchange refused: a rate limit of the exchange's, not a read this budget held back.
+    expect(await refusal(s, 429, { 'Retry-After': '3' }, 1000)).toMatchObject({
+      kind: 'rate_limit',
+      retryAfterMs: 3000,
+      isHeldBack: false,
+    });
     const t0 = s.time.now();
     await s.budgets.acquire(s.target, 1, null);
     expect(s.time.now()).toBe(t0 + 3000);
-    expect(await refusal(setup(), 429, {}, 30_000)).toMatchObject({ kind: 'rate_limit', retryAfterMs: 59_000 });
+    expect(await refusal(setup(), 429, {}, 30_000)).toMatchObject({ kind: 'rate_limit', retryAfterMs: 59_000, isHeldBack: false });
   });
 
   it('418 bans the host for Retry-After (2 minutes when absent)', async () => {
-    expect(await refusal(setup(), 418, { 'retry-after': '600' }, 15_000)).toMatchObject({ kind: 'rate_limit', retryAfterMs: 600_000 });
+    expect(await refusal(setup(), 418, { 'retry-after': '600' }, 15_000)).toMatchObject({
+      kind: 'rate_limit',
+      retryAfterMs: 600_000,
+      isHeldBack: false,
+    });
     expect(await refusal(setup(), 418, {}, 0)).toMatchObject({ retryAfterMs: 120_000 });
   });
 

@@ -214,8 +214,8 @@ class WindowBudget {
     if (status === 418) {
       this.#blockedUntil = Math.max(this.#blockedUntil, now + (retryAfter ?? DEFAULT_BAN_MS));
     } else if (status === 429) {
-      if (retryAfter !== null) this.#blockedUntil = Math.max(this.#blockedUntil, now + retryAfter);
-      else this.#used = Math.max(this.#used, policy.limit);
+      // Without Retry-After, paused for the rest of the window: a pause the exchange asked for, not a count.
+      this.#blockedUntil = Math.max(this.#blockedUntil, retryAfter !== null ? now + retryAfter : this.#windowStart + policy.windowMs);
     }
     if (this.#queue.length + this.#controlQueue.length > 0) this.#schedule(now);
   }
@@ -274,10 +274,14 @@ class WindowBudget {
       now < this.#blockedUntil
         ? 'the exchange asked this host to pause (429/418)'
         : `the request weight budget is spent (${this.#used}/${policy.limit} per ${policy.windowMs / 1000}s)`;
+    // Held back by this budget's own count; a pause the exchange asked for (429/418) is the exchange's limit.
     return new ExchangeError(
       'rate_limit',
       `${key}: ${why}; next slot in ${Math.ceil(wait / 1000)}s, past this call's deadline`,
       Math.ceil(wait),
+      {
+        isHeldBack: now >= this.#blockedUntil,
+      },
     );
   }
 

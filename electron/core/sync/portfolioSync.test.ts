@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../clock.ts';
-import type { ExchangeSession, Fill, MarketRules, OpenOrder, Quote } from '../exchange/types.ts';
+import { ExchangeError, type ExchangeSession, type Fill, type MarketRules, type OpenOrder, type Quote } from '../exchange/types.ts';
 import { Host } from '../host/host.ts';
 import { silentLogger } from '../log.ts';
 import { PortfolioSync } from './portfolioSync.ts';
@@ -74,12 +74,12 @@ const fill = (id: string, ts: number, side: 'buy' | 'sell', price: number, fees:
   isMaker: true,
 });
 
-function setup(startTime: number, clock: ManualClock, options: { session?: MemorySession; start?: boolean } = {}) {
+function setup(startTime: number, clock: ManualClock, options: { session?: MemorySession; start?: boolean; syncIntervalMs?: number } = {}) {
   const session = options.session ?? new MemorySession();
   const host = new Host({
     workspace: parseWorkspace({
       version: 2,
-      syncIntervalMs: 5000,
+      syncIntervalMs: options.syncIntervalMs ?? 5000,
       accounts: [{ id: 'mem', exchange: 'binance' }],
       instances: [
         {
@@ -168,6 +168,43 @@ describe('incremental sync', () => {
     await host.close();
   });
 
+  it("a read the host's budget held back (nothing sent) is not an error: the health shows the wait and the sync runs when the budget has room", async () => {
+    const now = Date.UTC(2026, 10, 25, 12);
+    const clock = new ManualClock(now);
+    const session = new HeldBackSession();
+    // The timer is ten minutes away: only the held-back retry can read the fill at 30 s.
+    const { host, metrics } = setup(now - 3600_000, clock, { session, syncIntervalMs: 600_000 });
+    await clock.advance(0); // the start's first sync, on its timer: nothing to read yet
+    await vi.waitFor(() => expect(host.snapshot().strategies[0]!.health.lastGoodSyncAt).not.toBeNull());
+    session.fills = [fill('1', now - 60_000, 'buy', 100)];
+    session.heldBackFor = 30_000;
+    await host.sync.syncNow();
+    const health = () => host.snapshot().strategies[0]!.health;
+    expect(health().state).not.toBe('error');
+    expect(health().lastError).toBeNull();
+    expect(health().lastFault).toMatchObject({ kind: 'rate_limit', message: expect.stringContaining('read again in 30 s') });
+    expect(host.ledger.countFills()).toBe(0);
+    await clock.advance(29_000);
+    expect(host.ledger.countFills()).toBe(0);
+    await clock.advance(1_000);
+    await vi.waitFor(() => expect(host.ledger.countFills()).toBe(1));
+    expect(metrics().tradeCount).toBe(1);
+    expect(health()).toMatchObject({ state: 'ok', lastError: null });
+    await host.close();
+  });
+
+  it('a rate limit the exchange answered (429) is an error, and backs off', async () => {
+    const now = Date.UTC(2026, 10, 25, 12);
+    const clock = new ManualClock(now);
+    const session = new HeldBackSession();
+    const { host } = setup(now - 3600_000, clock, { session, syncIntervalMs: 600_000 });
+    session.refusedByExchange = true;
+    session.heldBackFor = 30_000;
+    await host.sync.syncNow();
+    expect(host.snapshot().strategies[0]!.health).toMatchObject({ state: 'error', lastError: { kind: 'rate_limit' } });
+    await host.close();
+  });
+
   it('a fee in a third asset is valued at its price at the fill time, stored with the fill', async () => {
     const now = Date.UTC(2026, 10, 25, 12);
     const clock = new ManualClock(now);
@@ -187,6 +224,22 @@ describe('incremental sync', () => {
     await host.close();
   });
 });
+
+/** An account whose next fill read is refused for `heldBackFor` ms: by the host's budget (nothing sent), or by the exchange. */
+class HeldBackSession extends MemorySession {
+  heldBackFor = 0;
+  refusedByExchange = false;
+  override async fetchFills(symbol: string, since: number, limit: number, until: number | null): Promise<Fill[]> {
+    if (this.heldBackFor > 0) {
+      const wait = this.heldBackFor;
+      this.heldBackFor = 0;
+      throw this.refusedByExchange
+        ? new ExchangeError('rate_limit', 'binance 429 Too Many Requests', wait)
+        : new ExchangeError('rate_limit', `the request weight budget is spent; next slot in ${wait / 1000}s`, wait, { isHeldBack: true });
+    }
+    return super.fetchFills(symbol, since, limit, until);
+  }
+}
 
 /** An account whose fill requests wait until the test opens the gate (a sync caught in flight). */
 class GatedSession extends MemorySession {

@@ -105,6 +105,8 @@ export class PortfolioSync {
   #o: SyncOptions;
   #states = new Map<string, InstanceSyncState>();
   #timers = new Map<string, TimerHandle>();
+  /** Syncs the host's budget held back, to run when it has room again (one per instance). */
+  #heldBack = new Map<string, TimerHandle>();
   /** Third-asset prices by (exchange, pair, minute): many fills of one minute need one candle. */
   #prices = new Map<string, number | null>();
   #isStopped = true;
@@ -147,6 +149,8 @@ export class PortfolioSync {
   remove(id: string): void {
     this.#timers.get(id)?.cancel();
     this.#timers.delete(id);
+    this.#heldBack.get(id)?.cancel();
+    this.#heldBack.delete(id);
     this.#states.delete(id);
   }
 
@@ -158,8 +162,9 @@ export class PortfolioSync {
     this.#isStopped = true;
     this.#isClosed = true;
     this.#stops++;
-    for (const timer of this.#timers.values()) timer.cancel();
+    for (const timer of [...this.#timers.values(), ...this.#heldBack.values()]) timer.cancel();
     this.#timers.clear();
+    this.#heldBack.clear();
     const running = [...this.#states.values()].flatMap((s) => [s.shared, s.inFlight]).filter((p) => p !== null);
     if (running.length > 0) {
       let timer: TimerHandle | null = null;
@@ -388,9 +393,13 @@ export class PortfolioSync {
         void work.catch(() => undefined);
       }
     } catch (error) {
-      const kind: ErrorKind = error instanceof ExchangeError ? error.kind : 'internal';
-      this.#fail(instance.id, s, kind, (error as Error).message, error instanceof ExchangeError ? error.retryAfterMs : null);
-      this.#o.log.warn('sync failed', { instance: instance.id, kind, error: (error as Error).message });
+      if (error instanceof ExchangeError && error.isHeldBack) {
+        this.#holdBack(instance, s, error);
+      } else {
+        const kind: ErrorKind = error instanceof ExchangeError ? error.kind : 'internal';
+        this.#fail(instance.id, s, kind, (error as Error).message, error instanceof ExchangeError ? error.retryAfterMs : null);
+        this.#o.log.warn('sync failed', { instance: instance.id, kind, error: (error as Error).message });
+      }
     } finally {
       (timer as TimerHandle | null)?.cancel();
       const absorbed = instance.session.takeFaults?.();
@@ -401,6 +410,39 @@ export class PortfolioSync {
       }
     }
     return true;
+  }
+
+  /**
+   * The host's weight budget had no room for a read of this sync before its deadline, so nothing was sent
+   * (a start with 100 accounts behind one host asks more than a minute's weight): not a failure of the
+   * exchange or the account, so the health does not turn to error. The wait shows as the last fault, and
+   * the sync runs again when the budget has room — not at the next timer, minutes away for a streamed
+   * instance. What the sync read before it was held back is stored already.
+   */
+  #holdBack(instance: StrategyInstance, s: InstanceSyncState, error: ExchangeError): void {
+    const { clock, log } = this.#o;
+    const waitMs = Math.max(1_000, error.retryAfterMs ?? this.#o.intervalMs);
+    s.retriedFaults++;
+    s.lastFault = {
+      at: new Date(clock.now()).toISOString(),
+      kind: 'rate_limit',
+      message: `${error.message}; read again in ${Math.ceil(waitMs / 1000)} s`,
+    };
+    log.info('sync held back by the host budget', { instance: instance.id, waitMs });
+    // Not started (syncNow only) or stopping: nothing runs by itself.
+    if (this.#isStopped || this.#heldBack.has(instance.id)) return;
+    this.#heldBack.set(
+      instance.id,
+      clock.after(waitMs, () => {
+        this.#heldBack.delete(instance.id);
+        if (this.#isStopped || !this.#o.instances().includes(instance)) return;
+        void this.#syncShared(instance)
+          .then((changed) => {
+            if (changed) this.#notify([instance.id]);
+          })
+          .catch((e: unknown) => this.#internalError(instance.id, 'sync', e));
+      }),
+    );
   }
 
   #fail(id: string, s: InstanceSyncState, kind: ErrorKind, message: string, retryAfterMs: number | null = null): void {
