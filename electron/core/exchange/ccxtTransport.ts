@@ -42,6 +42,8 @@ const responseMeta = new WeakMap<object, ResponseMeta>();
 
 interface RequestCharge {
   target: BudgetTarget;
+  /** The base URL the target was resolved from: a request URL under it goes to the same budget. */
+  base: string;
   /** ccxt's declared cost of the endpoint. */
   cost: number;
   issuedAt: number;
@@ -90,21 +92,27 @@ export function instrumentClient(client: Exchange, options: InstrumentOptions): 
   const originalHandle = client.handleRestResponse.bind(client) as HandleRestResponse;
   client.enableRateLimit = false;
   const bucket = isClientThrottled ? new ClientBucket(Number(client.rateLimit) || 1) : null;
+  // Base URL → its budget: a client has a handful of bases, and two URL parses per request showed in the
+  // profile of 100 accounts (~1.7 ms of a round's ~45 ms).
+  const targets = new Map<string, BudgetTarget>();
 
   const wrappedFetch2: Fetch2 = async (path, api = 'public', method = 'GET', params = {}, headers, body, config = {}) => {
     const cost = Number(client.calculateRateLimiterCost(api, method, path, params, config));
     if (bucket !== null) await bucket.take(cost);
-    const target = budgets.target(exchangeId, predictBaseUrl(client, api));
+    const base = predictBaseUrl(client, api);
+    let target = targets.get(base);
+    if (target === undefined) targets.set(base, (target = budgets.target(exchangeId, base)));
     const weight = requestWeight(target.policy, cost);
     const scope = callScope.getStore();
     await budgets.acquire(target, weight, scope?.deadline ?? null, scope?.priority ?? 'read');
-    const charge: RequestCharge = { target, cost, issuedAt: budgets.now() };
+    const charge: RequestCharge = { target, base, cost, issuedAt: budgets.now() };
     return requestScope.run(charge, () => originalFetch2(path, api, method, params, headers, body, config));
   };
 
   const wrappedFetch: Fetch = (url, method, headers, body) => {
     const charge = requestScope.getStore();
-    if (charge) {
+    // A URL under the predicted base (same origin, same first path segment: the pool) draws from its budget.
+    if (charge && !(url.startsWith(charge.base) && '/?#'.includes(url.charAt(charge.base.length) || '/'))) {
       const actual = budgets.target(exchangeId, url);
       if (actual.key !== charge.target.key) {
         // Charge where the request really goes (it is already signed: no waiting now); the predicted

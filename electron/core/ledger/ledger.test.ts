@@ -55,7 +55,7 @@ describe('ledger', () => {
     expect(l.cursor('a', 'myTrades', 'BTC/USDT')).toBe(4000);
   });
 
-  it('fillsVersion moves when a fill is added, by this connection or another, and only then', () => {
+  it('fillsVersion moves when a fill is added, by this connection or another (from the next turn), and only then', async () => {
     const file = path();
     const l = new Ledger(file);
     const batch = (ids: string[]) => ({
@@ -74,6 +74,8 @@ describe('ledger', () => {
     // another connection's commit (a second process on the same data folder) moves it too
     const other = new Ledger(file);
     other.appendFills(batch(['2']), 3);
+    expect(l.fillsVersion()).toBe(afterOwn); // this turn's pragma, read before the other's commit
+    await new Promise((resolve) => setImmediate(resolve));
     expect(l.fillsVersion()).not.toBe(afterOwn);
     expect(l.fillsAfter('a', 0).map((f) => f.id)).toEqual(['1', '2']);
   });
