@@ -193,6 +193,26 @@ describe('incremental sync', () => {
     await host.close();
   });
 
+  it('a held-back read waiting for room does not run after the app began to quit, nor after its instance was removed', async () => {
+    const now = Date.UTC(2026, 10, 25, 12);
+    for (const end of ['stop', 'remove'] as const) {
+      const clock = new ManualClock(now);
+      const session = new HeldBackSession();
+      const { host } = setup(now - 3600_000, clock, { session, syncIntervalMs: 600_000 });
+      await clock.advance(0);
+      await vi.waitFor(() => expect(host.snapshot().strategies[0]!.health.lastGoodSyncAt).not.toBeNull());
+      session.heldBackFor = 30_000;
+      await host.sync.syncNow();
+      const asked = session.requests.length;
+      if (end === 'stop') await host.sync.stop();
+      else host.sync.remove('obs');
+      await clock.advance(60_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(session.requests.slice(asked), end).toEqual([]);
+      await host.close();
+    }
+  });
+
   it('a rate limit the exchange answered (429) is an error, and backs off', async () => {
     const now = Date.UTC(2026, 10, 25, 12);
     const clock = new ManualClock(now);
