@@ -170,12 +170,7 @@ describe('incremental sync', () => {
 
   it("a read the host's budget held back (nothing sent) is not an error: the health shows the wait and the sync runs when the budget has room", async () => {
     const now = Date.UTC(2026, 10, 25, 12);
-    const clock = new ManualClock(now);
-    const session = new HeldBackSession();
-    // The timer is ten minutes away: only the held-back retry can read the fill at 30 s.
-    const { host, metrics } = setup(now - 3600_000, clock, { session, syncIntervalMs: 600_000 });
-    await clock.advance(0); // the start's first sync, on its timer: nothing to read yet
-    await vi.waitFor(() => expect(host.snapshot().strategies[0]!.health.lastGoodSyncAt).not.toBeNull());
+    const { clock, session, host, metrics } = await afterFirstSync(now);
     session.fills = [fill('1', now - 60_000, 'buy', 100)];
     session.heldBackFor = 30_000;
     await host.sync.syncNow();
@@ -196,11 +191,7 @@ describe('incremental sync', () => {
   it('a held-back read waiting for room does not run after the app began to quit, nor after its instance was removed', async () => {
     const now = Date.UTC(2026, 10, 25, 12);
     for (const end of ['stop', 'remove'] as const) {
-      const clock = new ManualClock(now);
-      const session = new HeldBackSession();
-      const { host } = setup(now - 3600_000, clock, { session, syncIntervalMs: 600_000 });
-      await clock.advance(0);
-      await vi.waitFor(() => expect(host.snapshot().strategies[0]!.health.lastGoodSyncAt).not.toBeNull());
+      const { clock, session, host } = await afterFirstSync(now);
       session.heldBackFor = 30_000;
       await host.sync.syncNow();
       const asked = session.requests.length;
@@ -244,6 +235,19 @@ describe('incremental sync', () => {
     await host.close();
   });
 });
+
+/**
+ * A started host on a HeldBackSession whose first sync (on its start timer) has run, with the next timer
+ * ten minutes away: within that, only a held-back retry reads again.
+ */
+async function afterFirstSync(now: number) {
+  const clock = new ManualClock(now);
+  const session = new HeldBackSession();
+  const { host, metrics } = setup(now - 3600_000, clock, { session, syncIntervalMs: 600_000 });
+  await clock.advance(0);
+  await vi.waitFor(() => expect(host.snapshot().strategies[0]!.health.lastGoodSyncAt).not.toBeNull());
+  return { clock, session, host, metrics };
+}
 
 /** An account whose next fill read is refused for `heldBackFor` ms: by the host's budget (nothing sent), or by the exchange. */
 class HeldBackSession extends MemorySession {
