@@ -56,7 +56,8 @@ function selectKeys(state: StratdeskState): string[] {
   return sharedTableKeys(state, state.prefs);
 }
 
-function SortHeader({ column }: { column: Column }) {
+/** Memoised: the table re-renders on every re-sort, its column headers only when the sort changes. */
+const SortHeader = memo(function SortHeader({ column }: { column: Column }) {
   const sort = useStratdesk((state) => state.prefs.sort);
   const toggleSort = useStratdesk((state) => state.toggleSort);
   const className = column.isNum === true ? 'num' : undefined;
@@ -84,7 +85,7 @@ function SortHeader({ column }: { column: Column }) {
       </button>
     </th>
   );
-}
+});
 
 const GroupRow = memo(function GroupRow({ type, count }: { type: InstanceType; count: number }) {
   return (

@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import { formatCount } from '../../format.ts';
 import { useStratdesk } from '../../store/hooks.ts';
 import { sharedPortfolioSums } from '../instances/tableModel.ts';
@@ -8,12 +9,15 @@ import { LiveAge } from '../../components/LiveAge.tsx';
  * up, amber for stale, red for errors or a lost stream. A click filters the table to problem rows.
  */
 export function SyncLight() {
-  const byId = useStratdesk((state) => state.strategiesById);
-  const ids = useStratdesk((state) => state.strategyIds);
+  // Counts, not the strategies: 200 strategies change every second, the light and its label seldom.
+  const { error, stale } = useStratdesk(
+    useShallow((state) => {
+      const { health } = sharedPortfolioSums(state.strategyIds, state.strategiesById);
+      return { error: health.error, stale: health.stale };
+    }),
+  );
   const connection = useStratdesk((state) => state.connection);
   const showProblemsOnly = useStratdesk((state) => state.showProblemsOnly);
-  const sums = sharedPortfolioSums(ids, byId);
-  const { error, stale } = sums.health;
   const state = connection !== 'connected' || error > 0 ? 'error' : stale > 0 ? 'stale' : 'ok';
   const problems = [error > 0 ? `${formatCount(error)} in error` : '', stale > 0 ? `${formatCount(stale)} stale` : '']
     .filter((x) => x !== '')
@@ -33,8 +37,14 @@ export function SyncLight() {
         {label}
       </span>
       <span className="sync-age">
-        · last good sync <LiveAge since={sums.lastGoodSyncAt} oldAfterMs={15_000} />
+        · last good sync <LastGoodSync />
       </span>
     </button>
   );
+}
+
+/** The newest good sync's age: it moves with nearly every delta, so only this re-renders for it. */
+function LastGoodSync() {
+  const since = useStratdesk((state) => sharedPortfolioSums(state.strategyIds, state.strategiesById).lastGoodSyncAt);
+  return <LiveAge since={since} oldAfterMs={15_000} />;
 }
