@@ -2,10 +2,11 @@
  * React access to the store and the app's commands. Both come from context rather than module
  * singletons so the same components render against a test store with a fake transport.
  */
-import { createContext, useContext, useLayoutEffect } from 'react';
+import { createContext, useContext, useLayoutEffect, useRef } from 'react';
 import { useStore } from 'zustand';
 import type { AppCommands } from '../commands.ts';
 import { timeWrite } from '../profiling.ts';
+import { isShallowEqual } from '../sameValue.ts';
 import type { StratdeskState, StratdeskStore } from './index.ts';
 
 export interface AppServices {
@@ -23,10 +24,25 @@ function useServices(): AppServices {
 
 /**
  * Select one value from the store; the component re-renders only when that value changes (Object.is).
- * For arrays or objects built in the selector, wrap it in `useShallow`.
+ * For arrays or objects built in the selector, use `useStratdeskShallow`.
  */
 export function useStratdesk<T>(selector: (state: StratdeskState) => T): T {
   return useStore(useServices().store, selector);
+}
+
+/**
+ * `useStratdesk` for a selector that builds an array or a plain object: the component gets the same
+ * object back, and re-renders only, when an element or a field changed (`isShallowEqual`). Like
+ * zustand's `useShallow`, without its allocations: this runs for every row on screen on every store change.
+ */
+export function useStratdeskShallow<T>(selector: (state: StratdeskState) => T): T {
+  const previous = useRef<{ value: T } | null>(null);
+  return useStratdesk((state) => {
+    const next = selector(state);
+    if (previous.current !== null && isShallowEqual(previous.current.value, next)) return previous.current.value;
+    previous.current = { value: next };
+    return next;
+  });
 }
 
 export function useCommands(): AppCommands {

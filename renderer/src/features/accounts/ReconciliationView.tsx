@@ -6,11 +6,10 @@
  * every minute while open; the trader's threshold decides when a difference raises an alert.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import type { CommandError } from '../../../../shared/contract.ts';
 import type { Reconciliation, UnattributedFill } from '../../../../shared/model.ts';
 import { formatTimestamp } from '../../format.ts';
-import { useCommands, useStratdesk } from '../../store/hooks.ts';
+import { useCommands, useStratdesk, useStratdeskShallow } from '../../store/hooks.ts';
 import { driftAlert, parseThreshold, REFRESH_MS, thresholdKey, verdict } from './reconciliationModel.ts';
 import { TableHead, num } from '../../components/TableHead.tsx';
 import { HostBudgets } from './HostBudgets.tsx';
@@ -192,13 +191,11 @@ function Unattributed({
 }) {
   const commands = useCommands();
   // The account's instances that can own a fill (a paper instance keeps its own book).
-  const instances = useStratdesk(
-    useShallow((s) =>
-      Object.values(s.strategiesById)
-        .filter((v) => v.account === accountId && v.mode !== 'paper')
-        .map((v) => v.id)
-        .sort(),
-    ),
+  const instances = useStratdeskShallow((s) =>
+    Object.values(s.strategiesById)
+      .filter((v) => v.account === accountId && v.mode !== 'paper')
+      .map((v) => v.id)
+      .sort(),
   );
   const [choice, setChoice] = useState<Record<string, string>>({});
   const assign = (f: UnattributedFill, instance: string | null): void =>

@@ -1,7 +1,7 @@
 /**
  * What the strategies table shows, as pure functions of the store: filtering, sorting, grouping by
  * type with subtotals, and the sums behind the header. Kept out of the components so they are unit
- * tested and so the table selects one flat list of keys (cheap to compare, see `useShallow`).
+ * tested and so the table selects one flat list of keys (cheap to compare, see `useStratdeskShallow`).
  */
 import type { HealthState, InstanceMode, InstanceType, InstanceView, StrategyStatus, StrategyView } from '../../../../shared/model.ts';
 import { INSTANCE_TYPES } from '../../../../shared/model.ts';

@@ -1,6 +1,5 @@
-import { useShallow } from 'zustand/react/shallow';
 import { formatCount } from '../../format.ts';
-import { useStratdesk } from '../../store/hooks.ts';
+import { useStratdesk, useStratdeskShallow } from '../../store/hooks.ts';
 import { sharedPortfolioSums } from '../instances/tableModel.ts';
 import { LiveAge } from '../../components/LiveAge.tsx';
 
@@ -10,12 +9,10 @@ import { LiveAge } from '../../components/LiveAge.tsx';
  */
 export function SyncLight() {
   // Counts, not the strategies: 200 strategies change every second, the light and its label seldom.
-  const { error, stale } = useStratdesk(
-    useShallow((state) => {
-      const { health } = sharedPortfolioSums(state.strategyIds, state.strategiesById);
-      return { error: health.error, stale: health.stale };
-    }),
-  );
+  const { error, stale } = useStratdeskShallow((state) => {
+    const { health } = sharedPortfolioSums(state.strategyIds, state.strategiesById);
+    return { error: health.error, stale: health.stale };
+  });
   const connection = useStratdesk((state) => state.connection);
   const showProblemsOnly = useStratdesk((state) => state.showProblemsOnly);
   const state = connection !== 'connected' || error > 0 ? 'error' : stale > 0 ? 'stale' : 'ok';
