@@ -3,6 +3,7 @@ import type { StratdeskBridge } from '../../shared/contract.ts';
 import type { StreamMessage } from '../../shared/model.ts';
 import { applyFetchedSnapshot, applyHistory, applyStrategyResult, applyStreamMessage, connectStream } from './bridge.ts';
 import { createStratdeskStore, type StratdeskStore } from './store/index.ts';
+import { sparkPoints } from './store/historySlice.ts';
 import { makeDelta, makeMetrics, makeSnapshot, makeStrategy, makeTotals } from './testFixtures.ts';
 import type { Transport } from './transport.ts';
 
@@ -289,8 +290,8 @@ describe('sparklines', () => {
     const after = store.getState().sparkById;
     expect(after['a']).toBe(before['a']);
     expect(after['c']).toBe(before['c']);
-    expect(after['b']?.map((p) => p.v)).toEqual([11, 42]);
-    expect(after['b']?.[1]?.t).toBe(Date.parse(makeDelta(11, []).asOf));
+    expect(sparkPoints(after['b']).map((p) => p.v)).toEqual([11, 42]);
+    expect(sparkPoints(after['b'])[1]?.t).toBe(Date.parse(makeDelta(11, []).asOf));
   });
 
   it('add nothing for a strategy repeated unchanged', () => {
@@ -302,8 +303,7 @@ describe('sparklines', () => {
 
   it('seed from history before the live points, once', () => {
     seedThree();
-    const live = store.getState().sparkById['a'];
-    const liveT = live?.[0]?.t ?? 0;
+    const liveT = sparkPoints(store.getState().sparkById['a'])[0]?.t ?? 0;
     applyHistory(store, {
       asOf: '2026-11-20T10:00:00Z',
       series: {
@@ -314,6 +314,6 @@ describe('sparklines', () => {
         ],
       },
     });
-    expect(store.getState().sparkById['a']?.map((p) => p.v)).toEqual([1, 2, 11]);
+    expect(sparkPoints(store.getState().sparkById['a']).map((p) => p.v)).toEqual([1, 2, 11]);
   });
 });

@@ -28,8 +28,8 @@ import type {
 } from '../../shared/model.ts';
 import { NESTED_PATCH_FIELDS } from '../../shared/model.ts';
 import { isSameList, isSameValue } from './sameValue.ts';
-import { SPARK_MAX_POINTS } from './store/historySlice.ts';
-import type { HistorySlice, SnapshotSlice, SparkPoint, StratdeskStore } from './store/index.ts';
+import { lastSpark, sparkPoints, sparkSeries, withPoint } from './store/historySlice.ts';
+import type { HistorySlice, SnapshotSlice, SparkSeries, StratdeskStore } from './store/index.ts';
 import type { Transport } from './transport.ts';
 
 export type DeltaMessage = Extract<StreamMessage, { type: 'delta' }>;
@@ -169,8 +169,8 @@ function snapshotSliceOf(state: SnapshotSlice): SnapshotSlice {
 }
 
 /**
- * One sparkline point per strategy whose object changed, at the message's time. Only the arrays of
- * those strategies are replaced; the map is copied once, and not at all when nothing changed.
+ * One sparkline point per strategy whose object changed, at the message's time. Only the series of
+ * those strategies are replaced (`withPoint`: one point added, nothing copied); the map is copied once, and not at all when nothing changed.
  */
 export function appendSpark(
   sparkById: HistorySlice['sparkById'],
@@ -184,13 +184,11 @@ export function appendSpark(
   for (const id of changedIds) {
     const strategy = after[id];
     if (strategy === undefined || strategy === before[id]) continue;
-    const points = sparkById[id] ?? [];
-    const last = points[points.length - 1];
+    const series = sparkById[id];
+    const last = lastSpark(series);
     if (last !== undefined && last.t >= t) continue;
-    const point: SparkPoint = { t, v: strategy.metrics.totalPnl };
     if (next === sparkById) next = { ...sparkById };
-    (next as Record<string, readonly SparkPoint[]>)[id] =
-      points.length >= SPARK_MAX_POINTS ? [...points.slice(points.length - SPARK_MAX_POINTS + 1), point] : [...points, point];
+    (next as Record<string, SparkSeries>)[id] = withPoint(series, { t, v: strategy.metrics.totalPnl });
   }
   return next;
 }
@@ -221,12 +219,12 @@ export function applyStreamMessage(store: StratdeskStore, message: StreamMessage
  */
 export function applyHistory(store: StratdeskStore, history: PortfolioHistory): void {
   const { sparkById } = store.getState();
-  const next: Record<string, readonly SparkPoint[]> = { ...sparkById };
+  const next: Record<string, SparkSeries> = { ...sparkById };
   for (const [id, series] of Object.entries(history.series)) {
-    const live = sparkById[id] ?? [];
+    const live = sparkPoints(sparkById[id]);
     const firstLive = live[0]?.t ?? Infinity;
     const seed = series.filter((p) => p.t < firstLive).map((p) => ({ t: p.t, v: p.totalPnl }));
-    if (seed.length > 0) next[id] = [...seed, ...live].slice(-SPARK_MAX_POINTS);
+    if (seed.length > 0) next[id] = sparkSeries([...seed, ...live]);
   }
   store.setState({ sparkById: next });
 }

@@ -3,7 +3,8 @@ import { formatSignedMoney, formatTimestamp } from '../format.ts';
 import { isLookedAt, lookHandlers } from './lookedAt.ts';
 import { setText } from './setText.ts';
 import { useStoreApi, useStoreWriter, useStratdesk } from '../store/hooks.ts';
-import type { SparkPoint } from '../store/index.ts';
+import type { SparkPoint, SparkSeries } from '../store/index.ts';
+import { sparkLength } from '../store/historySlice.ts';
 
 const W = 68;
 const H = 24;
@@ -21,16 +22,17 @@ const UNIT = 10;
  * drawn into ~66 columns would otherwise cost the string, the attribute parse and the paint of points
  * no one can see, on every row every second, for the same line on screen.
  */
-export function sparkPath(points: readonly SparkPoint[], width = W, height = H): string {
-  if (points.length < 2) return '';
-  const first = points[0] as SparkPoint;
-  const last = points[points.length - 1] as SparkPoint;
+export function sparkPath(points: readonly SparkPoint[], width = W, height = H, from = 0, to = points.length): string {
+  if (to - from < 2) return '';
+  const first = points[from] as SparkPoint;
+  const last = points[to - 1] as SparkPoint;
   const span = Math.max(1, last.t - first.t);
   let min = Infinity;
   let max = -Infinity;
-  for (const p of points) {
-    if (p.v < min) min = p.v;
-    if (p.v > max) max = p.v;
+  for (let i = from; i < to; i++) {
+    const v = (points[i] as SparkPoint).v;
+    if (v < min) min = v;
+    if (v > max) max = v;
   }
   const range = max - min;
   const xScale = ((width - 2) * UNIT) / span;
@@ -44,9 +46,9 @@ export function sparkPath(points: readonly SparkPoint[], width = W, height = H):
   };
   // The current column's first, lowest, highest and last points, by index; first ≤ low, high ≤ last.
   let column = -1;
-  let start = 0;
-  let low = 0;
-  let high = 0;
+  let start = from;
+  let low = from;
+  let high = from;
   const flush = (end: number): void => {
     const a = Math.min(low, high);
     const b = Math.max(low, high);
@@ -55,34 +57,31 @@ export function sparkPath(points: readonly SparkPoint[], width = W, height = H):
     if (b !== a) emit(b);
     if (end !== b) emit(end);
   };
-  for (let i = 0; i < points.length; i++) {
+  for (let i = from; i < to; i++) {
     const p = points[i] as SparkPoint;
     const at = Math.floor(((p.t - first.t) * xScale) / UNIT);
     if (at !== column) {
-      if (i > 0) flush(i - 1);
+      if (i > from) flush(i - 1);
       column = at;
       start = low = high = i;
     } else if (p.v < (points[low] as SparkPoint).v) low = i;
     else if (p.v > (points[high] as SparkPoint).v) high = i;
   }
-  flush(points.length - 1);
+  flush(to - 1);
   return out;
 }
 
 /** What a sparkline shows for its points: tone (class), tooltip and path. One home for the component and its writer. */
-function sparkView(
-  points: readonly SparkPoint[],
-  currency: string,
-  withTitle: boolean,
-): { className: string; title: string | null; path: string } {
-  const first = points[0] as SparkPoint;
-  const last = points[points.length - 1] as SparkPoint;
+function sparkView(series: SparkSeries, currency: string, withTitle: boolean): { className: string; title: string | null; path: string } {
+  const { buffer, start, end } = series;
+  const first = buffer[start] as SparkPoint;
+  const last = buffer[end - 1] as SparkPoint;
   const change = last.v - first.v;
   const tone = change > 0 ? 'pos' : change < 0 ? 'neg' : 'zero';
   const title = !withTitle
     ? null
     : `Total PnL ${formatSignedMoney(first.v, currency)} → ${formatSignedMoney(last.v, currency)}\n${formatTimestamp(new Date(first.t).toISOString())} → ${formatTimestamp(new Date(last.t).toISOString())}`;
-  return { className: `spark spark--${tone}`, title, path: sparkPath(points) };
+  return { className: `spark spark--${tone}`, title, path: sparkPath(buffer, W, H, start, end) };
 }
 
 /**
@@ -108,20 +107,20 @@ function staggerOf(id: string): number {
 function writeSpark(
   svg: SVGSVGElement | null,
   id: string,
-  points: readonly SparkPoint[] | undefined,
+  series: SparkSeries | undefined,
   currency: string,
   withTitle = isLookedAt(svg),
 ): void {
-  if (svg === null || points === undefined || points.length < 2) return;
+  if (svg === null || series === undefined || sparkLength(series) < 2) return;
   const waiting = (undrawn.get(svg) ?? staggerOf(id)) + 1;
   if (waiting < SPARK_EVERY && !withTitle) {
     undrawn.set(svg, waiting);
     return;
   }
   undrawn.set(svg, 0);
-  const { className, title, path } = sparkView(points, currency, withTitle);
+  const { className, title, path } = sparkView(series, currency, withTitle);
   if (svg.getAttribute('class') !== className) svg.setAttribute('class', className);
-  svg.setAttribute('data-points', String(points.length));
+  svg.setAttribute('data-points', String(sparkLength(series)));
   svg.querySelector('polyline')?.setAttribute('points', path);
   if (title === null) return;
   if (svg.getAttribute('aria-label') !== title) svg.setAttribute('aria-label', title);
@@ -134,22 +133,22 @@ function writeSpark(
  * new point after that is drawn by a direct write, so a second of new points re-renders no row.
  */
 export const Sparkline = memo(function Sparkline({ id, currency }: { id: string; currency: string }) {
-  const hasLine = useStratdesk((state) => (state.sparkById[id]?.length ?? 0) >= 2);
+  const hasLine = useStratdesk((state) => sparkLength(state.sparkById[id]) >= 2);
   const store = useStoreApi();
   const ref = useRef<SVGSVGElement>(null);
   useStoreWriter(
     (state) => state.sparkById[id],
-    (points) => writeSpark(ref.current, id, points, currency),
+    (series) => writeSpark(ref.current, id, series, currency),
   );
-  const points = store.getState().sparkById[id];
-  if (!hasLine || points === undefined || points.length < 2) {
+  const series = store.getState().sparkById[id];
+  if (!hasLine || series === undefined || sparkLength(series) < 2) {
     return (
       <span className="spark spark--empty" title="Not enough history yet">
         —
       </span>
     );
   }
-  const { className, title, path } = sparkView(points, currency, true);
+  const { className, title, path } = sparkView(series, currency, true);
   return (
     <svg
       ref={ref}
@@ -160,7 +159,7 @@ export const Sparkline = memo(function Sparkline({ id, currency }: { id: string;
       role="img"
       aria-label={title ?? undefined}
       data-testid="sparkline"
-      data-points={points.length}
+      data-points={sparkLength(series)}
       {...lookHandlers(() => writeSpark(ref.current, id, store.getState().sparkById[id], currency, true))}
     >
       <title>{title}</title>

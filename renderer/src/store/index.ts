@@ -24,7 +24,7 @@ export type {
   UiSlice,
 } from './uiSlice.ts';
 export type { Prefs, PrefsSlice, SortDir, SortKey, TableFilter, ThemeChoice } from './prefsSlice.ts';
-export type { HistorySlice, SparkPoint } from './historySlice.ts';
+export type { HistorySlice, SparkPoint, SparkSeries } from './historySlice.ts';
 export type { AccountTestUi, VaultAction, VaultFeedback, VaultSlice } from './vaultSlice.ts';
 export type { ControlAction, ControlNotice, ControlSlice } from './controlSlice.ts';
 
