@@ -209,6 +209,8 @@ server.on('upgrade', (req, socket, head) => {
 const publisher = new Publisher();
 // The first message a subscriber gets is the snapshot it starts from; the sockets get theirs on connect.
 let isPrimed = false;
+/** While not null, deltas are kept here instead of sent: the measured run's frames are made before it (see `main`). */
+let outbox: string[] | null = null;
 
 function publish(): void {
   publisher.publish(snapshot());
@@ -222,7 +224,8 @@ publisher.subscribe(snapshot(), (message) => {
   seq = message.seq;
   const text = JSON.stringify(message);
   frameBytes.push(Buffer.byteLength(text));
-  for (const ws of clients) ws.send(text);
+  if (outbox !== null) outbox.push(text);
+  else for (const ws of clients) ws.send(text);
 });
 seq = publisher.seq;
 
@@ -313,7 +316,15 @@ async function main(): Promise<void> {
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      // BENCH_CHROMIUM_ARGS: extra flags for experiments (e.g. --js-flags=...), space-separated; none by default.
+      ...(process.env['BENCH_CHROMIUM_ARGS'] ?? '').split(' ').filter((flag) => flag !== ''),
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
@@ -348,6 +359,26 @@ async function main(): Promise<void> {
     await sleep(100);
   }
   const rowsInDom = await page.evaluate<number>(`document.querySelectorAll('tr[data-testid^="strategy-row-"]').length`);
+  // Every delta of the run is made (strategies, the publisher's diff, JSON) before it starts, and only sent
+  // during it: made on the fly, this process's own work and GC right after each send took one of the
+  // machine's two cores from the renderer while it handled that very message (the renderer's main thread
+  // was off the CPU for 1–6 ms of a 5–14 ms message, in a trace). Serve mode's host is likewise done with a
+  // delta's work when it publishes it. BENCH_LIVE_SEND=1 makes them on the fly, as before.
+  const isLiveSend = process.env['BENCH_LIVE_SEND'] === '1';
+  const made = (at: number): void => {
+    // ~all: every instance but a random 2 % changes this second.
+    strategies = strategies.map((s, i) => (random() < 0.98 ? strategyAt(i, at, tick) : s));
+    publish();
+  };
+  const frames: string[] = [];
+  frameBytes.length = 0;
+  if (!isLiveSend) {
+    outbox = frames;
+    // Stamped with the times they will be sent at (about: the heap is measured in between).
+    const startAt = Date.now() + 2000;
+    for (tick = 1; tick <= SECONDS; tick++) made(startAt + tick * 1000);
+    outbox = null;
+  }
   await sleep(1000);
   const heapStart = await heap();
   await page.evaluate(`(() => {
@@ -357,12 +388,14 @@ async function main(): Promise<void> {
     p.writes.length = 0;
     p.updates.length = 0;
     p.updateReact.length = 0;
+    p.updateRows.length = 0;
+    p.updateParts.length = 0;
+    for (const k of Object.keys(p.parts)) delete p.parts[k];
     p.updateAt.length = 0;
     window.__benchStart = performance.now();
     p.updateToPaint.length = 0;
     window.__longTasks.length = 0;
   })()`);
-  frameBytes.length = 0;
 
   console.log(`streaming: ${N} instances, ~all changing every second, for ${SECONDS} s…`);
   // BENCH_CPUPROFILE=1: where the renderer's time goes (self time by function), for tuning only.
@@ -372,14 +405,22 @@ async function main(): Promise<void> {
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     await cdp.send('Profiler.start');
   }
+  // BENCH_ALLOCATIONS=1: where the renderer allocates (bytes by function, garbage included), for tuning only.
+  // Every byte allocated brings the next young-generation GC nearer, and a GC that lands inside React's render
+  // is counted in its commit: allocation is the p95's main lever (see docs/BENCHMARKS.md).
+  const isSamplingAllocations = process.env['BENCH_ALLOCATIONS'] === '1';
+  if (isSamplingAllocations)
+    await cdp.send('HeapProfiler.startSampling', {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: true,
+    });
   // BENCH_TRACE=1: the renderer main thread's time by trace event (script, style, layout, paint…), for tuning only.
   const isTracing = process.env['BENCH_TRACE'] === '1';
   if (isTracing) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   for (tick = 1; tick <= SECONDS; tick++) {
-    const now = Date.now();
-    // ~all: every instance but a random 2 % changes this second.
-    strategies = strategies.map((s, i) => (random() < 0.98 ? strategyAt(i, now, tick) : s));
-    publish();
+    if (isLiveSend) made(Date.now());
+    else for (const ws of clients) ws.send(frames[tick - 1] as string);
     await sleep(1000);
   }
   await sleep(1000);
@@ -420,6 +461,28 @@ async function main(): Promise<void> {
         .join('\n');
     console.log(`self time:\n${top(self)}\n\ntotal time (with callees):\n${top(total)}`);
   }
+  if (isSamplingAllocations) {
+    const { profile } = await cdp.send('HeapProfiler.stopSampling');
+    const bytes = new Map<string, number>();
+    let all = 0;
+    const walk = (node: typeof profile.head): void => {
+      const frame = node.callFrame;
+      const key = `${frame.functionName || '(anon)'} ${frame.url.split('/').pop()}:${frame.lineNumber}`;
+      bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+      all += node.selfSize;
+      for (const child of node.children) walk(child);
+    };
+    walk(profile.head);
+    const perDelta = (b: number): string => `${(b / 1024 / SECONDS).toFixed(0).padStart(6)} KB`;
+    console.log(
+      `allocated per delta (sampled, garbage included): ${perDelta(all)}; by function:\n` +
+        [...bytes.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, Number(process.env['BENCH_TOP'] ?? 25))
+          .map(([k, v]) => `${perDelta(v)}  ${k}`)
+          .join('\n'),
+    );
+  }
   if (isTracing) {
     const trace = await browser.stopTracing();
     // For DevTools' Performance panel (load the file), like the CPU profile.
@@ -428,7 +491,7 @@ async function main(): Promise<void> {
   }
   const heapEnd = await heap();
   const run = await page.evaluate<Omit<ProfileData, 'frames'> & { longTasks: number[] }>(
-    `({ commits: [...window.__stratdeskProfile.commits], commitAt: window.__stratdeskProfile.commitAt.map((t) => t - window.__benchStart), writes: [...window.__stratdeskProfile.writes], updates: [...window.__stratdeskProfile.updates], updateReact: [...window.__stratdeskProfile.updateReact], updateAt: window.__stratdeskProfile.updateAt.map((t) => t - window.__benchStart), updateToPaint: [...window.__stratdeskProfile.updateToPaint], longTasks: [...window.__longTasks] })`,
+    `({ commits: [...window.__stratdeskProfile.commits], commitAt: window.__stratdeskProfile.commitAt.map((t) => t - window.__benchStart), writes: [...window.__stratdeskProfile.writes], updates: [...window.__stratdeskProfile.updates], updateReact: [...window.__stratdeskProfile.updateReact], updateRows: [...window.__stratdeskProfile.updateRows], updateParts: [...window.__stratdeskProfile.updateParts], parts: { ...window.__stratdeskProfile.parts }, updateAt: window.__stratdeskProfile.updateAt.map((t) => t - window.__benchStart), updateToPaint: [...window.__stratdeskProfile.updateToPaint], longTasks: [...window.__longTasks] })`,
   );
   // The first seconds run cold code (V8 has not optimised the row renders yet); a window open for
   // hours lives in the warm part, so it is shown apart (the headline figure keeps every commit).
@@ -468,6 +531,12 @@ async function main(): Promise<void> {
   const paintP95 = pct(run.updateToPaint, 95);
   const long = run.longTasks;
   const avgBytes = frameBytes.reduce((a, b) => a + b, 0) / Math.max(1, frameBytes.length);
+  const rowRenders = run.updateRows.reduce((a, b) => a + b, 0);
+  const reactTotal = run.commits.reduce((a, b) => a + b, 0);
+  const parts = Object.entries(run.parts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${f1(v)}`)
+    .join(', ');
   const lines = [
     `### Renderer: ${N} instances, ~all changing every second, ${SECONDS} s`,
     '',
@@ -483,6 +552,8 @@ async function main(): Promise<void> {
     `| the same after the first ${WARM_AFTER_MS / 1000} s p50 / p95 / max | ${f1(pct(warm, 50))} / ${f1(pct(warm, 95))} / ${f1(warm.length ? Math.max(...warm) : NaN)} ms (${warm.length} deltas) |`,
     `| of which React commits p50 / p95 | ${f1(pct(run.commits, 50))} / ${f1(pct(run.commits, 95))} ms (${run.commits.length} commits, Profiler actualDuration) |`,
     `| React's part of each delta after the first ${WARM_AFTER_MS / 1000} s p50 / p95 (the issue's own figure, warm) | ${f1(pct(warmReact, 50))} / ${f1(pct(warmReact, 95))} ms (${warmReact.length} deltas) |`,
+    `| React's render time by part of the window | ${f1(reactTotal)} ms in all: ${parts} ms; the rest outside these parts |`,
+    `| strategy rows rendered by React | ${rowRenders} (${(rowRenders / Math.max(1, run.updates.length)).toFixed(1)} per delta, max ${Math.max(0, ...run.updateRows)}) |`,
     `| of which direct writes | ${run.writes.length} writes, ${f1(writesTotal)} ms in all (${f1(writesTotal / Math.max(1, run.updates.length))} ms per delta) |`,
     `| stream message → next painted frame p50 / p95 | ${f1(paintP50)} / ${f1(paintP95)} ms (${run.updateToPaint.length} messages) |`,
     `| long tasks > 50 ms | ${long.length} (max ${f1(long.length ? Math.max(...long) : 0)} ms, total ${f1(long.reduce((a, b) => a + b, 0))} ms over ${SECONDS} s) |`,
@@ -492,7 +563,17 @@ async function main(): Promise<void> {
   ];
   // In arrival order: a lone slow commit (a GC, the history seed) reads differently from a slow trend.
   console.log(
-    `render work per delta, ms, in order (React + direct writes): ${run.updates.map((c, k) => `${(run.updateReact[k] ?? 0).toFixed(1)}+${(c - (run.updateReact[k] ?? 0)).toFixed(1)}`).join(' ')}`,
+    `render work per delta, ms, in order (React + direct writes / rows React rendered): ${run.updates.map((c, k) => `${(run.updateReact[k] ?? 0).toFixed(1)}+${(c - (run.updateReact[k] ?? 0)).toFixed(1)}/${run.updateRows[k] ?? 0}`).join(' ')}`,
+  );
+  // The React part of each delta split by the window's parts: a spike in one part reads differently from a spread.
+  console.log(
+    `React by part per delta, ms, in order: ${run.updateParts
+      .map((p) =>
+        Object.entries(p)
+          .map(([k, v]) => `${k[0]}${v.toFixed(1)}`)
+          .join(','),
+      )
+      .join(' ')}`,
   );
   console.log('\n' + lines.join('\n'));
 }

@@ -12,22 +12,29 @@ import { Toolbar } from './features/instances/Toolbar.tsx';
 import { VaultPanel } from './features/vault/VaultPanel.tsx';
 import { SetupPanel } from './features/setup/SetupPanelLazy.tsx';
 import { AppServicesContext, type AppServices } from './store/hooks.ts';
+import { Part } from './components/Part.tsx';
 
 export function App({ services }: { services: AppServices }) {
   return (
     <AppServicesContext value={services}>
       <ThemeSync />
       <div className="app">
-        <Header />
+        <Part id="header">
+          <Header />
+        </Part>
         <AlertsPanel />
         <main className="content">
           <ErrorBanner />
           <ControlNoticeBar />
           <Toolbar />
           <RebalancePanel />
-          <StrategiesTable />
+          <Part id="table">
+            <StrategiesTable />
+          </Part>
         </main>
-        <DetailPanel />
+        <Part id="detail">
+          <DetailPanel />
+        </Part>
         <VaultPanel />
         <SetupPanel />
         <ConfirmDialog />

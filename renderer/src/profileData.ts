@@ -7,6 +7,12 @@ export interface ProfileData {
   /** React's part of `updates`, per stream message. */
   updateReact: number[];
   updateAt: number[];
+  /** Strategy rows React rendered, per stream message. */
+  updateRows: number[];
+  /** React's render time by part of the window, per stream message. */
+  updateParts: Record<string, number>[];
+  /** React's render time by part of the window (App.tsx), ms in all. */
+  parts: Record<string, number>;
   updateToPaint: number[];
   frames: number;
 }

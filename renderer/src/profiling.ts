@@ -8,6 +8,9 @@
  * - writes: the time of each direct DOM write outside React (`useStoreWriter`: the figures of rows on screen), ms;
  * - updates (updateReact: React's part): per stream message, the render work it caused: React's actualDuration of its commits plus its
  *   direct writes (ms), so moving work out of React cannot hide it; updateAt: when the message arrived;
+ * - updateRows: per stream message, the strategy rows React rendered for it;
+ * - updateParts: per stream message, React's render time by part (below);
+ * - parts: React's render time by part of the window (each a <Profiler> inside the app's, App.tsx), ms in all;
  * - updateToPaint: from a stream message's arrival to the frame after React committed it (ms);
  * - frames: stream frames seen, with their size in characters (UTF-16 ≈ bytes for this ASCII JSON).
  */
@@ -22,16 +25,19 @@ const data: ProfileData = {
   updates: [],
   updateReact: [],
   updateAt: [],
+  updateRows: [],
+  updateParts: [],
   updateToPaint: [],
+  parts: {},
   frames: 0,
 };
 if (isProfiling && typeof window !== 'undefined') (window as unknown as { __stratdeskProfile: ProfileData }).__stratdeskProfile = data;
 
 /** The render work of the stream message being handled (until its frame is drawn), or null between messages. */
-let current: { work: number; react: number } | null = null;
+let current: { work: number; react: number; rows: number; parts: Record<string, number> } | null = null;
 
 export function recordCommit(
-  _id: string,
+  id: string,
   _phase: string,
   actualDuration: number,
   _baseDuration: number,
@@ -39,12 +45,23 @@ export function recordCommit(
   commitTime: number,
 ): void {
   if (!isProfiling) return;
+  // The parts' Profilers sit inside the app's: their time is already in the app's commit.
+  if (id !== 'app') {
+    data.parts[id] = (data.parts[id] ?? 0) + actualDuration;
+    if (current !== null) current.parts[id] = (current.parts[id] ?? 0) + actualDuration;
+    return;
+  }
   data.commits.push(actualDuration);
   data.commitAt.push(commitTime);
   if (current !== null) {
     current.work += actualDuration;
     current.react += actualDuration;
   }
+}
+
+/** A strategy row rendered by React, counted in the current message's figures. */
+export function recordRowRender(): void {
+  if (isProfiling && current !== null) current.rows += 1;
 }
 
 /** Runs a direct DOM write; in the profiling build, times it and counts it in the current message's work. */
@@ -68,7 +85,7 @@ export function installProfiling(transport: Transport): Transport {
     onStream: (listener) =>
       transport.onStream((message) => {
         const start = performance.now();
-        const bucket = { work: 0, react: 0 };
+        const bucket = { work: 0, react: 0, rows: 0, parts: {} };
         current = bucket;
         data.frames += 1;
         listener(message);
@@ -77,6 +94,8 @@ export function installProfiling(transport: Transport): Transport {
         requestAnimationFrame(() => {
           data.updates.push(bucket.work);
           data.updateReact.push(bucket.react);
+          data.updateRows.push(bucket.rows);
+          data.updateParts.push(bucket.parts);
           data.updateAt.push(start);
           if (current === bucket) current = null;
           setTimeout(() => data.updateToPaint.push(performance.now() - start), 0);

@@ -1,8 +1,7 @@
-import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
-import { useShallow } from 'zustand/react/shallow';
+import { Profiler, memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import type { InstanceType } from '../../../../shared/model.ts';
 import { NOT_A_FIGURE, feesAsPnl, formatCount } from '../../format.ts';
-import { useCommands, useStoreApi, useStratdesk } from '../../store/hooks.ts';
+import { useCommands, useStoreApi, useStratdesk, useStratdeskShallow } from '../../store/hooks.ts';
 import type { SortKey, StratdeskState } from '../../store/index.ts';
 import {
   ROW_HEIGHT,
@@ -19,6 +18,9 @@ import {
 import { Money } from '../../components/Money.tsx';
 import { StrategyRow } from './StrategyRow.tsx';
 import { useFocusKept } from '../../components/keepFocus.ts';
+import { recordCommit } from '../../profiling.ts';
+
+const IS_PROFILING = import.meta.env.MODE === 'profile';
 
 interface Column {
   key: SortKey | null;
@@ -195,7 +197,7 @@ function useViewport(ref: RefObject<HTMLDivElement | null>): { top: number; heig
 
 /** Re-renders only when the visible key list changes; each row watches its own strategy. */
 export function StrategiesTable() {
-  const keys = useStratdesk(useShallow(selectKeys));
+  const keys = useStratdeskShallow(selectKeys);
   const hasSnapshot = useStratdesk((state) => state.seq !== null);
   const total = useStratdesk((state) => state.strategyIds.length);
   const focusedId = useStratdesk((state) => state.focusedId);
@@ -316,7 +318,15 @@ export function StrategiesTable() {
               // Keyed by slot (rowSlots): a re-sort moves the rows that stay in the window and re-renders
               // none of them, a strategy that enters reuses the row of one that left; the figures that
               // moved are written into the rows directly (StrategyRow). See bench/renderer.ts.
-              return <StrategyRow key={slots.get(key) ?? key} id={key} />;
+              const slot = slots.get(key) ?? key;
+              // The profiling build (bench/renderer.ts) times the rows apart from the table around them.
+              return IS_PROFILING ? (
+                <Profiler key={slot} id="rows" onRender={recordCommit}>
+                  <StrategyRow id={key} />
+                </Profiler>
+              ) : (
+                <StrategyRow key={slot} id={key} />
+              );
             })}
             <Spacer px={win.below} />
           </tbody>

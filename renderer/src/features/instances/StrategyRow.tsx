@@ -1,8 +1,7 @@
 import { memo, useLayoutEffect, useRef, type MouseEvent, type RefObject } from 'react';
 import type { Health, StrategyView } from '../../../../shared/model.ts';
 import { NOT_A_FIGURE, feesAsPnl, formatCount, formatTimestamp, formatWeight } from '../../format.ts';
-import { useShallow } from 'zustand/react/shallow';
-import { useCommands, useStoreApi, useStoreWriter, useStratdesk } from '../../store/hooks.ts';
+import { useCommands, useStoreApi, useStoreWriter, useStratdeskShallow } from '../../store/hooks.ts';
 import type { StratdeskState } from '../../store/index.ts';
 import { useFocusKept } from '../../components/keepFocus.ts';
 import { isLookedAt, lookHandlers } from '../../components/lookedAt.ts';
@@ -15,6 +14,7 @@ import { LiveAge, writeAgeSince } from '../../components/LiveAge.tsx';
 import { Money, writeMoney } from '../../components/Money.tsx';
 import { Sparkline } from '../../components/Sparkline.tsx';
 import { isPerpetual } from '../../../../shared/symbols.ts';
+import { recordRowRender } from '../../profiling.ts';
 
 export function healthTooltip(health: Health): string {
   const lines = [`Health: ${health.state}`, `Last good sync: ${formatTimestamp(health.lastGoodSyncAt)}`];
@@ -72,7 +72,7 @@ const FUNDING_DETAIL = '+ received, − paid';
 
 /**
  * What a row's React render depends on: everything but the figures that move on every delta, which
- * `writeFigures` writes into the row directly. Primitives, compared one by one (`useShallow`).
+ * `writeFigures` writes into the row directly. Primitives, compared one by one (`useStratdeskShallow`).
  */
 function rowShape(state: StratdeskState, id: string) {
   const strategy = state.strategiesById[id];
@@ -189,7 +189,7 @@ function lastGoodOf(health: Health): number | null {
  * writes in the ~18 rows on screen, not 18 row renders.
  */
 export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
-  const shape = useStratdesk(useShallow((state: StratdeskState) => rowShape(state, id)));
+  const shape = useStratdeskShallow((state: StratdeskState) => rowShape(state, id));
   const store = useStoreApi();
   const commands = useCommands();
   const rowRef = useRef<HTMLTableRowElement>(null);
@@ -362,5 +362,7 @@ if (renderCounts !== null && typeof window !== 'undefined')
   (window as unknown as { __stratdeskRowRenders: Record<string, number> }).__stratdeskRowRenders = renderCounts;
 
 function countRender(id: string): void {
-  if (renderCounts !== null) renderCounts[id] = (renderCounts[id] ?? 0) + 1;
+  if (renderCounts === null) return;
+  renderCounts[id] = (renderCounts[id] ?? 0) + 1;
+  recordRowRender();
 }
