@@ -15,9 +15,31 @@ test('the demo shows three live strategies trading, the token leaves the address
   await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
   for (const id of IDS) await expect(row(page, id)).toHaveAttribute('data-status', 'live');
   const before = await Promise.all(IDS.map((id) => tradeCount(page, id)));
+  const headerBefore = await page.getByTestId('totals-total').locator('dd').innerText();
+  const asOfBefore = await page.getByTestId('as-of').getAttribute('title');
   await expect
     .poll(async () => (await Promise.all(IDS.map((id) => tradeCount(page, id)))).every((n, i) => n > (before[i] ?? 0)), { timeout: 60_000 })
     .toBe(true);
+  // The header's figures follow the deltas (written into it directly, not re-rendered): its total is the
+  // rows' totals summed, and the text on screen says the same number as its data-value.
+  await expect
+    .poll(
+      () =>
+        page.evaluate((ids) => {
+          const value = (sel: string): number => Number(document.querySelector(sel)?.getAttribute('data-value'));
+          const header = value('[data-testid="totals-total"]');
+          const rows = ids.map((id) => value(`[data-testid="strategy-row-${id}"] [data-testid="total"]`));
+          const text = document.querySelector('[data-testid="totals-total"] dd')?.textContent ?? '';
+          const shown = Number(text.replace(/[^\d.−-]/g, '').replace('−', '-'));
+          return { sums: Math.abs(header - rows.reduce((a, b) => a + b, 0)) < 1e-6, shows: Math.abs(shown - header) <= 0.006, text };
+        }, IDS),
+      { timeout: 30_000 },
+    )
+    .toMatchObject({ sums: true, shows: true });
+  await expect.poll(() => page.getByTestId('totals-total').locator('dd').innerText(), { timeout: 30_000 }).not.toBe(headerBefore);
+  // "as of" follows the newest delta too (its snapshot time, in the tooltip).
+  await expect(page.getByTestId('as-of')).not.toHaveAttribute('title', asOfBefore ?? '');
+  await expect(page.getByTestId('as-of')).toHaveText(/^as of /);
   // The reporting currency's real code: the demo's quotes are USDT, never labelled "USD".
   await expect(page.getByTestId('totals-equity')).toHaveAttribute('data-currency', 'USDT');
   await expect(page.getByTestId('totals')).toContainText('USDT');

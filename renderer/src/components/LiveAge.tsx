@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type RefObject } from 'react';
 import { formatAge } from '../format.ts';
 import { setText } from './setText.ts';
 
@@ -46,6 +46,8 @@ interface LiveAgeProps {
   oldClassName?: string;
   testId?: string;
   title?: string;
+  /** The span, for a caller that moves its start directly (`writeAgeSince`). */
+  ref?: RefObject<HTMLSpanElement | null>;
 }
 
 function ageText(since: number | null, prefix: string, hideBelowMs: number): string {
@@ -63,8 +65,10 @@ export function LiveAge({
   oldClassName = 'age--old',
   testId = 'age',
   title,
+  ref: outerRef,
 }: LiveAgeProps) {
-  const ref = useRef<HTMLSpanElement>(null);
+  const ownRef = useRef<HTMLSpanElement>(null);
+  const ref = outerRef ?? ownRef;
   useEffect(() => {
     const el = ref.current;
     if (el === null) return;
@@ -83,7 +87,7 @@ export function LiveAge({
       unsubscribe();
       ages.delete(el);
     };
-  }, [since, oldAfterMs, hideBelowMs, prefix, oldClassName]);
+  }, [ref, since, oldAfterMs, hideBelowMs, prefix, oldClassName]);
   // Server rendering (tests) and the first paint get the text at render time.
   return (
     <span ref={ref} className={className} data-testid={testId} title={title}>

@@ -1,7 +1,9 @@
 import { formatCount } from '../../format.ts';
-import { useStratdesk, useStratdeskShallow } from '../../store/hooks.ts';
+import { useRef } from 'react';
+import { useStoreApi, useStoreWriter, useStratdesk, useStratdeskShallow } from '../../store/hooks.ts';
+import type { StratdeskState } from '../../store/index.ts';
 import { sharedPortfolioSums } from '../instances/tableModel.ts';
-import { LiveAge } from '../../components/LiveAge.tsx';
+import { LiveAge, writeAgeSince } from '../../components/LiveAge.tsx';
 
 /**
  * One light for the whole portfolio's sync: green when every instance synced well and the stream is
@@ -40,8 +42,19 @@ export function SyncLight() {
   );
 }
 
-/** The newest good sync's age: it moves with nearly every delta, so only this re-renders for it. */
+function selectLastGoodSync(state: StratdeskState): number | null {
+  return sharedPortfolioSums(state.strategyIds, state.strategiesById).lastGoodSyncAt;
+}
+
+/**
+ * The newest good sync's age. It moves with nearly every delta and is written into the age directly
+ * (`writeAgeSince`); React renders this only when there is a first good sync or none is left.
+ */
 function LastGoodSync() {
-  const since = useStratdesk((state) => sharedPortfolioSums(state.strategyIds, state.strategiesById).lastGoodSyncAt);
-  return <LiveAge since={since} oldAfterMs={15_000} />;
+  const hasSynced = useStratdesk((state) => selectLastGoodSync(state) !== null);
+  const store = useStoreApi();
+  const ref = useRef<HTMLSpanElement>(null);
+  useStoreWriter(selectLastGoodSync, (since) => writeAgeSince(ref.current, since));
+  const since = hasSynced ? selectLastGoodSync(store.getState()) : null;
+  return <LiveAge ref={ref} since={since} oldAfterMs={15_000} />;
 }

@@ -1,38 +1,98 @@
+import { useRef } from 'react';
+import type { Totals } from '../../../../shared/model.ts';
 import { feesAsPnl, formatCount, formatMoney } from '../../format.ts';
-import { useStratdesk } from '../../store/hooks.ts';
+import { useStoreApi, useStoreWriter, useStratdeskShallow } from '../../store/hooks.ts';
+import type { StratdeskState } from '../../store/index.ts';
 import { sharedPortfolioSums } from '../instances/tableModel.ts';
-import { Money } from '../../components/Money.tsx';
+import { Money, writeMoney } from '../../components/Money.tsx';
+import { setText } from '../../components/setText.ts';
+
+/** The headline figures: test id, what the API compares (data-value), and what is shown when it differs. */
+const FIGURES = [
+  { testId: 'totals-equity', value: (t: Totals) => t.allocation + t.totalPnl, isSigned: false },
+  { testId: 'totals-total', value: (t: Totals) => t.totalPnl },
+  { testId: 'totals-today', value: (t: Totals) => t.todayPnl },
+  { testId: 'totals-realized', value: (t: Totals) => t.realizedPnl },
+  { testId: 'totals-unrealized', value: (t: Totals) => t.unrealizedPnl },
+  { testId: 'totals-funding', value: (t: Totals) => t.funding },
+  // data-value keeps the raw fee amount (what the API reports); the figure shows its effect on PnL.
+  { testId: 'totals-fees', value: (t: Totals) => t.fees, shown: (t: Totals) => feesAsPnl(t.fees) },
+] as const satisfies readonly {
+  testId: string;
+  value: (t: Totals) => number;
+  shown?: (t: Totals) => number;
+  isSigned?: boolean;
+}[];
+type FigureId = (typeof FIGURES)[number]['testId'];
+
+const FIGURE_TEXT: Record<FigureId, { label: string; title?: string; main?: boolean }> = {
+  'totals-equity': {
+    label: 'Equity',
+    main: true,
+    title: 'Σ capital budget + total PnL of live and observe strategies, in the reporting currency',
+  },
+  'totals-total': { label: 'Total PnL', main: true, title: 'Realized + unrealized + funding − fees' },
+  'totals-today': { label: 'Today', title: 'Change in total PnL since 00:00 UTC' },
+  'totals-realized': { label: 'Realized' },
+  'totals-unrealized': { label: 'Unrealized' },
+  'totals-funding': { label: 'Funding', title: '+ received, − paid' },
+  'totals-fees': { label: 'Fees', title: 'Effect on PnL: − paid, + rebate' },
+};
 
 /**
- * One headline figure: `value` is what tests and the API compare against (data-value), `shown` what
- * the user reads when it differs (fees are reported as paid but displayed as their effect on PnL).
- * `tagsCurrency` puts the reporting code on the element (data-currency) for the figure tests read it from.
+ * What the header's React render depends on: whether there are totals, their currency, the status counts
+ * and which "not in totals" parts exist. The money figures, which move on every delta, are written into
+ * the header directly (`writeTotals`), as the rows write theirs: a delta re-renders nothing here.
  */
-function Figure(props: {
-  testId: string;
-  label: string;
-  value: number;
-  currency: string;
-  shown?: number;
-  title?: string;
-  main?: boolean;
-  isSigned?: boolean;
-  tagsCurrency?: boolean;
-}) {
-  const { testId, label, value, currency, shown = value, title, main = false, isSigned, tagsCurrency = false } = props;
-  return (
-    <div
-      className={main ? 'figure figure--main' : 'figure'}
-      data-testid={testId}
-      data-value={value}
-      {...(tagsCurrency ? { 'data-currency': currency } : {})}
-    >
-      <dt {...(title === undefined ? {} : { title })}>{label}</dt>
-      <dd>
-        <Money value={shown} currency={currency} {...(isSigned === undefined ? {} : { isSigned })} />
-      </dd>
-    </div>
-  );
+function totalsShape(state: StratdeskState) {
+  const { totals } = state;
+  return {
+    hasTotals: totals !== null,
+    currency: totals?.currency ?? '',
+    live: totals?.live ?? 0,
+    paused: totals?.paused ?? 0,
+    stopped: totals?.stopped ?? 0,
+    paperCount: sharedPortfolioSums(state.strategyIds, state.strategiesById).paper.count,
+    // Joined into one primitive so the shape compares field by field (useStratdeskShallow).
+    unconverted: totals === null ? '' : Object.keys(totals.unconverted).join(' '),
+  };
+}
+
+function figureOf(root: Element, testId: string): Element | null {
+  return root.querySelector(`[data-testid="${testId}"]`);
+}
+
+function writeValue(element: Element | null, value: number): Element | null {
+  if (element === null) return null;
+  const text = String(value);
+  if (element.getAttribute('data-value') !== text) element.setAttribute('data-value', text);
+  return element;
+}
+
+/**
+ * The money figures of `totals`, written into the header on screen: each figure's data-value and its
+ * `<Money>` span (text, tone, tooltip — seven tooltips, so they are always written), the paper line and
+ * the unconverted currencies. Everything here is also rendered by `TotalsBar` from the same totals.
+ */
+function writeTotals(root: HTMLElement | null, totals: Totals | null): void {
+  if (root === null || totals === null) return;
+  const currency = totals.currency;
+  for (const figure of FIGURES) {
+    const element = writeValue(figureOf(root, figure.testId), figure.value(totals));
+    const shown = 'shown' in figure ? figure.shown(totals) : figure.value(totals);
+    const isSigned = 'isSigned' in figure ? figure.isSigned : true;
+    writeMoney(element?.querySelector('dd > .money'), { value: shown, currency, isSigned }, true);
+  }
+  const paper = writeValue(figureOf(root, 'totals-paper'), totals.paper.totalPnl);
+  if (paper !== null) {
+    writeMoney(paper.querySelector('.money'), { value: totals.paper.totalPnl, currency }, true);
+    const capital = paper.querySelector('[data-testid="totals-paper-capital"]');
+    if (capital !== null) setText(capital, formatMoney(totals.paper.allocation, currency));
+  }
+  for (const [code, pnl] of Object.entries(totals.unconverted)) {
+    const element = writeValue(figureOf(root, `totals-unconverted-${code}`), pnl);
+    writeMoney(element?.querySelector('.money'), { value: pnl, currency: code }, true);
+  }
 }
 
 /**
@@ -43,67 +103,58 @@ function Figure(props: {
  * known rate listed apart rather than added as if equal.
  */
 export function TotalsBar() {
-  const totals = useStratdesk((state) => state.totals);
-  const byId = useStratdesk((state) => state.strategiesById);
-  const ids = useStratdesk((state) => state.strategyIds);
-  const paperCount = sharedPortfolioSums(ids, byId).paper.count;
-  if (totals === null) {
+  const shape = useStratdeskShallow(totalsShape);
+  const store = useStoreApi();
+  const ref = useRef<HTMLDivElement>(null);
+  useStoreWriter(
+    (state) => state.totals,
+    (totals) => writeTotals(ref.current, totals),
+  );
+  const totals = store.getState().totals;
+  if (!shape.hasTotals || totals === null) {
     return (
       <div className="totals" data-testid="totals" aria-busy="true">
         <span className="totals-placeholder">No snapshot yet</span>
       </div>
     );
   }
-  const currency = totals.currency;
-  const live = { ...totals, equity: totals.allocation + totals.totalPnl };
-  const status = { live: totals.live, paused: totals.paused, stopped: totals.stopped };
+  const { currency, paperCount } = shape;
+  const counts = { live: shape.live, paused: shape.paused, stopped: shape.stopped };
   const unconverted = Object.entries(totals.unconverted);
-  const sums = { status };
   return (
-    <div className="totals-wrap">
+    <div className="totals-wrap" ref={ref}>
       <dl className="totals" data-testid="totals">
-        <Figure
-          testId="totals-equity"
-          main
-          value={live.equity}
-          currency={currency}
-          isSigned={false}
-          tagsCurrency
-          label="Equity"
-          title="Σ capital budget + total PnL of live and observe strategies, in the reporting currency"
-        />
-        <Figure
-          testId="totals-total"
-          main
-          value={live.totalPnl}
-          currency={currency}
-          label="Total PnL"
-          title="Realized + unrealized + funding − fees"
-        />
-        <Figure testId="totals-today" value={live.todayPnl} currency={currency} label="Today" title="Change in total PnL since 00:00 UTC" />
-        <Figure testId="totals-realized" value={live.realizedPnl} currency={currency} label="Realized" />
-        <Figure testId="totals-unrealized" value={live.unrealizedPnl} currency={currency} label="Unrealized" />
-        <Figure testId="totals-funding" value={live.funding} currency={currency} label="Funding" title="+ received, − paid" />
-        {/* data-value keeps the raw fee amount (what the API reports); the figure shows its effect on PnL */}
-        <Figure
-          testId="totals-fees"
-          value={live.fees}
-          shown={feesAsPnl(live.fees)}
-          currency={currency}
-          label="Fees"
-          title="Effect on PnL: − paid, + rebate"
-        />
+        {FIGURES.map((figure) => {
+          const { label, title, main = false } = FIGURE_TEXT[figure.testId];
+          const value = figure.value(totals);
+          const isSigned = 'isSigned' in figure ? figure.isSigned : true;
+          return (
+            <div
+              key={figure.testId}
+              className={main ? 'figure figure--main' : 'figure'}
+              data-testid={figure.testId}
+              data-value={value}
+              // The figure tests read the reporting code from.
+              {...(figure.testId === 'totals-equity' ? { 'data-currency': currency } : {})}
+            >
+              <dt {...(title === undefined ? {} : { title })}>{label}</dt>
+              <dd>
+                <Money value={'shown' in figure ? figure.shown(totals) : value} currency={currency} isSigned={isSigned} />
+              </dd>
+            </div>
+          );
+        })}
         <div className="figure figure--counts">
           <dt>Strategies</dt>
           <dd>
             {(['live', 'paused', 'stopped'] as const).map((status) => (
               <span
                 key={status}
-                className={`count count--${status}${sums.status[status] === 0 ? ' count--zero' : ''}`}
+                className={`count count--${status}${counts[status] === 0 ? ' count--zero' : ''}`}
                 data-testid={`totals-${status}`}
-                data-value={sums.status[status]}
+                data-value={counts[status]}
               >
-                {formatCount(sums.status[status])} {status}
+                {formatCount(counts[status])} {status}
               </span>
             ))}
           </dd>
@@ -115,7 +166,7 @@ export function TotalsBar() {
           {paperCount > 0 && (
             <span className="not-money not-money--paper" data-testid="totals-paper" data-value={totals.paper.totalPnl}>
               Paper (simulated) {formatCount(paperCount)} · PnL <Money value={totals.paper.totalPnl} currency={currency} /> · capital{' '}
-              {formatMoney(totals.paper.allocation, currency)}
+              <span data-testid="totals-paper-capital">{formatMoney(totals.paper.allocation, currency)}</span>
             </span>
           )}
           {unconverted.map(([code, pnl]) => (
