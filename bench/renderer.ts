@@ -337,7 +337,13 @@ async function main(): Promise<void> {
     // The trader's worst case: sorted by Total PnL, so the order can change on every delta.
     localStorage.setItem('stratdesk.prefs.v1', JSON.stringify({ sort: { key: 'total', dir: 'desc' } }));
     window.__longTasks = [];
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); })
+    window.__longTaskAt = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        window.__longTasks.push(e.duration);
+        window.__longTaskAt.push(e.startTime);
+      }
+    })
       .observe({ type: 'longtask', buffered: true });
   `);
   const cdp = await context.newCDPSession(page);
@@ -389,12 +395,15 @@ async function main(): Promise<void> {
     p.updates.length = 0;
     p.updateReact.length = 0;
     p.updateRows.length = 0;
+    p.updateMoves.length = 0;
+    p.updateReactMoves.length = 0;
     p.updateParts.length = 0;
     for (const k of Object.keys(p.parts)) delete p.parts[k];
     p.updateAt.length = 0;
     window.__benchStart = performance.now();
     p.updateToPaint.length = 0;
     window.__longTasks.length = 0;
+    window.__longTaskAt.length = 0;
   })()`);
 
   console.log(`streaming: ${N} instances, ~all changing every second, for ${SECONDS} s…`);
@@ -417,7 +426,13 @@ async function main(): Promise<void> {
     });
   // BENCH_TRACE=1: the renderer main thread's time by trace event (script, style, layout, paint…), for tuning only.
   const isTracing = process.env['BENCH_TRACE'] === '1';
-  if (isTracing) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+  // BENCH_TRACE_CATEGORIES adds categories, comma-separated (e.g. disabled-by-default-devtools.timeline.invalidationTracking: why layout ran).
+  const traceCategories = [
+    'devtools.timeline',
+    'disabled-by-default-devtools.timeline',
+    ...(process.env['BENCH_TRACE_CATEGORIES'] ?? '').split(','),
+  ];
+  if (isTracing) await browser.startTracing(page, { categories: traceCategories.filter((category) => category !== '') });
   for (tick = 1; tick <= SECONDS; tick++) {
     if (isLiveSend) made(Date.now());
     else for (const ws of clients) ws.send(frames[tick - 1] as string);
@@ -490,8 +505,8 @@ async function main(): Promise<void> {
     console.log(mainThreadBreakdown(trace));
   }
   const heapEnd = await heap();
-  const run = await page.evaluate<Omit<ProfileData, 'frames'> & { longTasks: number[] }>(
-    `({ commits: [...window.__stratdeskProfile.commits], commitAt: window.__stratdeskProfile.commitAt.map((t) => t - window.__benchStart), writes: [...window.__stratdeskProfile.writes], updates: [...window.__stratdeskProfile.updates], updateReact: [...window.__stratdeskProfile.updateReact], updateRows: [...window.__stratdeskProfile.updateRows], updateParts: [...window.__stratdeskProfile.updateParts], parts: { ...window.__stratdeskProfile.parts }, updateAt: window.__stratdeskProfile.updateAt.map((t) => t - window.__benchStart), updateToPaint: [...window.__stratdeskProfile.updateToPaint], longTasks: [...window.__longTasks] })`,
+  const run = await page.evaluate<Omit<ProfileData, 'frames'> & { longTasks: number[]; longTaskAt: number[] }>(
+    `({ commits: [...window.__stratdeskProfile.commits], commitAt: window.__stratdeskProfile.commitAt.map((t) => t - window.__benchStart), writes: [...window.__stratdeskProfile.writes], updates: [...window.__stratdeskProfile.updates], updateReact: [...window.__stratdeskProfile.updateReact], updateRows: [...window.__stratdeskProfile.updateRows], updateMoves: [...window.__stratdeskProfile.updateMoves], updateReactMoves: [...window.__stratdeskProfile.updateReactMoves], updateParts: [...window.__stratdeskProfile.updateParts], parts: { ...window.__stratdeskProfile.parts }, updateAt: window.__stratdeskProfile.updateAt.map((t) => t - window.__benchStart), updateToPaint: [...window.__stratdeskProfile.updateToPaint], longTasks: [...window.__longTasks], longTaskAt: window.__longTaskAt.map((t) => t - window.__benchStart) })`,
   );
   // The first seconds run cold code (V8 has not optimised the row renders yet); a window open for
   // hours lives in the warm part, so it is shown apart (the headline figure keeps every commit).
@@ -554,6 +569,7 @@ async function main(): Promise<void> {
     `| React's part of each delta after the first ${WARM_AFTER_MS / 1000} s p50 / p95 (the issue's own figure, warm) | ${f1(pct(warmReact, 50))} / ${f1(pct(warmReact, 95))} ms (${warmReact.length} deltas) |`,
     `| React's render time by part of the window | ${f1(reactTotal)} ms in all: ${parts} ms; the rest outside these parts |`,
     `| strategy rows rendered by React | ${rowRenders} (${(rowRenders / Math.max(1, run.updates.length)).toFixed(1)} per delta, max ${Math.max(0, ...run.updateRows)}) |`,
+    `| table rows moved in the DOM to follow the sort | ${run.updateMoves.reduce((a, b) => a + b, 0)} (${(run.updateMoves.reduce((a, b) => a + b, 0) / Math.max(1, run.updates.length)).toFixed(1)} per delta, max ${Math.max(0, ...run.updateMoves)}; ${rowsInDom} strategy rows in the DOM); React's own keyed reordering would have moved ${run.updateReactMoves.reduce((a, b) => a + b, 0)} |`,
     `| of which direct writes | ${run.writes.length} writes, ${f1(writesTotal)} ms in all (${f1(writesTotal / Math.max(1, run.updates.length))} ms per delta) |`,
     `| stream message → next painted frame p50 / p95 | ${f1(paintP50)} / ${f1(paintP95)} ms (${run.updateToPaint.length} messages) |`,
     `| long tasks > 50 ms | ${long.length} (max ${f1(long.length ? Math.max(...long) : 0)} ms, total ${f1(long.reduce((a, b) => a + b, 0))} ms over ${SECONDS} s) |`,
@@ -575,6 +591,17 @@ async function main(): Promise<void> {
       )
       .join(' ')}`,
   );
+  // When each long task began, after which stream message (the work that message caused is in the list above).
+  if (long.length > 0)
+    console.log(
+      `long tasks: ${long
+        .map((ms, k) => {
+          const at = run.longTaskAt[k] ?? NaN;
+          const after = run.updateAt.filter((t) => t <= at).length;
+          return `${f1(ms)} ms at ${f1(at / 1000)} s (after message ${after}, ${f1(at - (run.updateAt[after - 1] ?? NaN))} ms later)`;
+        })
+        .join('; ')}`,
+    );
   console.log('\n' + lines.join('\n'));
 }
 

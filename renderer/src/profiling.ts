@@ -26,6 +26,8 @@ const data: ProfileData = {
   updateReact: [],
   updateAt: [],
   updateRows: [],
+  updateMoves: [],
+  updateReactMoves: [],
   updateParts: [],
   updateToPaint: [],
   parts: {},
@@ -34,7 +36,7 @@ const data: ProfileData = {
 if (isProfiling && typeof window !== 'undefined') (window as unknown as { __stratdeskProfile: ProfileData }).__stratdeskProfile = data;
 
 /** The render work of the stream message being handled (until its frame is drawn), or null between messages. */
-let current: { work: number; react: number; rows: number; parts: Record<string, number> } | null = null;
+let current: { work: number; react: number; rows: number; moves: number; reactMoves: number; parts: Record<string, number> } | null = null;
 
 export function recordCommit(
   id: string,
@@ -64,6 +66,20 @@ export function recordRowRender(): void {
   if (isProfiling && current !== null) current.rows += 1;
 }
 
+/**
+ * Table rows moved in the DOM for the current message, and how many React's own keyed reordering would
+ * have moved for the same change: it keeps a row only if the row was after every row kept before it.
+ */
+export function recordRowMoves(moves: number, positions: readonly number[]): void {
+  if (!isProfiling || current === null) return;
+  current.moves += moves;
+  let lastPlaced = -1;
+  for (const p of positions) {
+    if (p < lastPlaced) current.reactMoves += 1;
+    else lastPlaced = p;
+  }
+}
+
 /** Runs a direct DOM write; in the profiling build, times it and counts it in the current message's work. */
 export function timeWrite(write: () => void): void {
   if (!isProfiling) {
@@ -85,7 +101,7 @@ export function installProfiling(transport: Transport): Transport {
     onStream: (listener) =>
       transport.onStream((message) => {
         const start = performance.now();
-        const bucket = { work: 0, react: 0, rows: 0, parts: {} };
+        const bucket = { work: 0, react: 0, rows: 0, moves: 0, reactMoves: 0, parts: {} };
         current = bucket;
         data.frames += 1;
         listener(message);
@@ -95,6 +111,8 @@ export function installProfiling(transport: Transport): Transport {
           data.updates.push(bucket.work);
           data.updateReact.push(bucket.react);
           data.updateRows.push(bucket.rows);
+          data.updateMoves.push(bucket.moves);
+          data.updateReactMoves.push(bucket.reactMoves);
           data.updateParts.push(bucket.parts);
           data.updateAt.push(start);
           if (current === bucket) current = null;

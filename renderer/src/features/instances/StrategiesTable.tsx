@@ -13,12 +13,14 @@ import {
   sharedTableKeys,
   windowRows,
   rowSlots,
+  rowsStaying,
+  stableOrder,
   type MoneySums,
 } from './tableModel.ts';
 import { Money } from '../../components/Money.tsx';
 import { StrategyRow } from './StrategyRow.tsx';
 import { useFocusKept } from '../../components/keepFocus.ts';
-import { recordCommit } from '../../profiling.ts';
+import { recordCommit, recordRowMoves, timeWrite } from '../../profiling.ts';
 
 const IS_PROFILING = import.meta.env.MODE === 'profile';
 
@@ -91,7 +93,7 @@ const SortHeader = memo(function SortHeader({ column }: { column: Column }) {
 
 const GroupRow = memo(function GroupRow({ type, count }: { type: InstanceType; count: number }) {
   return (
-    <tr className="group-row" data-testid={`group-${type}`}>
+    <tr className="group-row" data-testid={`group-${type}`} data-row-key={`group:${type}`}>
       <th scope="rowgroup" colSpan={COLUMNS.length}>
         {TYPE_LABEL[type]} <span className="group-count">{count}</span>
       </th>
@@ -138,7 +140,7 @@ const SubtotalRow = memo(function SubtotalRow({ type }: { type: InstanceType }) 
   const sums = useTypeSums(type);
   const currency = useStratdesk(reportingCurrency);
   return (
-    <tr className="subtotal-row" data-testid={`subtotal-${type}`} data-value={sums.real.totalPnl}>
+    <tr className="subtotal-row" data-testid={`subtotal-${type}`} data-value={sums.real.totalPnl} data-row-key={`subtotal:${type}`}>
       <th scope="row" colSpan={5} title="Live and observe: both are real accounts">
         Subtotal, real money <span className="group-count">{sums.real.count}</span>
       </th>
@@ -152,7 +154,7 @@ const OtherRow = memo(function OtherRow({ type }: { type: InstanceType }) {
   const sums = useTypeSums(type);
   const currency = useStratdesk(reportingCurrency);
   return (
-    <tr className="subtotal-row subtotal-row--not-money" data-testid={`subtotal-${type}-other`}>
+    <tr className="subtotal-row subtotal-row--not-money" data-testid={`subtotal-${type}-other`} data-row-key={`other:${type}`}>
       <th scope="row" colSpan={5}>
         Paper (simulated), not in totals <span className="group-count">{sums.paper.count}</span>
       </th>
@@ -162,14 +164,14 @@ const OtherRow = memo(function OtherRow({ type }: { type: InstanceType }) {
 });
 
 /** An empty row whose height stands in for the rows outside the window (set through the CSSOM: no style attributes under our CSP). */
-function Spacer({ px }: { px: number }) {
+function Spacer({ px, rowKey }: { px: number; rowKey: string }) {
   const ref = useRef<HTMLTableCellElement>(null);
   useLayoutEffect(() => {
     if (ref.current) ref.current.style.height = `${px}px`;
   }, [px]);
   if (px <= 0) return null;
   return (
-    <tr className="spacer-row" aria-hidden="true">
+    <tr className="spacer-row" aria-hidden="true" data-row-key={rowKey}>
       <td ref={ref} colSpan={COLUMNS.length} />
     </tr>
   );
@@ -195,7 +197,52 @@ function useViewport(ref: RefObject<HTMLDivElement | null>): { top: number; heig
   return view;
 }
 
-/** Re-renders only when the visible key list changes; each row watches its own strategy. */
+/**
+ * Puts the table body's rows in the window's order (`keys`: the spacers and the rows by `data-row-key`),
+ * moving only the rows that must move (`rowsStaying`). React renders the rows in an order a re-sort does
+ * not change, so it never moves one itself; see `StrategiesTable`.
+ */
+function putRowsInOrder(body: HTMLTableSectionElement | null, keys: readonly string[]): void {
+  if (body === null) return;
+  const byKey = new Map<string, HTMLTableRowElement>();
+  const now = new Map<HTMLTableRowElement, number>();
+  for (const row of body.rows) {
+    const key = row.dataset['rowKey'];
+    if (key !== undefined) byKey.set(key, row);
+    now.set(row, now.size);
+  }
+  const order: HTMLTableRowElement[] = [];
+  for (const key of keys) {
+    const row = byKey.get(key);
+    if (row !== undefined) order.push(row);
+  }
+  const positions = order.map((row) => now.get(row) as number);
+  if (positions.every((p, i) => i === 0 || (positions[i - 1] as number) < p)) return;
+  const stays = rowsStaying(positions);
+  // From the end: each row that moves goes right before the row that follows it in the window's order.
+  let next: HTMLTableRowElement | null = null;
+  let moves = 0;
+  for (let i = order.length - 1; i >= 0; i--) {
+    const row = order[i] as HTMLTableRowElement;
+    if (stays[i] !== true) {
+      body.insertBefore(row, next);
+      moves++;
+    }
+    next = row;
+  }
+  recordRowMoves(moves, positions);
+}
+
+/**
+ * Re-renders only when the visible key list changes; each row watches its own strategy.
+ *
+ * A re-sort moves rows, and Chromium rebuilds the style and layout of every row moved. React moves keyed
+ * rows itself, but moves every row after the first that went backwards: one strategy jumping to the top
+ * moved all the others, every second with the table sorted by PnL. So React renders the window's rows in
+ * an order a re-sort does not change (`stableOrder`, by React key), where it never moves one, and the
+ * commit's layout effect puts the DOM in the window's order with the fewest moves (`putRowsInOrder`):
+ * the DOM order is always the order on screen, for reading and for screen readers.
+ */
 export function StrategiesTable() {
   const keys = useStratdeskShallow(selectKeys);
   const hasSnapshot = useStratdesk((state) => state.seq !== null);
@@ -207,19 +254,32 @@ export function StrategiesTable() {
   const ids = keys.filter(isStrategyKey);
   const scrollRef = useRef<HTMLDivElement>(null);
   const view = useViewport(scrollRef);
+  // Only the rows in view (plus ~400 px either side) are rendered: 200 instances ticking every second
+  // cost the ~25 rows on screen, not 200 rows of React work, style and layout.
+  const win = windowRows(keys, view.top, view.height);
+  const slotsRef = useRef<ReadonlyMap<string, string>>(new Map());
+  const windowKeys = keys.slice(win.start, win.end);
+  const slots = rowSlots(slotsRef.current, windowKeys.filter(isStrategyKey));
+  // React's own order for the window's rows (`stableOrder`): by React key, a strategy's being its slot.
+  const reactKeyOf = (key: string): string => (isStrategyKey(key) ? (slots.get(key) ?? key) : key);
+  const orderRef = useRef<readonly string[]>([]);
+  const renderOrder = stableOrder(orderRef.current, windowKeys.map(reactKeyOf));
+  const renderIndex = new Map(renderOrder.map((reactKey, index) => [reactKey, index]));
+  useLayoutEffect(() => {
+    slotsRef.current = slots;
+    orderRef.current = renderOrder;
+  });
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+  // Before useFocusKept below: a layout effect runs in the order it was declared, and a move blurs the
+  // focused button it carries, which useFocusKept then gives back.
+  useLayoutEffect(() => {
+    timeWrite(() => putRowsInOrder(bodyRef.current, ['spacer:above', ...windowKeys, 'spacer:below']));
+  });
   // A re-sort moves the focused row's DOM, which blurs its button: the focus stays with that strategy.
   useFocusKept(
     () => scrollRef.current?.querySelector<HTMLElement>('[role="grid"]') ?? null,
     (grid) => grid,
   );
-  // Only the rows in view (plus ~400 px either side) are rendered: 200 instances ticking every second
-  // cost the ~25 rows on screen, not 200 rows of React work, style and layout.
-  const win = windowRows(keys, view.top, view.height);
-  const slotsRef = useRef<ReadonlyMap<string, string>>(new Map());
-  const slots = rowSlots(slotsRef.current, keys.slice(win.start, win.end).filter(isStrategyKey));
-  useLayoutEffect(() => {
-    slotsRef.current = slots;
-  });
 
   const onKeyDown = (event: KeyboardEvent<HTMLTableElement>): void => {
     // Keys typed into a button or field inside the table belong to it.
@@ -303,32 +363,34 @@ export function StrategiesTable() {
               ))}
             </tr>
           </thead>
-          <tbody>
-            <Spacer px={win.above} />
-            {keys.slice(win.start, win.end).map((key, offset) => {
-              const index = win.start + offset;
-              if (key.startsWith('group:')) {
-                const type = key.slice(6) as InstanceType;
-                let count = 0;
-                for (let i = index + 1; i < keys.length && isStrategyKey(keys[i] ?? ':'); i++) count++;
-                return <GroupRow key={key} type={type} count={count} />;
-              }
-              if (key.startsWith('subtotal:')) return <SubtotalRow key={key} type={key.slice(9) as InstanceType} />;
-              if (key.startsWith('other:')) return <OtherRow key={key} type={key.slice(6) as InstanceType} />;
-              // Keyed by slot (rowSlots): a re-sort moves the rows that stay in the window and re-renders
-              // none of them, a strategy that enters reuses the row of one that left; the figures that
-              // moved are written into the rows directly (StrategyRow). See bench/renderer.ts.
-              const slot = slots.get(key) ?? key;
-              // The profiling build (bench/renderer.ts) times the rows apart from the table around them.
-              return IS_PROFILING ? (
-                <Profiler key={slot} id="rows" onRender={recordCommit}>
-                  <StrategyRow id={key} />
-                </Profiler>
-              ) : (
-                <StrategyRow key={slot} id={key} />
-              );
-            })}
-            <Spacer px={win.below} />
+          <tbody ref={bodyRef}>
+            <Spacer px={win.above} rowKey="spacer:above" />
+            {windowKeys
+              .map((key, offset) => {
+                const index = win.start + offset;
+                if (key.startsWith('group:')) {
+                  const type = key.slice(6) as InstanceType;
+                  let count = 0;
+                  for (let i = index + 1; i < keys.length && isStrategyKey(keys[i] ?? ':'); i++) count++;
+                  return <GroupRow key={key} type={type} count={count} />;
+                }
+                if (key.startsWith('subtotal:')) return <SubtotalRow key={key} type={key.slice(9) as InstanceType} />;
+                if (key.startsWith('other:')) return <OtherRow key={key} type={key.slice(6) as InstanceType} />;
+                // Keyed by slot (rowSlots): a re-sort moves the rows that stay in the window and re-renders
+                // none of them, a strategy that enters reuses the row of one that left; the figures that
+                // moved are written into the rows directly (StrategyRow). See bench/renderer.ts.
+                const slot = reactKeyOf(key);
+                // The profiling build (bench/renderer.ts) times the rows apart from the table around them.
+                return IS_PROFILING ? (
+                  <Profiler key={slot} id="rows" onRender={recordCommit}>
+                    <StrategyRow id={key} />
+                  </Profiler>
+                ) : (
+                  <StrategyRow key={slot} id={key} />
+                );
+              })
+              .sort((a, b) => (renderIndex.get(a.key ?? '') ?? 0) - (renderIndex.get(b.key ?? '') ?? 0))}
+            <Spacer px={win.below} rowKey="spacer:below" />
           </tbody>
         </table>
       </div>

@@ -238,6 +238,7 @@ export const StrategyRow = memo(function StrategyRow({ id }: { id: string }) {
       ref={rowRef}
       id={`row-${id}`}
       data-testid={`strategy-row-${id}`}
+      data-row-key={id}
       data-status={status}
       data-health={healthState}
       data-mode={mode}

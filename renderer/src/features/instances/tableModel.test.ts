@@ -4,6 +4,8 @@ import { initialSnapshotSlice } from '../../store/snapshotSlice.ts';
 import { defaultPrefs, parsePrefs, type Prefs } from '../../store/prefsSlice.ts';
 import {
   rowSlots,
+  rowsStaying,
+  stableOrder,
   drawdownSeries,
   portfolioSums,
   rowHeight,
@@ -252,5 +254,76 @@ describe('rowSlots (which row each strategy in the window gets)', () => {
     const shrunk = rowSlots(grown, ['d']);
     expect(shrunk.get('d')).toBe(grown.get('d'));
     expect(shrunk.size).toBe(1);
+  });
+});
+
+describe('rowsStaying (the rows a re-sort leaves where they are)', () => {
+  /** Applies the plan the way the table does: from the end, every row not staying goes before the next one. */
+  function reorder(current: readonly string[], desired: readonly string[]): { result: string[]; moves: number } {
+    const dom = [...current];
+    const stays = rowsStaying(desired.map((key) => dom.indexOf(key)));
+    let moves = 0;
+    let next: string | null = null;
+    for (let i = desired.length - 1; i >= 0; i--) {
+      const key = desired[i] as string;
+      if (!stays[i]) {
+        dom.splice(dom.indexOf(key), 1);
+        dom.splice(next === null ? dom.length : dom.indexOf(next), 0, key);
+        moves++;
+      }
+      next = key;
+    }
+    return { result: dom, moves };
+  }
+
+  it('moves one row when one row jumps to the top (React moved all the others)', () => {
+    const rows = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const { result, moves } = reorder(rows, ['f', 'a', 'b', 'c', 'd', 'e']);
+    expect(result).toEqual(['f', 'a', 'b', 'c', 'd', 'e']);
+    expect(moves).toBe(1);
+  });
+
+  it('moves nothing when the order is unchanged, and n - 1 rows when it is reversed', () => {
+    expect(reorder(['a', 'b', 'c'], ['a', 'b', 'c']).moves).toBe(0);
+    const reversed = reorder(['a', 'b', 'c', 'd'], ['d', 'c', 'b', 'a']);
+    expect(reversed.result).toEqual(['d', 'c', 'b', 'a']);
+    expect(reversed.moves).toBe(3);
+  });
+
+  it('puts any shuffle in order with the fewest moves (n minus the longest run already in order)', () => {
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + Math.floor(random() * 30);
+      const current = Array.from({ length: n }, (_, i) => `r${i}`);
+      const desired = [...current].sort(() => random() - 0.5);
+      const { result, moves } = reorder(current, desired);
+      expect(result).toEqual(desired);
+      // The longest increasing run, by brute force (O(n²)), for the minimum.
+      const positions = desired.map((key) => current.indexOf(key));
+      const best = positions.map(() => 1);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < i; j++)
+          if ((positions[j] as number) < (positions[i] as number)) best[i] = Math.max(best[i] as number, (best[j] as number) + 1);
+      expect(moves).toBe(n - Math.max(...best));
+    }
+  });
+});
+
+describe('stableOrder (the order React renders the window in)', () => {
+  it('is the window order at first, then keeps the rows it had in their order and adds new ones after them', () => {
+    expect(stableOrder([], ['group:a', 's1', 's2', 'subtotal:a'])).toEqual(['group:a', 's1', 's2', 'subtotal:a']);
+    // A re-sort of the same rows: React's order does not change, so React moves nothing.
+    expect(stableOrder(['group:a', 's1', 's2', 'subtotal:a'], ['group:a', 's2', 's1', 'subtotal:a'])).toEqual([
+      'group:a',
+      's1',
+      's2',
+      'subtotal:a',
+    ]);
+    // Scrolled: rows that left are dropped, rows that came are added in the window's order.
+    expect(stableOrder(['group:a', 's1', 's2'], ['s3', 's2', 'subtotal:a'])).toEqual(['s2', 's3', 'subtotal:a']);
   });
 });

@@ -350,3 +350,47 @@ export function rowSlots(previous: ReadonlyMap<string, string>, ids: readonly st
   }
   return next;
 }
+
+/**
+ * Which rows can stay where they are when the window is put in a new order: `positions[i]` is where the
+ * i-th row of the new order sits now, and the answer is a longest increasing run of them (their order is
+ * already right). Every other row moves, so a re-sort moves n − LIS rows: one row jumping to the top moves
+ * one row. React's own reordering of keyed children moves every row after the first that went backwards
+ * (one row jumping to the top moved all the others), and Chromium rebuilds the style and layout of every
+ * row it moves. O(n log n).
+ */
+export function rowsStaying(positions: readonly number[]): boolean[] {
+  const n = positions.length;
+  // tails[k]: index (into positions) of the smallest tail of an increasing run of length k + 1.
+  const tails: number[] = [];
+  const previous = new Array<number>(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const p = positions[i] as number;
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((positions[tails[mid] as number] as number) < p) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) previous[i] = tails[lo - 1] as number;
+    tails[lo] = i;
+  }
+  const stays = new Array<boolean>(n).fill(false);
+  for (let i = tails.length === 0 ? -1 : (tails[tails.length - 1] as number); i >= 0; i = previous[i] as number) stays[i] = true;
+  return stays;
+}
+
+/**
+ * The order React renders the window's rows in (by React key): the rows it rendered last time keep their
+ * order, whatever the sort did to them, and rows new to the window follow in the window's order. React then
+ * never moves a row itself (see `rowsStaying` for who does); a first render is already in the window's order.
+ * Pure, like `rowSlots`: the same previous order and keys give the same answer however often React renders.
+ */
+export function stableOrder(previous: readonly string[], keys: readonly string[]): string[] {
+  const present = new Set(keys);
+  const order = previous.filter((key) => present.has(key));
+  const kept = new Set(order);
+  for (const key of keys) if (!kept.has(key)) order.push(key);
+  return order;
+}
