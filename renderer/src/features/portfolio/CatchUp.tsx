@@ -1,7 +1,8 @@
 import type { CatchUp } from '../../../../shared/model.ts';
 import { catchUpLabel, catchUpLine, clampProgress, formatProgress, formatReadTo, summarizeCatchUp } from './catchUp.ts';
 import { formatTimestamp } from '../../format.ts';
-import { useStratdesk } from '../../store/hooks.ts';
+import { useStratdeskShallow } from '../../store/hooks.ts';
+import type { StratdeskState } from '../../store/index.ts';
 
 /**
  * One instance's catch-up in its health cell: a small bar, the share read and how far. A native
@@ -26,14 +27,18 @@ export function CatchUpProgress({ catchUp }: { catchUp: CatchUp }) {
   );
 }
 
+/** The summary as primitives, one pass over the strategies per store change. */
+function selectSummary(state: StratdeskState): { label: string; progress: number; oldest: string | null } {
+  const summary = summarizeCatchUp(state.strategyIds, state.strategiesById);
+  return { label: catchUpLabel(summary), progress: summary.progress, oldest: summary.oldestReadTo };
+}
+
 /**
  * The header's "catching up 2 instances — 43 %". Selects the text and the share (primitives), so it
  * re-renders when they change, not on every delta.
  */
 export function CatchUpSummary() {
-  const label = useStratdesk((state) => catchUpLabel(summarizeCatchUp(state.strategyIds, state.strategiesById)));
-  const progress = useStratdesk((state) => summarizeCatchUp(state.strategyIds, state.strategiesById).progress);
-  const oldest = useStratdesk((state) => summarizeCatchUp(state.strategyIds, state.strategiesById).oldestReadTo);
+  const { label, progress, oldest } = useStratdeskShallow(selectSummary);
   if (label === '') return null;
   return (
     <span
