@@ -114,6 +114,30 @@ describe('startAlertMonitor', () => {
     expect(store.getState().unreadAlerts).toBe(0);
   });
 
+  it('fires again each time funding turns negative after being back to received, and not for figures the rules do not read', () => {
+    const store = createStratdeskStore();
+    startAlertMonitor(
+      store,
+      () => {},
+      () => AT,
+    );
+    const arb = (funding: number, unrealizedPnl = 0): ReturnType<typeof makeStrategy> =>
+      makeStrategy('arb', { type: 'funding_rate', metrics: makeMetrics({ funding, unrealizedPnl }) });
+    applyStreamMessage(store, { type: 'snapshot', snapshot: makeSnapshot(1, [arb(1)]) });
+    const titles = (): string[] => store.getState().alerts.map((a) => a.title);
+    applyStreamMessage(store, makeDelta(2, [arb(-1)]));
+    expect(titles()).toEqual(['arb funding turned negative']);
+    // Still paying, other figures move: nothing new.
+    applyStreamMessage(store, makeDelta(3, [arb(-2, 5)]));
+    applyStreamMessage(store, makeDelta(4, [arb(-2, 7)]));
+    expect(titles()).toHaveLength(1);
+    // Back to received (re-armed), then paying again: a second alert.
+    applyStreamMessage(store, makeDelta(5, [arb(0.5)]));
+    applyStreamMessage(store, makeDelta(6, [arb(0.7, 3)]));
+    applyStreamMessage(store, makeDelta(7, [arb(-0.1)]));
+    expect(titles()).toEqual(['arb funding turned negative', 'arb funding turned negative']);
+  });
+
   it('re-checks every strategy when the drawdown threshold changes', () => {
     const store = createStratdeskStore();
     startAlertMonitor(

@@ -138,6 +138,22 @@ export function browserNotifier(win: Window): Notifier {
 }
 
 /**
+ * Whether the rules could answer differently for `after` than they did for `before`, which they saw: they
+ * read only the health state, the max drawdown and whether funding is negative (and what already fired,
+ * which only they change). Most deltas move figures the rules never read, so most strategies are skipped.
+ */
+function mayAlert(before: StrategyView | undefined, after: StrategyView): boolean {
+  return (
+    before === undefined ||
+    (before !== after &&
+      (before.health.state !== after.health.state ||
+        before.metrics.maxDrawdownPct !== after.metrics.maxDrawdownPct ||
+        before.metrics.funding < 0 !== after.metrics.funding < 0 ||
+        before.type !== after.type))
+  );
+}
+
+/**
  * Watches the store: every strategy whose object changed is run through the rules. Returns the
  * unsubscribe. Strategies changed by a threshold change are re-checked too.
  */
@@ -150,7 +166,7 @@ export function startAlertMonitor(store: StratdeskStore, notify: Notifier, now: 
     const raised: NewAlert[] = [];
     for (const id of ids) {
       const after = state.strategiesById[id];
-      if (after === undefined || (!all && after === before[id])) continue;
+      if (after === undefined || (!all && !mayAlert(before[id], after))) continue;
       raised.push(...detectAlerts(before[id], after, settings, fired, at));
     }
     if (raised.length === 0) return;
