@@ -17,7 +17,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { WebSocketServer } from 'ws';
 import { Publisher } from '../electron/core/host/publisher.ts';
 import { totalsOf } from '../shared/totals.ts';
-import type { InstanceView, Snapshot, StrategyView, StreamMessage } from '../shared/model.ts';
+import type { Snapshot, StrategyView, StreamMessage } from '../shared/model.ts';
+import { makeHealth, makeInstance, makeMetrics, makeStrategy } from '../renderer/src/testFixtures.ts';
 
 const ROOT = join(import.meta.dirname, '..', 'out', 'renderer');
 const N = 60;
@@ -28,61 +29,22 @@ const MIME: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+/** A live market maker with this total (all realized) and trade count; its age is fresh. */
 function strategy(id: string, total: number, tradeCount: number, now: number): StrategyView {
-  return {
-    id,
-    type: 'fixed_spread',
+  return makeStrategy(id, {
     account: `acct-${id}`,
-    mode: 'live',
-    status: 'live',
-    health: {
-      state: 'ok',
-      lastGoodSyncAt: new Date(now).toISOString(),
-      lastError: null,
-      stillOpen: [],
-      stream: { state: 'polling', stalledSeconds: null, reconnects: 0, lastError: null },
-      failures: 0,
-      retriedFaults: 0,
-      catchUp: null,
-      lastFault: null,
-      source: 'exchange',
-    },
-    metrics: {
-      quoteCurrency: 'USDT',
+    health: makeHealth({ lastGoodSyncAt: new Date(now).toISOString() }),
+    metrics: makeMetrics({
       realizedPnl: total,
       fees: 0,
-      funding: 0,
       unrealizedPnl: 0,
       todayPnl: total,
       totalPnl: total,
       tradeCount,
-      volume: 1_000,
-      positions: { 'BTC/USDT': 0 },
-      winRate: null,
-      maxDrawdown: 0,
       maxDrawdownPct: null,
-      sharpe: null,
-      timeWeightedReturn: null,
-      unpricedFees: {},
-      isEstimated: false,
-    },
+    }),
     targetWeight: 1 / N,
-    allocation: 1_000,
-    figures: { kind: 'fixed_spread', inventory: { 'BTC/USDT': 0 }, spreadCapturedBps: 5, fillRate: 0.5, quoteUptime: 1 },
-  };
-}
-
-function instance(s: StrategyView): InstanceView {
-  return {
-    id: s.id,
-    type: s.type,
-    account: s.account,
-    mode: s.mode,
-    running: true,
-    health: s.health,
-    symbols: ['BTC/USDT'],
-    startTime: new Date(0).toISOString(),
-  };
+  });
 }
 
 let seed = 99;
@@ -106,7 +68,7 @@ function snapshot(): Snapshot {
     seq: publisher.seq,
     totals: totalsOf(strategies, 'USDT', {}),
     strategies,
-    instances: strategies.map(instance),
+    instances: strategies.map((s) => makeInstance(s.id, { account: s.account, health: s.health })),
   };
 }
 
