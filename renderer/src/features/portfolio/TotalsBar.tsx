@@ -7,37 +7,42 @@ import { sharedPortfolioSums } from '../instances/tableModel.ts';
 import { Money, writeMoney } from '../../components/Money.tsx';
 import { setText } from '../../components/setText.ts';
 
-/** The headline figures: test id, what the API compares (data-value), and what is shown when it differs. */
-const FIGURES = [
-  { testId: 'totals-equity', value: (t: Totals) => t.allocation + t.totalPnl, isSigned: false },
-  { testId: 'totals-total', value: (t: Totals) => t.totalPnl },
-  { testId: 'totals-today', value: (t: Totals) => t.todayPnl },
-  { testId: 'totals-realized', value: (t: Totals) => t.realizedPnl },
-  { testId: 'totals-unrealized', value: (t: Totals) => t.unrealizedPnl },
-  { testId: 'totals-funding', value: (t: Totals) => t.funding },
-  // data-value keeps the raw fee amount (what the API reports); the figure shows its effect on PnL.
-  { testId: 'totals-fees', value: (t: Totals) => t.fees, shown: (t: Totals) => feesAsPnl(t.fees) },
-] as const satisfies readonly {
+interface HeadlineFigure {
   testId: string;
+  label: string;
+  title?: string;
+  main?: boolean;
+  /** What the API compares against (data-value). */
   value: (t: Totals) => number;
+  /** What the user reads, where it differs from `value`. */
   shown?: (t: Totals) => number;
   isSigned?: boolean;
-}[];
-type FigureId = (typeof FIGURES)[number]['testId'];
+}
 
-const FIGURE_TEXT: Record<FigureId, { label: string; title?: string; main?: boolean }> = {
-  'totals-equity': {
+/** The headline figures, in order: rendered by `TotalsBar`, then written by `writeTotals`. */
+const FIGURES: readonly HeadlineFigure[] = [
+  {
+    testId: 'totals-equity',
     label: 'Equity',
     main: true,
     title: 'Σ capital budget + total PnL of live and observe strategies, in the reporting currency',
+    value: (t) => t.allocation + t.totalPnl,
+    isSigned: false,
   },
-  'totals-total': { label: 'Total PnL', main: true, title: 'Realized + unrealized + funding − fees' },
-  'totals-today': { label: 'Today', title: 'Change in total PnL since 00:00 UTC' },
-  'totals-realized': { label: 'Realized' },
-  'totals-unrealized': { label: 'Unrealized' },
-  'totals-funding': { label: 'Funding', title: '+ received, − paid' },
-  'totals-fees': { label: 'Fees', title: 'Effect on PnL: − paid, + rebate' },
-};
+  { testId: 'totals-total', label: 'Total PnL', main: true, title: 'Realized + unrealized + funding − fees', value: (t) => t.totalPnl },
+  { testId: 'totals-today', label: 'Today', title: 'Change in total PnL since 00:00 UTC', value: (t) => t.todayPnl },
+  { testId: 'totals-realized', label: 'Realized', value: (t) => t.realizedPnl },
+  { testId: 'totals-unrealized', label: 'Unrealized', value: (t) => t.unrealizedPnl },
+  { testId: 'totals-funding', label: 'Funding', title: '+ received, − paid', value: (t) => t.funding },
+  // data-value keeps the raw fee amount (what the API reports); the figure shows its effect on PnL.
+  { testId: 'totals-fees', label: 'Fees', title: 'Effect on PnL: − paid, + rebate', value: (t) => t.fees, shown: (t) => feesAsPnl(t.fees) },
+];
+
+/** One figure's numbers for these totals: the same for the render and the writer. */
+function figureOf(figure: HeadlineFigure, totals: Totals): { value: number; shown: number; isSigned: boolean } {
+  const value = figure.value(totals);
+  return { value, shown: figure.shown?.(totals) ?? value, isSigned: figure.isSigned ?? true };
+}
 
 /**
  * What the header's React render depends on: whether there are totals, their currency, the status counts
@@ -58,7 +63,7 @@ function totalsShape(state: StratdeskState) {
   };
 }
 
-function figureOf(root: Element, testId: string): Element | null {
+function elementOf(root: Element, testId: string): Element | null {
   return root.querySelector(`[data-testid="${testId}"]`);
 }
 
@@ -78,19 +83,18 @@ function writeTotals(root: HTMLElement | null, totals: Totals | null): void {
   if (root === null || totals === null) return;
   const currency = totals.currency;
   for (const figure of FIGURES) {
-    const element = writeValue(figureOf(root, figure.testId), figure.value(totals));
-    const shown = 'shown' in figure ? figure.shown(totals) : figure.value(totals);
-    const isSigned = 'isSigned' in figure ? figure.isSigned : true;
+    const { value, shown, isSigned } = figureOf(figure, totals);
+    const element = writeValue(elementOf(root, figure.testId), value);
     writeMoney(element?.querySelector('dd > .money'), { value: shown, currency, isSigned }, true);
   }
-  const paper = writeValue(figureOf(root, 'totals-paper'), totals.paper.totalPnl);
+  const paper = writeValue(elementOf(root, 'totals-paper'), totals.paper.totalPnl);
   if (paper !== null) {
     writeMoney(paper.querySelector('.money'), { value: totals.paper.totalPnl, currency }, true);
     const capital = paper.querySelector('[data-testid="totals-paper-capital"]');
     if (capital !== null) setText(capital, formatMoney(totals.paper.allocation, currency));
   }
   for (const [code, pnl] of Object.entries(totals.unconverted)) {
-    const element = writeValue(figureOf(root, `totals-unconverted-${code}`), pnl);
+    const element = writeValue(elementOf(root, `totals-unconverted-${code}`), pnl);
     writeMoney(element?.querySelector('.money'), { value: pnl, currency: code }, true);
   }
 }
@@ -125,21 +129,20 @@ export function TotalsBar() {
     <div className="totals-wrap" ref={ref}>
       <dl className="totals" data-testid="totals">
         {FIGURES.map((figure) => {
-          const { label, title, main = false } = FIGURE_TEXT[figure.testId];
-          const value = figure.value(totals);
-          const isSigned = 'isSigned' in figure ? figure.isSigned : true;
+          const { testId, label, title, main = false } = figure;
+          const { value, shown, isSigned } = figureOf(figure, totals);
           return (
             <div
-              key={figure.testId}
+              key={testId}
               className={main ? 'figure figure--main' : 'figure'}
-              data-testid={figure.testId}
+              data-testid={testId}
               data-value={value}
               // The figure tests read the reporting code from.
-              {...(figure.testId === 'totals-equity' ? { 'data-currency': currency } : {})}
+              {...(testId === 'totals-equity' ? { 'data-currency': currency } : {})}
             >
               <dt {...(title === undefined ? {} : { title })}>{label}</dt>
               <dd>
-                <Money value={'shown' in figure ? figure.shown(totals) : value} currency={currency} isSigned={isSigned} />
+                <Money value={shown} currency={currency} isSigned={isSigned} />
               </dd>
             </div>
           );
